@@ -1,0 +1,205 @@
+package io.tempora.engine;
+
+import io.tempora.engine.model.Descriptors;
+import io.tempora.engine.model.Identity;
+import io.tempora.engine.model.Ids;
+import io.tempora.engine.model.RecordInput;
+import io.tempora.engine.model.RecordVersion;
+import io.tempora.engine.model.RecordVersion.ChangeKind;
+import io.tempora.engine.ontology.Ontology;
+import io.tempora.engine.ontology.OntologyValidator;
+import io.tempora.engine.resolve.Change;
+import io.tempora.engine.resolve.Resolver;
+import io.tempora.engine.store.Store;
+import io.tempora.engine.store.StoreMeta;
+import io.tempora.engine.store.StoreMeta.ResolutionJob;
+import io.tempora.engine.store.StoreTxn;
+import io.tempora.engine.store.StoreView;
+import io.tempora.engine.write.RequestValidator;
+import io.tempora.engine.write.WriteResult;
+import io.tempora.engine.write.WriteResult.Item;
+import io.tempora.engine.write.WriteResult.Outcome;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+
+/**
+ * One shard's resolution engine: applies upserts, deletes and ontology switches as atomic
+ * transactions on a {@link Store} and answers reads through {@link #reader()}. Writes are
+ * serialised; reads run concurrently on store views. Thread-safe. The caller owns the store.
+ */
+public final class Engine {
+  private final Store store;
+  private final EngineConfig config;
+  private final RequestValidator validator;
+  private final Reader reader;
+
+  public Engine(Store store, EngineConfig config) {
+    this.store = store;
+    this.config = config;
+    this.validator = new RequestValidator(config.limits());
+    this.reader = new Reader(store);
+  }
+
+  /** The configuration. */
+  public EngineConfig config() {
+    return config;
+  }
+
+  /** The read side. */
+  public Reader reader() {
+    return reader;
+  }
+
+  /** Upserts records (DOMAIN.md §2.4); a rejected request changes nothing. */
+  public synchronized WriteResult upsert(List<RecordInput> records) {
+    validator.validateUpsert(records);
+    try (StoreTxn txn = store.begin()) {
+      StoreMeta meta = txn.meta();
+      long tx = meta.lastTx() + 1;
+      long[] nextRecord = {meta.nextRecord()};
+      List<Change> changes = new ArrayList<>();
+      List<Item> items = new ArrayList<>();
+      for (int i = 0; i < records.size(); i++) {
+        RecordInput in = records.get(i);
+        Descriptors nf = Descriptors.of(in.descriptors());
+        OptionalLong existing = txn.recordId(in.identity());
+        RecordVersion cur = existing.isPresent() ? txn.record(existing.getAsLong()) : null;
+        if (cur != null && !cur.isDeleted() && cur.descriptors().equals(nf)) {
+          items.add(new Item(i, Outcome.UNCHANGED, cur.recordId(), cur.version(), cur.tx(), 0));
+          continue;
+        }
+        long rid;
+        if (existing.isPresent()) {
+          rid = existing.getAsLong();
+        } else {
+          rid = Ids.of(config.shardId(), nextRecord[0]++);
+          txn.putIdentity(in.identity(), rid);
+        }
+        boolean live = cur != null && !cur.isDeleted();
+        int version = cur == null ? 1 : cur.version() + 1;
+        ChangeKind kind = live ? ChangeKind.UPDATED : ChangeKind.CREATED;
+        RecordVersion next = new RecordVersion(rid, in.identity(), version, tx, kind, nf);
+        changes.add(new Change(rid, live ? cur : null, next));
+        items.add(new Item(i, Outcome.valueOf(kind.name()), rid, version, tx, 0));
+      }
+      return finish(txn, meta, tx, nextRecord[0], changes, items);
+    }
+  }
+
+  /** Deletes records by identity (DOMAIN.md §2.4); unknown or deleted ones are NOT_FOUND. */
+  public synchronized WriteResult delete(List<Identity> identities) {
+    validator.validateDelete(identities);
+    try (StoreTxn txn = store.begin()) {
+      StoreMeta meta = txn.meta();
+      long tx = meta.lastTx() + 1;
+      List<Change> changes = new ArrayList<>();
+      List<Item> items = new ArrayList<>();
+      for (int i = 0; i < identities.size(); i++) {
+        OptionalLong existing = txn.recordId(identities.get(i));
+        RecordVersion cur = existing.isPresent() ? txn.record(existing.getAsLong()) : null;
+        if (cur == null) {
+          items.add(new Item(i, Outcome.NOT_FOUND, 0, 0, 0, 0));
+        } else if (cur.isDeleted()) {
+          items.add(new Item(i, Outcome.NOT_FOUND, cur.recordId(), cur.version(), cur.tx(), 0));
+        } else {
+          RecordVersion tomb =
+              new RecordVersion(
+                  cur.recordId(), cur.identity(), cur.version() + 1, tx, ChangeKind.DELETED, null);
+          changes.add(new Change(cur.recordId(), cur, tomb));
+          items.add(new Item(i, Outcome.DELETED, cur.recordId(), tomb.version(), tx, 0));
+        }
+      }
+      return finish(txn, meta, tx, meta.nextRecord(), changes, items);
+    }
+  }
+
+  private WriteResult finish(
+      StoreTxn txn,
+      StoreMeta meta,
+      long tx,
+      long nextRecord,
+      List<Change> changes,
+      List<Item> items) {
+    Resolver.Outcome outcome = null;
+    long[] nextEntity = {meta.nextEntity()};
+    if (!changes.isEmpty()) {
+      Ontology ontology = txn.ontology(meta.ontologyVersion());
+      Resolver resolver =
+          new Resolver(
+              txn, ontology, ontology, () -> Ids.of(config.shardId(), nextEntity[0]++), tx);
+      outcome = resolver.applyChanges(changes);
+      txn.putMeta(meta.withCounters(nextRecord, nextEntity[0], tx));
+    }
+    List<Item> out = new ArrayList<>();
+    for (Item it : items) {
+      long eid =
+          it.outcome() == Outcome.DELETED || it.outcome() == Outcome.NOT_FOUND
+              ? 0
+              : txn.entityOf(it.recordId());
+      out.add(new Item(it.index(), it.outcome(), it.recordId(), it.version(), it.tx(), eid));
+    }
+    if (outcome == null) {
+      return new WriteResult(0, out, List.of());
+    }
+    txn.commit();
+    return new WriteResult(tx, out, outcome.events());
+  }
+
+  /**
+   * Sets the ontology (DOMAIN.md §3.2). Content equal to the current one returns the current
+   * version and changes nothing. Otherwise the switch is applied at once (the in-process job
+   * completes within the call) and consumes a transaction only if it changes the partition, ids,
+   * aliases or conflicts (§13.1).
+   *
+   * @param ontology the new document
+   * @param expectedVersion if non-null, the version the caller expects to replace
+   */
+  public synchronized OntologyResult setOntology(Ontology ontology, Integer expectedVersion) {
+    OntologyValidator.validate(ontology);
+    try (StoreTxn txn = store.begin()) {
+      StoreMeta meta = txn.meta();
+      int version = meta.ontologyVersion();
+      if (expectedVersion != null && expectedVersion != version) {
+        throw new PreconditionFailedException(
+            "ontology version is " + version + ", expected " + expectedVersion);
+      }
+      Ontology current = txn.ontology(version);
+      if (current.canonical().equals(ontology.canonical())) {
+        return new OntologyResult(version, 0, List.of());
+      }
+      int next = version + 1;
+      txn.putOntology(next, ontology);
+      long tx = meta.lastTx() + 1;
+      long[] nextEntity = {meta.nextEntity()};
+      Resolver resolver =
+          new Resolver(txn, current, ontology, () -> Ids.of(config.shardId(), nextEntity[0]++), tx);
+      Resolver.Outcome outcome = resolver.switchOntology();
+      long lastTx = outcome.changedAnything() ? tx : meta.lastTx();
+      long total = txn.liveRecords(0).toList().size();
+      ResolutionJob job = new ResolutionJob(next, ResolutionJob.State.DONE, total, total);
+      txn.putMeta(
+          meta.withCounters(meta.nextRecord(), nextEntity[0], lastTx).withOntology(next, job));
+      txn.commit();
+      return new OntologyResult(next, outcome.changedAnything() ? tx : 0, outcome.events());
+    }
+  }
+
+  /** The current ontology version, document and latest job. */
+  public OntologyInfo ontology() {
+    try (StoreView v = store.view()) {
+      StoreMeta meta = v.meta();
+      return new OntologyInfo(
+          meta.ontologyVersion(), v.ontology(meta.ontologyVersion()), meta.job());
+    }
+  }
+
+  /**
+   * The current ontology.
+   *
+   * @param version current version (0 = empty)
+   * @param ontology the document
+   * @param job the latest re-resolution job, or null
+   */
+  public record OntologyInfo(int version, Ontology ontology, ResolutionJob job) {}
+}

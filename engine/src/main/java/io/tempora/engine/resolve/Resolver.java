@@ -1,0 +1,317 @@
+package io.tempora.engine.resolve;
+
+import io.tempora.engine.conflict.BlockedMerges;
+import io.tempora.engine.conflict.ConflictItem;
+import io.tempora.engine.conflict.ConstraintConflicts;
+import io.tempora.engine.conflict.ConstraintConflicts.Holder;
+import io.tempora.engine.conflict.EntityConflicts;
+import io.tempora.engine.link.LinkIndex;
+import io.tempora.engine.link.LiveRecord;
+import io.tempora.engine.link.Splitter;
+import io.tempora.engine.link.Splitter.Group;
+import io.tempora.engine.model.AttrValue;
+import io.tempora.engine.model.EntityEvent;
+import io.tempora.engine.model.EntityRow;
+import io.tempora.engine.model.Identity;
+import io.tempora.engine.model.RecordVersion;
+import io.tempora.engine.ontology.Ontology;
+import io.tempora.engine.ontology.Ontology.Constraint;
+import io.tempora.engine.ontology.TupleKey;
+import io.tempora.engine.store.Cursor;
+import io.tempora.engine.store.Posting;
+import io.tempora.engine.store.StoreTxn;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.LongSupplier;
+
+/**
+ * Applies one transaction's record changes (or an ontology switch) to the store and re-resolves
+ * exactly the touched link components (DOMAIN.md §5.3): partition, ids, aliases, events (§6) and
+ * the conflict units of everything touched (§7). Works in memory proportional to the touched
+ * components only. One instance per transaction; not thread-safe.
+ */
+public final class Resolver {
+  private final StoreTxn txn;
+  private final Ontology before;
+  private final Ontology after;
+  private final LongSupplier freshEntityId;
+  private final long tx;
+
+  /** What the transaction changed in the resolution. */
+  public record Outcome(List<EntityEvent> events, boolean conflictsChanged) {
+    /** True iff the partition, ids, aliases or conflicts changed. */
+    public boolean changedAnything() {
+      return !events.isEmpty() || conflictsChanged;
+    }
+  }
+
+  /**
+   * @param txn the open transaction
+   * @param before the ontology of the stored resolution
+   * @param after the ontology to resolve under (equal to {@code before} except on a switch)
+   * @param freshEntityId allocates entity ids
+   * @param tx the transaction number to stamp on events
+   */
+  public Resolver(
+      StoreTxn txn, Ontology before, Ontology after, LongSupplier freshEntityId, long tx) {
+    this.txn = txn;
+    this.before = before;
+    this.after = after;
+    this.freshEntityId = freshEntityId;
+    this.tx = tx;
+  }
+
+  /** Writes the record changes and re-resolves what they touch. */
+  public Outcome applyChanges(List<Change> changes) {
+    LinkIndex oldIdx = new LinkIndex(txn, before);
+    Set<Long> oldRegion = new LinkedHashSet<>();
+    for (Change c : changes) {
+      if (c.before() != null && !oldRegion.contains(c.recordId())) {
+        oldRegion.addAll(oldIdx.component(c.recordId()));
+      }
+    }
+    Set<Long> deleted = new HashSet<>();
+    Set<Long> changed = new HashSet<>();
+    List<Long> seeds = new ArrayList<>(oldRegion);
+    for (Change c : changes) {
+      if (c.before() != null) {
+        unindex(oldIdx.record(c.recordId()), c.before());
+      }
+      txn.putRecord(c.after());
+      if (c.isLiveAfter()) {
+        index(LinkIndex.live(c.after(), after));
+        changed.add(c.recordId());
+        seeds.add(c.recordId());
+      } else {
+        deleted.add(c.recordId());
+      }
+    }
+    List<RecordVersion> touchedVersions = new ArrayList<>();
+    for (Change c : changes) {
+      if (c.before() != null) {
+        touchedVersions.add(c.before());
+      }
+    }
+    return resolve(oldRegion, seeds, deleted, changed, touchedVersions);
+  }
+
+  /** Re-indexes every live record under the new ontology and re-resolves everything. */
+  public Outcome switchOntology() {
+    List<Long> all = new ArrayList<>();
+    try (Cursor<Long> live = txn.liveRecords(0)) {
+      while (live.hasNext()) {
+        all.add(live.next());
+      }
+    }
+    for (long rid : all) {
+      RecordVersion v = txn.record(rid);
+      for (TupleKey k : LinkIndex.live(v, before).tuples().keySet()) {
+        txn.deletePosting(k, rid);
+      }
+      LiveRecord now = LinkIndex.live(v, after);
+      now.tuples().forEach((k, set) -> txn.putPosting(k, rid, set));
+    }
+    return resolve(new LinkedHashSet<>(all), all, Set.of(), Set.of(), List.of());
+  }
+
+  private void unindex(LiveRecord old, RecordVersion v) {
+    for (TupleKey k : old.tuples().keySet()) {
+      txn.deletePosting(k, v.recordId());
+    }
+    for (AttrValue av : v.descriptors().coverage().keySet()) {
+      txn.deleteValuePosting(av.attr(), av.value(), v.recordId());
+    }
+  }
+
+  private void index(LiveRecord r) {
+    r.tuples().forEach((k, set) -> txn.putPosting(k, r.recordId(), set));
+    r.descriptors()
+        .coverage()
+        .forEach((av, set) -> txn.putValuePosting(av.attr(), av.value(), r.recordId(), set));
+  }
+
+  private Outcome resolve(
+      Set<Long> oldRegion,
+      List<Long> seeds,
+      Set<Long> deleted,
+      Set<Long> changed,
+      List<RecordVersion> oldVersions) {
+    LinkIndex idx = new LinkIndex(txn, after);
+    List<Set<Long>> components = idx.components(seeds);
+    Set<Long> region = new HashSet<>(oldRegion);
+    components.forEach(region::addAll);
+    Map<Long, List<Long>> oldMembers = new TreeMap<>(Long::compareUnsigned);
+    for (long rid : region) {
+      long eid = txn.entityOf(rid);
+      if (eid != 0 && !oldMembers.containsKey(eid)) {
+        oldMembers.put(eid, txn.members(eid).toList());
+      }
+    }
+    List<List<Group>> split = new ArrayList<>();
+    List<Group> groups = new ArrayList<>();
+    for (Set<Long> c : components) {
+      List<Group> g = Splitter.split(c, idx);
+      split.add(g);
+      groups.addAll(g);
+    }
+    groups.sort(Comparator.comparing(g -> g.anchor().identity()));
+    IdAssignment ids = new IdAssignment(groups, oldMembers, deleted, changed, freshEntityId, tx);
+    Map<Group, Long> idOf = new HashMap<>();
+    for (int g = 0; g < groups.size(); g++) {
+      idOf.put(groups.get(g), ids.ids.get(g));
+    }
+    writeEntities(groups, ids, idOf, oldMembers, deleted);
+    boolean conflictsChanged =
+        rewriteConflicts(split, idOf, oldMembers.keySet(), idx, region, oldVersions);
+    txn.appendEvents(ids.events);
+    return new Outcome(ids.events, conflictsChanged);
+  }
+
+  private void writeEntities(
+      List<Group> groups,
+      IdAssignment ids,
+      Map<Group, Long> idOf,
+      Map<Long, List<Long>> oldMembers,
+      Set<Long> deleted) {
+    for (long rid : deleted) {
+      txn.setEntityOf(rid, 0);
+    }
+    for (Group g : groups) {
+      long id = idOf.get(g);
+      if (!oldMembers.containsKey(id)) {
+        txn.putEntity(EntityRow.active(id, g.anchor().identity().entityType()));
+      }
+      for (LiveRecord r : g.members()) {
+        if (txn.entityOf(r.recordId()) != id) {
+          txn.setEntityOf(r.recordId(), id);
+        }
+      }
+    }
+    ids.aliases.forEach(
+        (alias, target) -> {
+          String type = txn.entity(alias).entityType();
+          txn.putEntity(new EntityRow(alias, EntityRow.Status.MERGED, type, target, 0));
+        });
+    for (long d : ids.deleted) {
+      String type = txn.entity(d).entityType();
+      txn.putEntity(new EntityRow(d, EntityRow.Status.DELETED, type, 0, tx));
+    }
+  }
+
+  private boolean rewriteConflicts(
+      List<List<Group>> split,
+      Map<Group, Long> idOf,
+      Collection<Long> oldIds,
+      LinkIndex idx,
+      Set<Long> region,
+      List<RecordVersion> oldVersions) {
+    Map<String, List<ConflictItem>> old = new HashMap<>();
+    for (long id : oldIds) {
+      for (String unit : txn.conflictUnits(id).toList()) {
+        old.computeIfAbsent(unit, txn::conflicts);
+      }
+    }
+    Map<String, List<ConflictItem>> fresh = new HashMap<>();
+    for (List<Group> comp : split) {
+      List<Long> ids = comp.stream().map(idOf::get).toList();
+      for (int g = 0; g < comp.size(); g++) {
+        Group grp = comp.get(g);
+        List<ConflictItem> direct =
+            List.copyOf(
+                EntityConflicts.direct(
+                    ids.get(g), grp.anchor().identity().entityType(), grp.members()));
+        if (!direct.isEmpty()) {
+          fresh.put("D:" + Long.toUnsignedString(ids.get(g)), direct);
+        }
+      }
+      for (ConflictItem b : BlockedMerges.of(comp, ids, idx)) {
+        fresh.put("B:" + b.entityIds().get(0) + ":" + b.entityIds().get(1), List.of(b));
+      }
+    }
+    Map<String, ConstraintRef> constraintUnits = new HashMap<>();
+    for (long rid : region) {
+      LiveRecord r = idx.record(rid);
+      if (r != null) {
+        collectConstraintUnits(r.identity(), r.descriptors().coverage().keySet(), constraintUnits);
+      }
+    }
+    for (RecordVersion v : oldVersions) {
+      collectConstraintUnits(v.identity(), v.descriptors().coverage().keySet(), constraintUnits);
+    }
+    for (Map.Entry<String, ConstraintRef> e : constraintUnits.entrySet()) {
+      String unit = e.getKey();
+      old.computeIfAbsent(unit, txn::conflicts);
+      List<ConflictItem> items = constraintItems(e.getValue());
+      if (!items.isEmpty()) {
+        fresh.put(unit, items);
+      }
+    }
+    old.entrySet().removeIf(e -> e.getValue().isEmpty());
+    boolean changed = !old.equals(fresh);
+    for (String unit : old.keySet()) {
+      if (!fresh.containsKey(unit)) {
+        txn.putConflicts(unit, List.of());
+      }
+    }
+    fresh.forEach(txn::putConflicts);
+    return changed;
+  }
+
+  private record ConstraintRef(String type, Constraint constraint, String value) {}
+
+  private void collectConstraintUnits(
+      Identity id, Set<AttrValue> values, Map<String, ConstraintRef> out) {
+    String type = id.entityType();
+    for (Constraint c : after.constraintsFor(type)) {
+      for (AttrValue av : values) {
+        if (av.attr().equals(c.attribute()) && !after.isIgnored(type, av.attr(), av.value())) {
+          out.put(
+              constraintUnit(type, c.name(), av.value()), new ConstraintRef(type, c, av.value()));
+        }
+      }
+    }
+  }
+
+  private static String constraintUnit(String type, String constraint, String value) {
+    // Length prefixes keep the key unambiguous whatever characters the strings hold.
+    return "C:" + type.length() + ":" + type + constraint.length() + ":" + constraint + value;
+  }
+
+  private List<ConflictItem> constraintItems(ConstraintRef ref) {
+    String type = ref.type();
+    Constraint c = ref.constraint();
+    List<Holder> holders = new ArrayList<>();
+    try (Cursor<Posting> ps = txn.valuePostings(c.attribute(), ref.value())) {
+      while (ps.hasNext()) {
+        Posting p = ps.next();
+        RecordVersion v = txn.record(p.recordId());
+        if (v.identity().entityType().equals(type)) {
+          holders.add(new Holder(v.identity(), txn.entityOf(p.recordId()), p.intervals()));
+        }
+      }
+    }
+    Map<Long, Identity> anchors = new HashMap<>();
+    return List.copyOf(
+        ConstraintConflicts.of(
+            type, c, ref.value(), holders, id -> anchors.computeIfAbsent(id, this::anchorOf)));
+  }
+
+  private Identity anchorOf(long entityId) {
+    Identity best = null;
+    for (long rid : txn.members(entityId).toList()) {
+      Identity i = txn.record(rid).identity();
+      if (best == null || i.compareTo(best) < 0) {
+        best = i;
+      }
+    }
+    return best;
+  }
+}

@@ -1,0 +1,18 @@
+package io.tempora.engine.store;
+
+/**
+ * The storage of one shard as the engine needs it: records and their history, the identity map, key
+ * and value postings, memberships, entity ids, conflicts, events and metadata. Implementations:
+ * {@link InMemoryStore} here, a RocksDB store in the persistence module. Thread-safe: any number of
+ * views, one transaction at a time.
+ */
+public interface Store extends AutoCloseable {
+  /** Opens a consistent read view; the caller closes it. */
+  StoreView view();
+
+  /** Opens the write transaction, waiting for a running one; the caller closes it. */
+  StoreTxn begin();
+
+  @Override
+  void close();
+}

@@ -1,0 +1,57 @@
+package io.tempora.engine.store;
+
+import io.tempora.engine.conflict.ConflictItem;
+import io.tempora.engine.model.EntityEvent;
+import io.tempora.engine.model.EntityRow;
+import io.tempora.engine.model.Identity;
+import io.tempora.engine.model.RecordVersion;
+import io.tempora.engine.ontology.Ontology;
+import io.tempora.engine.ontology.TupleKey;
+import io.tempora.engine.temporal.IntervalSet;
+import java.util.List;
+
+/**
+ * The single write unit of one request: reads see the transaction's own writes, {@link #commit()}
+ * makes all of them visible atomically, and closing without commit discards them. At most one
+ * transaction is open per store; the opener closes it.
+ */
+public interface StoreTxn extends StoreView {
+  /** Replaces the counters and resolution state. */
+  void putMeta(StoreMeta meta);
+
+  /** Stores an ontology version. */
+  void putOntology(int version, Ontology ontology);
+
+  /** Maps an identity to its record id (never removed). */
+  void putIdentity(Identity identity, long recordId);
+
+  /** Writes a new current version of a record and appends it to the record's history. */
+  void putRecord(RecordVersion version);
+
+  /** Adds or replaces a posting of a key tuple. */
+  void putPosting(TupleKey key, long recordId, IntervalSet intervals);
+
+  /** Removes a posting of a key tuple. */
+  void deletePosting(TupleKey key, long recordId);
+
+  /** Adds or replaces the coverage of {@code (attr, value)} in a record. */
+  void putValuePosting(String attr, String value, long recordId, IntervalSet coverage);
+
+  /** Removes a value posting. */
+  void deleteValuePosting(String attr, String value, long recordId);
+
+  /** Sets the entity of a live record; 0 removes the membership. */
+  void setEntityOf(long recordId, long entityId);
+
+  /** Writes the row of an entity id. */
+  void putEntity(EntityRow row);
+
+  /** Replaces the items of a conflict unit; an empty list removes the unit. */
+  void putConflicts(String unit, List<ConflictItem> items);
+
+  /** Appends the events of one transaction. */
+  void appendEvents(List<EntityEvent> events);
+
+  /** Makes every write of this transaction durable and visible at once. */
+  void commit();
+}
