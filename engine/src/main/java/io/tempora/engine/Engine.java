@@ -10,6 +10,7 @@ import io.tempora.engine.ontology.Ontology;
 import io.tempora.engine.ontology.OntologyValidator;
 import io.tempora.engine.resolve.Change;
 import io.tempora.engine.resolve.Resolver;
+import io.tempora.engine.store.Commit;
 import io.tempora.engine.store.Store;
 import io.tempora.engine.store.StoreMeta;
 import io.tempora.engine.store.StoreMeta.ResolutionJob;
@@ -51,9 +52,24 @@ public final class Engine {
     return reader;
   }
 
-  /** Upserts records (DOMAIN.md §2.4); a rejected request changes nothing. */
-  public synchronized WriteResult upsert(List<RecordInput> records) {
+  /**
+   * Upserts records (DOMAIN.md §2.4); a rejected request changes nothing. Returns once the change
+   * is durable as the store's durability mode defines.
+   */
+  public WriteResult upsert(List<RecordInput> records) {
     validator.validateUpsert(records);
+    return applyUpsert(records).awaitDurable();
+  }
+
+  /** A write applied and visible, with the handle that tells when it is durable. */
+  private record Applied(WriteResult result, Commit commit) {
+    WriteResult awaitDurable() {
+      commit.awaitDurable();
+      return result;
+    }
+  }
+
+  private synchronized Applied applyUpsert(List<RecordInput> records) {
     try (StoreTxn txn = store.begin()) {
       StoreMeta meta = txn.meta();
       long tx = meta.lastTx() + 1;
@@ -88,8 +104,12 @@ public final class Engine {
   }
 
   /** Deletes records by identity (DOMAIN.md §2.4); unknown or deleted ones are NOT_FOUND. */
-  public synchronized WriteResult delete(List<Identity> identities) {
+  public WriteResult delete(List<Identity> identities) {
     validator.validateDelete(identities);
+    return applyDelete(identities).awaitDurable();
+  }
+
+  private synchronized Applied applyDelete(List<Identity> identities) {
     try (StoreTxn txn = store.begin()) {
       StoreMeta meta = txn.meta();
       long tx = meta.lastTx() + 1;
@@ -114,7 +134,7 @@ public final class Engine {
     }
   }
 
-  private WriteResult finish(
+  private Applied finish(
       StoreTxn txn,
       StoreMeta meta,
       long tx,
@@ -140,10 +160,10 @@ public final class Engine {
       out.add(new Item(it.index(), it.outcome(), it.recordId(), it.version(), it.tx(), eid));
     }
     if (outcome == null) {
-      return new WriteResult(0, out, List.of());
+      return new Applied(new WriteResult(0, out, List.of()), Commit.DURABLE);
     }
-    txn.commit();
-    return new WriteResult(tx, out, outcome.events());
+    Commit commit = txn.commit();
+    return new Applied(new WriteResult(tx, out, outcome.events()), commit);
   }
 
   /**
@@ -155,8 +175,16 @@ public final class Engine {
    * @param ontology the new document
    * @param expectedVersion if non-null, the version the caller expects to replace
    */
-  public synchronized OntologyResult setOntology(Ontology ontology, Integer expectedVersion) {
+  public OntologyResult setOntology(Ontology ontology, Integer expectedVersion) {
     OntologyValidator.validate(ontology);
+    Commit[] commit = {Commit.DURABLE};
+    OntologyResult result = applyOntology(ontology, expectedVersion, commit);
+    commit[0].awaitDurable();
+    return result;
+  }
+
+  private synchronized OntologyResult applyOntology(
+      Ontology ontology, Integer expectedVersion, Commit[] commit) {
     try (StoreTxn txn = store.begin()) {
       StoreMeta meta = txn.meta();
       int version = meta.ontologyVersion();
@@ -180,7 +208,7 @@ public final class Engine {
       ResolutionJob job = new ResolutionJob(next, ResolutionJob.State.DONE, total, total);
       txn.putMeta(
           meta.withCounters(meta.nextRecord(), nextEntity[0], lastTx).withOntology(next, job));
-      txn.commit();
+      commit[0] = txn.commit();
       return new OntologyResult(next, outcome.changedAnything() ? tx : 0, outcome.events());
     }
   }

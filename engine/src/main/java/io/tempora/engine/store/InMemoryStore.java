@@ -312,9 +312,10 @@ public final class InMemoryStore implements Store {
     }
 
     @Override
-    public void commit() {
+    public Commit commit() {
       committed = true;
       undo.clear();
+      return Commit.DURABLE;
     }
 
     @Override

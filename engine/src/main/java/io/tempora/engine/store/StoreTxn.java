@@ -52,6 +52,10 @@ public interface StoreTxn extends StoreView {
   /** Appends the events of one transaction. */
   void appendEvents(List<EntityEvent> events);
 
-  /** Makes every write of this transaction durable and visible at once. */
-  void commit();
+  /**
+   * Makes every write of this transaction visible at once, as one atomic unit.
+   *
+   * @return a handle to wait for durability outside any lock the caller holds
+   */
+  Commit commit();
 }
