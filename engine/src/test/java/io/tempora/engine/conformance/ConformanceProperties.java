@@ -294,4 +294,56 @@ public abstract class ConformanceProperties {
     e.setOntology(w.ontology(), null);
     assertThat(e.reader().lastTx()).as("same content again consumes nothing").isEqualTo(tx);
   }
+
+  @Property(tries = 100)
+  void golden_everyEntity_neverHoldsTwoValuesAtOnce(@ForAll long seed) {
+    if (!check("golden_everyEntity_neverHoldsTwoValuesAtOnce", 100)) {
+      return;
+    }
+    Canon c = Canon.of(workloads().run(Workloads.generate(seed)));
+    for (int i = 0; i < c.partition().size(); i++) {
+      List<Descriptor> golden = c.golden().get(i);
+      List<Descriptor> held = new ArrayList<>();
+      for (Identity m : c.partition().get(i)) {
+        held.addAll(c.records().get(m).pieces());
+      }
+      for (int a = 0; a < golden.size(); a++) {
+        Descriptor g = golden.get(a);
+        for (int b = a + 1; b < golden.size(); b++) {
+          Descriptor h = golden.get(b);
+          if (g.attr().equals(h.attr())) {
+            assertThat(g.end() <= h.start() || h.end() <= g.start())
+                .as("seed %d: golden entries %s and %s overlap", seed, g, h)
+                .isTrue();
+          }
+        }
+        for (Descriptor d : held) {
+          boolean overlaps = d.start() < g.end() && g.start() < d.end();
+          if (d.attr().equals(g.attr()) && !d.value().equals(g.value())) {
+            assertThat(overlaps).as("seed %d: %s competes with golden %s", seed, d, g).isFalse();
+          }
+        }
+        assertThat(coveredThroughout(g, held)).as("seed %d: %s held throughout", seed, g).isTrue();
+      }
+    }
+  }
+
+  /** True iff pieces of the same attribute and value cover {@code g}'s interval with no gap. */
+  private static boolean coveredThroughout(Descriptor g, List<Descriptor> held) {
+    long reached = g.start();
+    boolean progress = true;
+    while (reached < g.end() && progress) {
+      progress = false;
+      for (Descriptor d : held) {
+        if (d.attr().equals(g.attr())
+            && d.value().equals(g.value())
+            && d.start() <= reached
+            && reached < d.end()) {
+          reached = d.end();
+          progress = true;
+        }
+      }
+    }
+    return reached >= g.end();
+  }
 }
