@@ -10,6 +10,11 @@ import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.reflection.v1.ServerReflectionGrpc;
+import io.grpc.reflection.v1.ServerReflectionRequest;
+import io.grpc.reflection.v1.ServerReflectionResponse;
+import io.grpc.reflection.v1.ServiceResponse;
+import io.grpc.stub.StreamObserver;
 import io.tempora.engine.Engine;
 import io.tempora.engine.EngineConfig;
 import io.tempora.engine.store.InMemoryStore;
@@ -19,6 +24,8 @@ import io.tempora.proto.v1.IngestRequest;
 import io.tempora.proto.v1.Record;
 import io.tempora.proto.v1.TemporaServiceGrpc;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -115,5 +122,36 @@ class ShardServerTest {
 
     assertThat(check(health, "")).isEqualTo(ServingStatus.NOT_SERVING);
     assertThat(check(health, ShardServer.LIVENESS_SERVICE)).isEqualTo(ServingStatus.SERVING);
+  }
+
+  @Test
+  void reflection_listServices_namesTemporaServiceAndHealth() throws Exception {
+    CompletableFuture<ServerReflectionResponse> answer = new CompletableFuture<>();
+    StreamObserver<ServerReflectionRequest> requests =
+        ServerReflectionGrpc.newStub(main)
+            .serverReflectionInfo(
+                new StreamObserver<>() {
+                  @Override
+                  public void onNext(ServerReflectionResponse value) {
+                    answer.complete(value);
+                  }
+
+                  @Override
+                  public void onError(Throwable t) {
+                    answer.completeExceptionally(t);
+                  }
+
+                  @Override
+                  public void onCompleted() {}
+                });
+    requests.onNext(ServerReflectionRequest.newBuilder().setListServices("").build());
+
+    List<String> services =
+        answer.get(10, TimeUnit.SECONDS).getListServicesResponse().getServiceList().stream()
+            .map(ServiceResponse::getName)
+            .toList();
+    requests.onCompleted();
+
+    assertThat(services).contains("tempora.v1.TemporaService", "grpc.health.v1.Health");
   }
 }
