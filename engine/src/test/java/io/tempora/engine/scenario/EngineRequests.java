@@ -28,11 +28,11 @@ import java.util.function.Function;
  * Scenario request JSON to engine inputs. Absent strings become {@code ""} and absent lists empty,
  * as over the wire, so that the engine (not this class) validates them.
  */
-final class EngineRequests {
+public final class EngineRequests {
   private EngineRequests() {}
 
   /** The scenario's {@code limits}, each absent one at its default. */
-  static Limits limits(JsonNode json) {
+  public static Limits limits(JsonNode json) {
     Limits d = Limits.defaults();
     if (json == null || json.isNull()) {
       return d;

@@ -11,13 +11,13 @@ import java.util.Collection;
  * The value shapes of {@code tempora-scenario/1} shared by every {@link ScenarioClient}:
  * identities, intervals, ids and errors, both directions.
  */
-final class ScenarioJson {
-  static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+public final class ScenarioJson {
+  public static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
   private ScenarioJson() {}
 
   /** An identity {@code [entity_type, perspective, uid]}; absent parts are {@code ""}. */
-  static Identity identity(JsonNode node) {
+  public static Identity identity(JsonNode node) {
     if (node == null) {
       return Identity.of("", "", "");
     }
@@ -25,37 +25,37 @@ final class ScenarioJson {
   }
 
   /** Renders an identity. */
-  static ArrayNode identity(Identity id) {
+  public static ArrayNode identity(Identity id) {
     return NODES.arrayNode().add(id.entityType()).add(id.perspective()).add(id.uid());
   }
 
   /** Renders identities in the given order. */
-  static ArrayNode identities(Collection<Identity> ids) {
+  public static ArrayNode identities(Collection<Identity> ids) {
     ArrayNode out = NODES.arrayNode();
     ids.forEach(id -> out.add(identity(id)));
     return out;
   }
 
   /** A request interval side: {@code null} (or absent) means omitted. */
-  static Long side(JsonNode interval, int index) {
+  public static Long side(JsonNode interval, int index) {
     JsonNode n = interval == null ? null : interval.get(index);
     return n == null || n.isNull() ? null : Long.parseLong(n.asText());
   }
 
   /** The start of a request window, {@link Long#MIN_VALUE} when omitted. */
-  static long windowStart(JsonNode window) {
+  public static long windowStart(JsonNode window) {
     Long s = side(window, 0);
     return s == null ? Long.MIN_VALUE : s;
   }
 
   /** The end of a request window, {@link Long#MAX_VALUE} when omitted. */
-  static long windowEnd(JsonNode window) {
+  public static long windowEnd(JsonNode window) {
     Long e = side(window, 1);
     return e == null ? Long.MAX_VALUE : e;
   }
 
   /** Renders {@code [start, end)}; an unset side ({@code ±inf}) is {@code null}. */
-  static ArrayNode interval(long start, long end) {
+  public static ArrayNode interval(long start, long end) {
     ArrayNode out = NODES.arrayNode();
     if (start == Long.MIN_VALUE) {
       out.addNull();
@@ -71,27 +71,27 @@ final class ScenarioJson {
   }
 
   /** Renders a record id as {@code "rN"}. */
-  static String recordId(long id) {
+  public static String recordId(long id) {
     return "r" + Long.toUnsignedString(id);
   }
 
   /** Renders an entity id as {@code "eN"}. */
-  static String entityId(long id) {
+  public static String entityId(long id) {
     return "e" + Long.toUnsignedString(id);
   }
 
   /** Parses {@code "eN"} (or {@code "rN"}) into the 64-bit id. */
-  static long parseId(String id) {
+  public static long parseId(String id) {
     return Long.parseUnsignedLong(id.substring(1));
   }
 
   /** Renders a tx number; 0 means none and renders as {@code null}. */
-  static JsonNode tx(long tx) {
+  public static JsonNode tx(long tx) {
     return tx == 0 ? NODES.nullNode() : NODES.numberNode(tx);
   }
 
   /** {@code {"error": {"code", "message"}}}. */
-  static ObjectNode error(String code, String message) {
+  public static ObjectNode error(String code, String message) {
     ObjectNode out = NODES.objectNode();
     ObjectNode err = out.putObject("error");
     err.put("code", code);
@@ -100,13 +100,13 @@ final class ScenarioJson {
   }
 
   /** A string field, {@code ""} when absent (proto3 semantics). */
-  static String text(JsonNode node, String field) {
+  public static String text(JsonNode node, String field) {
     JsonNode n = node.get(field);
     return n == null || n.isNull() ? "" : n.asText();
   }
 
   /** A string field, {@code null} when absent. */
-  static String optionalText(JsonNode node, String field) {
+  public static String optionalText(JsonNode node, String field) {
     JsonNode n = node.get(field);
     return n == null || n.isNull() ? null : n.asText();
   }

@@ -1,0 +1,141 @@
+package io.tempora.shardserver.grpc;
+
+import io.tempora.engine.Engine;
+import io.tempora.engine.Reader;
+import io.tempora.engine.Reader.EntitySummary;
+import io.tempora.engine.model.EntityEvent;
+import io.tempora.engine.query.ConflictFilter;
+import io.tempora.engine.query.ConflictPage;
+import io.tempora.proto.v1.GetStatsResponse;
+import io.tempora.proto.v1.ListEntitiesRequest;
+import io.tempora.proto.v1.ListEntitiesResponse;
+import io.tempora.proto.v1.ListEntityChangesRequest;
+import io.tempora.proto.v1.ListEntityChangesResponse;
+import java.util.List;
+
+/**
+ * The reads of TemporaService that the engine offers only in pieces: entity pages, event pages cut
+ * at transaction boundaries, and statistics (computed by a scan until the store keeps counters).
+ * Thread-safe.
+ */
+final class ShardReads {
+  static final int DEFAULT_PAGE = 100;
+  static final int MAX_PAGE = 1000;
+  static final int DEFAULT_EVENT_PAGE = 1000;
+  static final int MAX_EVENT_PAGE = 10_000;
+
+  private final Engine engine;
+  private final Reader reader;
+
+  ShardReads(Engine engine) {
+    this.engine = engine;
+    this.reader = engine.reader();
+  }
+
+  /** A uint32 page size; the engine rejects values above its own limit with its own message. */
+  static int pageSize(int raw, String field) {
+    if (raw < 0) {
+      throw new IllegalArgumentException(
+          field + ": " + Integer.toUnsignedString(raw) + " is out of range");
+    }
+    return raw;
+  }
+
+  private static int bounded(int raw, int dflt, int max, String field) {
+    if (raw < 0 || raw > max) {
+      throw new IllegalArgumentException(
+          field + ": " + Integer.toUnsignedString(raw) + " must be between 0 and " + max);
+    }
+    return raw == 0 ? dflt : raw;
+  }
+
+  ListEntitiesResponse listEntities(ListEntitiesRequest req) {
+    int size = bounded(req.getPageSize(), DEFAULT_PAGE, MAX_PAGE, "page_size");
+    int version = engine.ontology().version();
+    // One more than asked tells whether another page exists.
+    List<EntitySummary> page = reader.listEntities(req.getAfterId(), size + 1);
+    ListEntitiesResponse.Builder b = ListEntitiesResponse.newBuilder().setOntologyVersion(version);
+    for (EntitySummary e : page.subList(0, Math.min(size, page.size()))) {
+      b.addEntitiesBuilder()
+          .setEntityId(e.entityId())
+          .addAllMembers(e.members().stream().map(ResponseMapper::identity).toList());
+    }
+    if (page.size() > size) {
+      b.setNextAfterId(page.get(size - 1).entityId());
+    }
+    return b.build();
+  }
+
+  ListEntityChangesResponse listEntityChanges(ListEntityChangesRequest req) {
+    int size = bounded(req.getPageSize(), DEFAULT_EVENT_PAGE, MAX_EVENT_PAGE, "page_size");
+    long from = Math.max(1, req.getFromTx());
+    int version = engine.ontology().version();
+    long lastTx = reader.lastTx();
+    List<EntityEvent> events = wholeTransactions(from, size);
+    boolean more = !events.isEmpty() && events.get(events.size() - 1).tx() < lastTx;
+    long next = events.isEmpty() ? from : events.get(events.size() - 1).tx() + 1;
+    ListEntityChangesResponse.Builder b =
+        ListEntityChangesResponse.newBuilder()
+            .setNextFromTx(next)
+            .setHasMore(more && !reader.events(next, 1).isEmpty())
+            .setLastTx(lastTx)
+            .setOntologyVersion(version);
+    events.forEach(e -> b.addEvents(ResponseMapper.event(e)));
+    return b.build();
+  }
+
+  /** At most {@code size} events from {@code from} on, cut back to whole transactions. */
+  private List<EntityEvent> wholeTransactions(long from, int size) {
+    List<EntityEvent> got = reader.events(from, size + 1);
+    if (got.size() <= size) {
+      return got;
+    }
+    long cut = got.get(size).tx();
+    int end = size;
+    while (end > 0 && got.get(end - 1).tx() == cut) {
+      end--;
+    }
+    if (end > 0) {
+      return got.subList(0, end);
+    }
+    // One transaction alone exceeds the page: return it whole.
+    int limit = size;
+    List<EntityEvent> one;
+    do {
+      limit *= 2;
+      one = reader.events(cut, limit);
+    } while (one.size() == limit && one.get(limit - 1).tx() == cut);
+    return one.stream().filter(e -> e.tx() == cut).toList();
+  }
+
+  GetStatsResponse stats() {
+    long lastTx = reader.lastTx();
+    int version = engine.ontology().version();
+    long entities = 0;
+    long records = 0;
+    long after = 0;
+    for (List<EntitySummary> page = reader.listEntities(after, MAX_PAGE);
+        !page.isEmpty();
+        page = reader.listEntities(after, MAX_PAGE)) {
+      for (EntitySummary e : page) {
+        entities++;
+        records += e.members().size();
+      }
+      after = page.get(page.size() - 1).entityId();
+    }
+    long conflicts = 0;
+    String token = null;
+    do {
+      ConflictPage p = reader.listConflicts(ConflictFilter.NONE, MAX_PAGE, token);
+      conflicts += p.items().size();
+      token = p.nextPageToken();
+    } while (token != null);
+    return GetStatsResponse.newBuilder()
+        .setRecords(records)
+        .setEntities(entities)
+        .setConflicts(conflicts)
+        .setLastTx(lastTx)
+        .setOntologyVersion(version)
+        .build();
+  }
+}
