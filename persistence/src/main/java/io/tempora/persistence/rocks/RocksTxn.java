@@ -205,6 +205,10 @@ final class RocksTxn extends RocksView implements StoreTxn {
     if (events.isEmpty()) {
       return;
     }
+    if (events.size() > 0xFFFF) {
+      throw new IllegalArgumentException(
+          "transaction " + events.get(0).tx() + ": " + events.size() + " events exceed 65535");
+    }
     long tx = events.get(0).tx();
     // Appending twice for one tx replaces the earlier list, as the in-memory store does.
     for (byte[] key : prefix(Cf.EVENTS, Keys.u64(tx), (k, v) -> k).toList()) {
