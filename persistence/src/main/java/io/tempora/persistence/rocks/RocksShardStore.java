@@ -238,6 +238,26 @@ public final class RocksShardStore implements Store {
     new AckedFile(config.shardId(), mark.wseq(), mark.tx()).write(dataDir);
   }
 
+  /**
+   * Checks one snapshot for consistency between records, identity, attr_value, key_postings,
+   * memberships and the interner (read-only; see docs/storage.md for what is not checked yet).
+   *
+   * @return per problem class a count and up to ten examples; empty when consistent
+   */
+  public Map<String, String> verify() {
+    try (RocksView v = (RocksView) view()) {
+      Map<String, String> out = new java.util.TreeMap<>();
+      StoreVerifier.verify(v)
+          .forEach((k, p) -> out.put(k, p.count() + " e.g. " + String.join("; ", p.examples())));
+      return out;
+    }
+  }
+
+  /** The owner of the native objects, for tests in this package. */
+  RocksStore rocks() {
+    return rocks;
+  }
+
   /** WAL fsyncs issued by the syncer so far (group commit makes this less than commits). */
   public long walSyncCount() {
     return syncer.syncCount();
