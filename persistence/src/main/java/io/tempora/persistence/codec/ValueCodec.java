@@ -1,0 +1,280 @@
+package io.tempora.persistence.codec;
+
+import com.esotericsoftware.kryo.Kryo;
+import com.esotericsoftware.kryo.KryoException;
+import com.esotericsoftware.kryo.io.Input;
+import com.esotericsoftware.kryo.io.Output;
+import com.esotericsoftware.kryo.util.Pool;
+import io.tempora.engine.conflict.ConflictItem;
+import io.tempora.engine.model.AttrValue;
+import io.tempora.engine.model.Descriptors;
+import io.tempora.engine.model.EntityEvent;
+import io.tempora.engine.model.EntityRow;
+import io.tempora.engine.model.Identity;
+import io.tempora.engine.model.RecordVersion;
+import io.tempora.engine.model.RecordVersion.ChangeKind;
+import io.tempora.engine.ontology.Ontology;
+import io.tempora.engine.store.StoreMeta;
+import io.tempora.engine.temporal.Interval;
+import io.tempora.engine.temporal.IntervalSet;
+import io.tempora.persistence.codec.Dictionary.Kind;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.function.Function;
+
+/**
+ * Encodes and decodes every stored value (docs/storage.md). Each value starts with the layout byte
+ * {@link #LAYOUT}; an unknown layout fails loudly instead of being misread. Kryo instances are
+ * pooled because they are not thread-safe; this class is thread-safe.
+ */
+public final class ValueCodec {
+  /** The only value layout this build writes and reads. */
+  public static final int LAYOUT = 1;
+
+  private static final Pool<Kryo> KRYOS =
+      new Pool<>(true, false, 64) {
+        @Override
+        protected Kryo create() {
+          Kryo kryo = new Kryo();
+          Serializers.register(kryo);
+          return kryo;
+        }
+      };
+
+  private static final Pool<Output> OUTPUTS =
+      new Pool<>(true, false, 64) {
+        @Override
+        protected Output create() {
+          return new Output(256, -1);
+        }
+      };
+
+  private ValueCodec() {}
+
+  /** A value's writer: gets the pooled Kryo and an output positioned after the layout byte. */
+  @FunctionalInterface
+  private interface Writer {
+    void write(Kryo kryo, Output out);
+  }
+
+  private static byte[] encode(Writer w) {
+    Kryo kryo = KRYOS.obtain();
+    Output out = OUTPUTS.obtain();
+    try {
+      out.reset();
+      out.writeByte(LAYOUT);
+      w.write(kryo, out);
+      return out.toBytes();
+    } finally {
+      OUTPUTS.free(out);
+      KRYOS.free(kryo);
+    }
+  }
+
+  private static <T> T decode(byte[] bytes, String what, Function<Input, T> r) {
+    if (bytes.length == 0 || bytes[0] != LAYOUT) {
+      throw new IllegalStateException(
+          what
+              + ": unknown value layout "
+              + (bytes.length == 0 ? "(empty)" : Integer.toString(bytes[0] & 0xFF))
+              + ", this build reads "
+              + LAYOUT);
+    }
+    try {
+      Input in = new Input(bytes, 1, bytes.length - 1);
+      return r.apply(in);
+    } catch (KryoException | IllegalArgumentException e) {
+      throw new IllegalStateException(what + ": undecodable value: " + e.getMessage(), e);
+    }
+  }
+
+  private static <T> T read(Input in, Class<T> type) {
+    Kryo kryo = KRYOS.obtain();
+    try {
+      return kryo.readObject(in, type);
+    } finally {
+      KRYOS.free(kryo);
+    }
+  }
+
+  /** Interval set value: varint count, then enc(start) enc(end) per piece. */
+  public static byte[] intervals(IntervalSet set) {
+    return encode((k, out) -> k.writeObject(out, set));
+  }
+
+  /** Decodes {@link #intervals(IntervalSet)}. */
+  public static IntervalSet intervals(byte[] b) {
+    return decode(b, "interval set", in -> read(in, IntervalSet.class));
+  }
+
+  /** Store metadata value. */
+  public static byte[] storeMeta(StoreMeta m) {
+    return encode((k, out) -> k.writeObject(out, m));
+  }
+
+  /** Decodes {@link #storeMeta(StoreMeta)}. */
+  public static StoreMeta storeMeta(byte[] b) {
+    return decode(b, "store meta", in -> read(in, StoreMeta.class));
+  }
+
+  /** Entity row value (the id is in the key). */
+  public static byte[] entityRow(EntityRow r) {
+    return encode((k, out) -> k.writeObject(out, r));
+  }
+
+  /** Decodes {@link #entityRow(EntityRow)} for the id of its key. */
+  public static EntityRow entityRow(long entityId, byte[] b) {
+    EntityRow r = decode(b, "entity row", in -> read(in, EntityRow.class));
+    return new EntityRow(entityId, r.status(), r.entityType(), r.mergedInto(), r.deletedTx());
+  }
+
+  /** Event value. */
+  public static byte[] event(EntityEvent e) {
+    return encode((k, out) -> k.writeObject(out, e));
+  }
+
+  /** Decodes {@link #event(EntityEvent)}. */
+  public static EntityEvent event(byte[] b) {
+    return decode(b, "event", in -> read(in, EntityEvent.class));
+  }
+
+  /** Ontology document value. */
+  public static byte[] ontology(Ontology o) {
+    return encode((k, out) -> k.writeObject(out, o));
+  }
+
+  /** Decodes {@link #ontology(Ontology)}. */
+  public static Ontology ontology(byte[] b) {
+    return decode(b, "ontology", in -> read(in, Ontology.class));
+  }
+
+  /** One conflict item: u8 kind, then the item's fields. */
+  public static byte[] conflictItem(ConflictItem item) {
+    return encode((k, out) -> writeItem(k, out, item));
+  }
+
+  /** Decodes {@link #conflictItem(ConflictItem)}. */
+  public static ConflictItem conflictItem(byte[] b) {
+    return decode(b, "conflict item", ValueCodec::readItem);
+  }
+
+  /** The items of a conflict unit: varint count, then each as in {@link #conflictItem}. */
+  public static byte[] conflictItems(List<ConflictItem> items) {
+    return encode(
+        (k, out) -> {
+          out.writeVarInt(items.size(), true);
+          items.forEach(i -> writeItem(k, out, i));
+        });
+  }
+
+  /** Decodes {@link #conflictItems(List)}. */
+  public static List<ConflictItem> conflictItems(byte[] b) {
+    return decode(
+        b,
+        "conflict unit",
+        in -> {
+          int n = in.readVarInt(true);
+          List<ConflictItem> out = new ArrayList<>(n);
+          for (int i = 0; i < n; i++) {
+            out.add(readItem(in));
+          }
+          return List.copyOf(out);
+        });
+  }
+
+  private static void writeItem(Kryo kryo, Output out, ConflictItem item) {
+    out.writeByte(item.kind().ordinal());
+    kryo.writeObject(out, item);
+  }
+
+  private static ConflictItem readItem(Input in) {
+    ConflictItem.Kind kind =
+        Primitives.enumOf(ConflictItem.Kind.values(), in.readByte(), "conflict kind");
+    return switch (kind) {
+      case DIRECT -> read(in, ConflictItem.Direct.class);
+      case BLOCKED_MERGE -> read(in, ConflictItem.BlockedMerge.class);
+      case CONSTRAINT -> read(in, ConflictItem.ConstraintViolation.class);
+    };
+  }
+
+  /**
+   * A record version: u8 layout, u8 kind, varint version, varlong tx, varint type id, varint
+   * perspective id, varint uid length, uid bytes, and for a live version varint n and n × (varint
+   * attribute id, varlong value id, enc(start), enc(end)). Strings go through {@code dict}.
+   */
+  public static byte[] recordVersion(RecordVersion v, Dictionary dict) {
+    Identity id = v.identity();
+    long type = dict.id(Kind.TYPE, id.entityType());
+    long persp = dict.id(Kind.PERSPECTIVE, id.perspective());
+    List<long[]> pieces = new ArrayList<>();
+    if (!v.isDeleted()) {
+      for (Map.Entry<AttrValue, IntervalSet> e : v.descriptors().coverage().entrySet()) {
+        long attr = dict.id(Kind.ATTRIBUTE, e.getKey().attr());
+        long value = dict.id(Kind.VALUE, e.getKey().value());
+        IntervalSet set = e.getValue();
+        for (int k = 0; k < set.size(); k++) {
+          pieces.add(new long[] {attr, value, set.start(k), set.end(k)});
+        }
+      }
+    }
+    byte[] uid = WtfEight.encode(id.uid());
+    return encode(
+        (k, out) -> {
+          out.writeByte(v.kind().ordinal());
+          out.writeVarInt(v.version(), true);
+          out.writeVarLong(v.tx(), true);
+          out.writeVarInt((int) type, true);
+          out.writeVarInt((int) persp, true);
+          out.writeVarInt(uid.length, true);
+          out.writeBytes(uid);
+          if (!v.isDeleted()) {
+            out.writeVarInt(pieces.size(), true);
+            for (long[] p : pieces) {
+              out.writeVarInt((int) p[0], true);
+              out.writeVarLong(p[1], true);
+              Primitives.instant(out, p[2]);
+              Primitives.instant(out, p[3]);
+            }
+          }
+        });
+  }
+
+  /** True iff an encoded record version is a tombstone (reads one byte). */
+  public static boolean isTombstone(byte[] b) {
+    return b.length > 1 && b[1] == ChangeKind.DELETED.ordinal();
+  }
+
+  /** Decodes {@link #recordVersion(RecordVersion, Dictionary)} for the record id of its key. */
+  public static RecordVersion recordVersion(long recordId, byte[] b, Dictionary dict) {
+    return decode(
+        b, "record " + Long.toUnsignedString(recordId), in -> readVersion(recordId, in, dict));
+  }
+
+  private static RecordVersion readVersion(long recordId, Input in, Dictionary dict) {
+    ChangeKind kind = Primitives.enumOf(ChangeKind.values(), in.readByte(), "change kind");
+    int version = in.readVarInt(true);
+    long tx = in.readVarLong(true);
+    String type = dict.string(Kind.TYPE, in.readVarInt(true) & 0xFFFFFFFFL);
+    String persp = dict.string(Kind.PERSPECTIVE, in.readVarInt(true) & 0xFFFFFFFFL);
+    int uidLen = in.readVarInt(true);
+    String uid = WtfEight.decode(in.readBytes(uidLen), 0, uidLen);
+    Identity identity = new Identity(type, persp, uid);
+    if (kind == ChangeKind.DELETED) {
+      return new RecordVersion(recordId, identity, version, tx, kind, null);
+    }
+    SortedMap<AttrValue, List<Interval>> raw = new TreeMap<>();
+    for (int n = in.readVarInt(true); n > 0; n--) {
+      String attr = dict.string(Kind.ATTRIBUTE, in.readVarInt(true) & 0xFFFFFFFFL);
+      String value = dict.string(Kind.VALUE, in.readVarLong(true));
+      long s = Primitives.instant(in);
+      raw.computeIfAbsent(new AttrValue(attr, value), x -> new ArrayList<>())
+          .add(new Interval(s, Primitives.instant(in)));
+    }
+    SortedMap<AttrValue, IntervalSet> cov = new TreeMap<>();
+    raw.forEach((av, list) -> cov.put(av, IntervalSet.union(list)));
+    return new RecordVersion(recordId, identity, version, tx, kind, Descriptors.ofCoverage(cov));
+  }
+}

@@ -1,0 +1,397 @@
+package io.tempora.persistence.rocks;
+
+import io.tempora.engine.store.Commit;
+import io.tempora.engine.store.Store;
+import io.tempora.engine.store.StoreException;
+import io.tempora.engine.store.StoreMeta;
+import io.tempora.engine.store.StoreTxn;
+import io.tempora.engine.store.StoreView;
+import io.tempora.persistence.StorageConfig;
+import io.tempora.persistence.codec.Dictionary.Kind;
+import io.tempora.persistence.codec.ValueCodec;
+import java.nio.file.Path;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.Semaphore;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.Snapshot;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteBatchWithIndex;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The engine's {@link Store} on RocksDB (STORAGE.md). Views read a snapshot; the one transaction
+ * writes a {@code WriteBatchWithIndex} committed with a single atomic write that also advances
+ * {@code meta/last_wseq}. Open reads a constant number of meta keys and checks format version,
+ * shard id and the acknowledged watermark (§4.5, §5). Thread-safe: any number of views, one
+ * transaction at a time. The opener closes it; close flushes memtables and rewrites {@code ACKED}.
+ */
+public final class RocksShardStore implements Store {
+  private static final Logger LOG = LoggerFactory.getLogger(RocksShardStore.class);
+
+  /** The on-disk format this build reads and writes. */
+  public static final int FORMAT_VERSION = 1;
+
+  static final byte[] FORMAT = Keys.meta("format_version");
+  static final byte[] SHARD = Keys.meta("shard_id");
+  static final byte[] LAST_WSEQ = Keys.meta("last_wseq");
+
+  private final Path dataDir;
+  private final StorageConfig config;
+  private final RocksStore rocks;
+  private final Interner interner;
+  private final WalSyncer syncer;
+  private final Semaphore writer = new Semaphore(1, true);
+  private long lastWseq;
+  private long lastAckedWrite;
+  private volatile boolean closed;
+
+  private RocksShardStore(Path dataDir, StorageConfig config, RocksStore rocks, long lastWseq) {
+    this.dataDir = dataDir;
+    this.config = config;
+    this.rocks = rocks;
+    this.lastWseq = lastWseq;
+    this.interner = new Interner(config.internerCacheEntries(), counters(rocks));
+    long tx = metaOf(rocks).lastTx();
+    this.syncer =
+        new WalSyncer(
+            config, new WalSyncer.Mark(lastWseq, tx), rocks::syncWal, this::maybeWriteAcked);
+  }
+
+  /**
+   * Opens the shard store in {@code dataDir} ({@code <dataDir>/db}, {@code <dataDir>/ACKED}),
+   * creating it if empty.
+   *
+   * @throws StoreException if RocksDB fails, the format version or shard id does not match, or data
+   *     loss is suspected (message contains "data loss suspected")
+   */
+  public static RocksShardStore open(Path dataDir, StorageConfig config) {
+    RocksStore rocks = RocksStore.open(dataDir, config);
+    try {
+      byte[] format = rocks.get(Cf.META, FORMAT);
+      long lastWseq = readLong(rocks.get(Cf.META, LAST_WSEQ));
+      if (format != null) {
+        checkFormat(dataDir, format, rocks.get(Cf.META, SHARD), config.shardId());
+      } else if (lastWseq != 0) {
+        throw new StoreException("data dir " + dataDir + ": meta/format_version is missing");
+      }
+      checkWatermark(dataDir, config, lastWseq, metaOf(rocks).lastTx());
+      if (format == null) {
+        initialise(rocks, config.shardId());
+        new AckedFile(config.shardId(), 0, 0).write(dataDir);
+      }
+      LOG.info("shard {} store open at {} (last_wseq {})", config.shardId(), dataDir, lastWseq);
+      return new RocksShardStore(dataDir, config, rocks, lastWseq);
+    } catch (RuntimeException e) {
+      rocks.close();
+      throw e;
+    }
+  }
+
+  private static void checkFormat(Path dataDir, byte[] format, byte[] shard, int shardId) {
+    int version = (int) readLong(format);
+    if (version != FORMAT_VERSION) {
+      throw new StoreException(
+          "data dir "
+              + dataDir
+              + ": format version "
+              + version
+              + " is not supported; this build reads format version "
+              + FORMAT_VERSION);
+    }
+    long stored = readLong(shard);
+    if (stored != shardId) {
+      throw new StoreException(
+          "data dir " + dataDir + " belongs to shard " + stored + ", not shard " + shardId);
+    }
+  }
+
+  private static void checkWatermark(
+      Path dataDir, StorageConfig config, long lastWseq, long lastTx) {
+    String problem =
+        switch (AckedFile.read(dataDir)) {
+          case AckedFile.Missing m ->
+              lastWseq == 0
+                  ? null
+                  : "ACKED is missing while the database holds writes up to last_wseq " + lastWseq;
+          case AckedFile.Unreadable u ->
+              lastWseq == 0
+                  ? null
+                  : "ACKED is unreadable ("
+                      + u.reason()
+                      + ") while the database holds writes up to last_wseq "
+                      + lastWseq;
+          case AckedFile.Present p ->
+              lastWseq >= p.acked().wseq()
+                  ? null
+                  : "database last_wseq "
+                      + lastWseq
+                      + " is below the acknowledged watermark ACKED wseq "
+                      + p.acked().wseq();
+        };
+    if (problem == null) {
+      return;
+    }
+    if (!config.acceptDataLoss()) {
+      LOG.error("data loss suspected in {}: {}", dataDir, problem);
+      throw new StoreException(
+          "data loss suspected in " + dataDir + ": " + problem + " (accept-data-loss not set)");
+    }
+    LOG.warn("data loss suspected in {}: {}; accepted, rewriting ACKED", dataDir, problem);
+    new AckedFile(config.shardId(), lastWseq, lastTx).write(dataDir);
+  }
+
+  private static void initialise(RocksStore rocks, int shardId) {
+    try (WriteBatch b = new WriteBatch()) {
+      b.put(rocks.handle(Cf.META), FORMAT, longValue(FORMAT_VERSION));
+      b.put(rocks.handle(Cf.META), SHARD, longValue(shardId));
+      rocks.writeSync(b);
+    } catch (RocksDBException e) {
+      throw RocksStore.failure("initialise", Cf.META, e);
+    }
+  }
+
+  private static StoreMeta metaOf(RocksStore rocks) {
+    byte[] v = rocks.get(Cf.META, RocksView.STORE_META);
+    return v == null ? StoreMeta.INITIAL : ValueCodec.storeMeta(v);
+  }
+
+  private static Map<Kind, Long> counters(RocksStore rocks) {
+    Map<Kind, Long> out = new EnumMap<>(Kind.class);
+    for (Kind k : Kind.values()) {
+      byte[] v = rocks.get(Cf.META, Keys.meta(Interner.counterName(k)));
+      out.put(k, v == null ? 1L : readLong(v));
+    }
+    return out;
+  }
+
+  static byte[] longValue(long v) {
+    return Interner.Values.id(v);
+  }
+
+  static long readLong(byte[] v) {
+    return v == null ? 0 : Interner.Values.readId(v);
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException("store is closed");
+    }
+  }
+
+  @Override
+  public StoreView view() {
+    checkOpen();
+    Snapshot snap = rocks.snapshot();
+    SnapshotSource src = new SnapshotSource(rocks, snap);
+    return new RocksView(src, interner, src::close);
+  }
+
+  @Override
+  public StoreTxn begin() {
+    checkOpen();
+    writer.acquireUninterruptibly();
+    try {
+      checkOpen();
+      syncer.checkHealthy();
+      BatchSource src = new BatchSource(rocks);
+      return new RocksTxn(
+          src,
+          src,
+          interner,
+          this::commit,
+          () -> {
+            src.close();
+            writer.release();
+          });
+    } catch (RuntimeException e) {
+      writer.release();
+      throw e;
+    }
+  }
+
+  /** Called under the writer permit: one atomic write, then the durability handle. */
+  private Commit commit(RocksTxn txn) {
+    checkOpen();
+    BatchSource src = (BatchSource) txn.source();
+    if (src.count() == 0) {
+      return Commit.DURABLE;
+    }
+    syncer.checkHealthy();
+    long wseq = lastWseq + 1;
+    src.put(Cf.META, LAST_WSEQ, longValue(wseq));
+    StoreMeta meta = txn.writtenMeta() != null ? txn.writtenMeta() : txn.meta();
+    long bytes = src.dataSize();
+    rocks.write(src.batch());
+    lastWseq = wseq;
+    interner.committed(txn.pending());
+    return syncer.written(new WalSyncer.Mark(wseq, meta.lastTx()), bytes);
+  }
+
+  private void maybeWriteAcked(WalSyncer.Mark mark) {
+    long now = System.nanoTime();
+    if (now - lastAckedWrite < config.watermarkInterval().toNanos()) {
+      return;
+    }
+    lastAckedWrite = now;
+    new AckedFile(config.shardId(), mark.wseq(), mark.tx()).write(dataDir);
+  }
+
+  /**
+   * Checks one snapshot for consistency between records, identity, attr_value, key_postings,
+   * memberships and the interner (read-only; see docs/storage.md for what is not checked yet).
+   *
+   * @return per problem class a count and up to ten examples; empty when consistent
+   */
+  public Map<String, String> verify() {
+    try (RocksView v = (RocksView) view()) {
+      Map<String, String> out = new java.util.TreeMap<>();
+      StoreVerifier.verify(v)
+          .forEach((k, p) -> out.put(k, p.count() + " e.g. " + String.join("; ", p.examples())));
+      return out;
+    }
+  }
+
+  /** The owner of the native objects, for tests in this package. */
+  RocksStore rocks() {
+    return rocks;
+  }
+
+  /** WAL fsyncs issued by the syncer so far (group commit makes this less than commits). */
+  public long walSyncCount() {
+    return syncer.syncCount();
+  }
+
+  /** The configuration. */
+  public StorageConfig config() {
+    return config;
+  }
+
+  /**
+   * Stops the syncer after a last fsync, waits for a running transaction, flushes every memtable,
+   * rewrites {@code ACKED} with the last write and closes RocksDB. Views still open must be closed
+   * first by their owners.
+   */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    writer.acquireUninterruptibly();
+    try {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      syncer.close();
+      try {
+        rocks.flushAll();
+        rocks.syncWal();
+        StoreMeta meta = metaOf(rocks);
+        new AckedFile(config.shardId(), lastWseq, meta.lastTx()).write(dataDir);
+      } finally {
+        rocks.close();
+      }
+      LOG.info("shard {} store closed (last_wseq {})", config.shardId(), lastWseq);
+    } finally {
+      writer.release();
+    }
+  }
+
+  /** Reads at one snapshot; releases it on close. */
+  private static final class SnapshotSource implements Source {
+    private final RocksStore rocks;
+    private final Snapshot snapshot;
+    private final org.rocksdb.ReadOptions options;
+
+    SnapshotSource(RocksStore rocks, Snapshot snapshot) {
+      this.rocks = rocks;
+      this.snapshot = snapshot;
+      this.options = new org.rocksdb.ReadOptions().setSnapshot(snapshot);
+    }
+
+    @Override
+    public byte[] get(Cf cf, byte[] key) {
+      return rocks.get(cf, options, key);
+    }
+
+    @Override
+    public Scan scan(Cf cf, byte[] from, byte[] to) {
+      return rocks.scan(cf, snapshot, null, from, to);
+    }
+
+    @Override
+    public boolean isTransactional() {
+      return false;
+    }
+
+    void close() {
+      options.close();
+      rocks.release(snapshot);
+    }
+  }
+
+  /** A transaction's batch over the latest state. */
+  private static final class BatchSource implements Source, Batch {
+    private final RocksStore rocks;
+    private final WriteBatchWithIndex batch = new WriteBatchWithIndex(true);
+    private long bytes;
+
+    BatchSource(RocksStore rocks) {
+      this.rocks = rocks;
+    }
+
+    WriteBatchWithIndex batch() {
+      return batch;
+    }
+
+    int count() {
+      return batch.count();
+    }
+
+    /** Approximate WAL bytes of the batch: the keys and values put or deleted. */
+    long dataSize() {
+      return bytes;
+    }
+
+    @Override
+    public byte[] get(Cf cf, byte[] key) {
+      return rocks.get(cf, batch, key);
+    }
+
+    @Override
+    public Scan scan(Cf cf, byte[] from, byte[] to) {
+      return rocks.scan(cf, null, batch, from, to);
+    }
+
+    @Override
+    public boolean isTransactional() {
+      return true;
+    }
+
+    @Override
+    public void put(Cf cf, byte[] key, byte[] value) {
+      try {
+        batch.put(rocks.handle(cf), key, value);
+        bytes += key.length + value.length;
+      } catch (RocksDBException e) {
+        throw RocksStore.failure("batch put", cf, e);
+      }
+    }
+
+    @Override
+    public void delete(Cf cf, byte[] key) {
+      try {
+        batch.delete(rocks.handle(cf), key);
+        bytes += key.length;
+      } catch (RocksDBException e) {
+        throw RocksStore.failure("batch delete", cf, e);
+      }
+    }
+
+    void close() {
+      batch.close();
+    }
+  }
+}

@@ -1,0 +1,318 @@
+package io.tempora.persistence.rocks;
+
+import io.tempora.engine.store.StoreException;
+import io.tempora.persistence.StorageConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import org.rocksdb.BlockBasedTableConfig;
+import org.rocksdb.BloomFilter;
+import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.ColumnFamilyOptions;
+import org.rocksdb.CompressionType;
+import org.rocksdb.DBOptions;
+import org.rocksdb.FlushOptions;
+import org.rocksdb.IndexType;
+import org.rocksdb.LRUCache;
+import org.rocksdb.ReadOptions;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.Slice;
+import org.rocksdb.Snapshot;
+import org.rocksdb.Statistics;
+import org.rocksdb.StatsLevel;
+import org.rocksdb.WALRecoveryMode;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteBatchWithIndex;
+import org.rocksdb.WriteBufferManager;
+import org.rocksdb.WriteOptions;
+
+/**
+ * The one owner of every native object of a shard database (STORAGE.md §7): the DB, all column
+ * family handles, DB and CF options, the shared LRU block cache, the bloom filter, the write buffer
+ * manager, statistics and the long-lived read and write options. {@link #open} releases what it
+ * opened when a later step fails; {@link #close} releases everything in reverse order, after which
+ * every call throws {@link IllegalStateException}. Thread-safe; the opener closes it.
+ */
+public final class RocksStore implements AutoCloseable {
+  static {
+    RocksDB.loadLibrary();
+  }
+
+  private static final long MIB = 1024L * 1024;
+
+  /** Native objects in creation order; closed in reverse. */
+  private final Deque<AutoCloseable> owned;
+
+  private final RocksDB db;
+  private final Map<Cf, ColumnFamilyHandle> handles;
+  private final List<ColumnFamilyHandle> allHandles;
+  private final ReadOptions readLatest;
+  private final WriteOptions writeNoSync;
+  private final WriteOptions writeSync;
+  private final Statistics statistics;
+  private volatile boolean closed;
+
+  private RocksStore(Builder b) {
+    this.owned = b.owned;
+    this.db = b.db;
+    this.handles = b.handles;
+    this.allHandles = b.allHandles;
+    this.readLatest = b.readLatest;
+    this.writeNoSync = b.writeNoSync;
+    this.writeSync = b.writeSync;
+    this.statistics = b.statistics;
+  }
+
+  /**
+   * Opens (creating if missing) the database at {@code <dataDir>/db} with every column family.
+   *
+   * @throws StoreException if RocksDB cannot open it
+   */
+  public static RocksStore open(Path dataDir, StorageConfig config) {
+    Builder b = new Builder();
+    try {
+      Files.createDirectories(dataDir.resolve("db"));
+      b.build(dataDir.resolve("db"), config);
+      return new RocksStore(b);
+    } catch (RocksDBException | IOException | RuntimeException e) {
+      closeAll(b.owned);
+      if (e instanceof RuntimeException r && !(e instanceof IllegalArgumentException)) {
+        throw r;
+      }
+      throw new StoreException("open " + dataDir.resolve("db") + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Collects native objects as they are created so a failed open can release them. */
+  private static final class Builder {
+    final Deque<AutoCloseable> owned = new ArrayDeque<>();
+    final Map<Cf, ColumnFamilyHandle> handles = new EnumMap<>(Cf.class);
+    final List<ColumnFamilyHandle> allHandles = new ArrayList<>();
+    RocksDB db;
+    ReadOptions readLatest;
+    WriteOptions writeNoSync;
+    WriteOptions writeSync;
+    Statistics statistics;
+
+    <T extends AutoCloseable> T own(T t) {
+      owned.push(t);
+      return t;
+    }
+
+    void build(Path dir, StorageConfig config) throws RocksDBException {
+      statistics = own(new Statistics());
+      statistics.setStatsLevel(StatsLevel.EXCEPT_DETAILED_TIMERS);
+      LRUCache cache = own(new LRUCache(config.blockCacheBytes()));
+      BloomFilter bloom = own(new BloomFilter(config.bloomBitsPerKey()));
+      WriteBufferManager wbm = own(new WriteBufferManager(config.writeBufferBytes(), cache));
+      DBOptions dbOptions =
+          own(new DBOptions())
+              .setCreateIfMissing(true)
+              .setCreateMissingColumnFamilies(true)
+              .setWalRecoveryMode(WALRecoveryMode.PointInTimeRecovery)
+              .setMaxTotalWalSize(256 * MIB)
+              .setMaxOpenFiles(config.maxOpenFiles())
+              .setSkipStatsUpdateOnDbOpen(true)
+              .setWalBytesPerSync(MIB)
+              .setBytesPerSync(MIB)
+              .setMaxBackgroundJobs(config.maxBackgroundJobs())
+              .setWriteBufferManager(wbm)
+              .setStatistics(statistics);
+      List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
+      descriptors.add(
+          new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, cfOptions(-1, cache, bloom)));
+      for (Cf cf : Cf.values()) {
+        descriptors.add(
+            new ColumnFamilyDescriptor(cf.nameBytes(), cfOptions(cf.prefix(), cache, bloom)));
+      }
+      db = RocksDB.open(dbOptions, dir.toString(), descriptors, allHandles);
+      own(db);
+      // Handles must close before the DB: push them after it so the reverse order does that.
+      allHandles.forEach(this::own);
+      for (Cf cf : Cf.values()) {
+        handles.put(cf, allHandles.get(cf.ordinal() + 1));
+      }
+      readLatest = own(new ReadOptions());
+      writeNoSync = own(new WriteOptions().setSync(false).setDisableWAL(false));
+      writeSync = own(new WriteOptions().setSync(true).setDisableWAL(false));
+    }
+
+    private ColumnFamilyOptions cfOptions(int prefix, LRUCache cache, BloomFilter bloom) {
+      BlockBasedTableConfig table =
+          new BlockBasedTableConfig()
+              .setBlockCache(cache)
+              .setCacheIndexAndFilterBlocks(true)
+              .setPinL0FilterAndIndexBlocksInCache(true)
+              .setIndexType(IndexType.kTwoLevelIndexSearch)
+              .setPartitionFilters(prefix >= 0)
+              .setWholeKeyFiltering(prefix == 0);
+      if (prefix >= 0) {
+        table.setFilterPolicy(bloom);
+      }
+      ColumnFamilyOptions o =
+          own(new ColumnFamilyOptions())
+              .setTableFormatConfig(table)
+              .setCompressionType(CompressionType.LZ4_COMPRESSION)
+              .setBottommostCompressionType(CompressionType.ZSTD_COMPRESSION)
+              .setLevelCompactionDynamicLevelBytes(true);
+      if (prefix > 0) {
+        o.useFixedLengthPrefixExtractor(prefix).setMemtablePrefixBloomSizeRatio(0.1);
+      }
+      return o;
+    }
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException("store is closed");
+    }
+  }
+
+  ColumnFamilyHandle handle(Cf cf) {
+    checkOpen();
+    return handles.get(cf);
+  }
+
+  RocksDB db() {
+    checkOpen();
+    return db;
+  }
+
+  /** The latest committed value of a key, or null. */
+  byte[] get(Cf cf, byte[] key) {
+    return get(cf, readLatest, key);
+  }
+
+  /** The value of a key as {@code options} sees it (e.g. at a snapshot), or null. */
+  byte[] get(Cf cf, ReadOptions options, byte[] key) {
+    try {
+      return db().get(handle(cf), options, key);
+    } catch (RocksDBException e) {
+      throw failure("get", cf, e);
+    }
+  }
+
+  /** Reads a key through a transaction's batch, falling back to the latest committed state. */
+  byte[] get(Cf cf, WriteBatchWithIndex batch, byte[] key) {
+    try {
+      return batch.getFromBatchAndDB(db(), handle(cf), readLatest, key);
+    } catch (RocksDBException e) {
+      throw failure("get through batch", cf, e);
+    }
+  }
+
+  /**
+   * A raw iterator over {@code [from, to)} at a snapshot (null = latest), merged with a batch (null
+   * = none). The caller closes the returned scan, which closes its native objects.
+   */
+  Scan scan(Cf cf, Snapshot snapshot, WriteBatchWithIndex batch, byte[] from, byte[] to) {
+    checkOpen();
+    Slice bound = to == null ? null : new Slice(to);
+    ReadOptions ro = new ReadOptions();
+    try {
+      if (snapshot != null) {
+        ro.setSnapshot(snapshot);
+      }
+      if (bound != null) {
+        ro.setIterateUpperBound(bound);
+      }
+      ro.setPrefixSameAsStart(cf.prefix() > 0 && from.length >= cf.prefix());
+      RocksIterator base = db.newIterator(handle(cf), ro);
+      // The batch iterator takes ownership of the base iterator and deletes it on close.
+      RocksIterator it = batch == null ? base : batch.newIteratorWithBase(handle(cf), base, ro);
+      return new Scan(it, ro, bound, from, to);
+    } catch (RuntimeException e) {
+      ro.close();
+      if (bound != null) {
+        bound.close();
+      }
+      throw e;
+    }
+  }
+
+  Snapshot snapshot() {
+    return db().getSnapshot();
+  }
+
+  void release(Snapshot s) {
+    if (!closed) {
+      db.releaseSnapshot(s);
+    }
+  }
+
+  /** Writes a transaction's batch atomically, WAL on, without fsync. */
+  void write(WriteBatchWithIndex batch) {
+    try {
+      db().write(writeNoSync, batch);
+    } catch (RocksDBException e) {
+      throw failure("write", null, e);
+    }
+  }
+
+  /** Writes a plain batch atomically with an fsync (used at database creation only). */
+  void writeSync(WriteBatch batch) {
+    try {
+      db().write(writeSync, batch);
+    } catch (RocksDBException e) {
+      throw failure("write (sync)", null, e);
+    }
+  }
+
+  /** Fsyncs the WAL: every write issued before the call is durable once it returns. */
+  void syncWal() {
+    try {
+      db().syncWal();
+    } catch (RocksDBException e) {
+      throw failure("syncWal", null, e);
+    }
+  }
+
+  /** Flushes every memtable to SST files and waits, so the next open replays no WAL. */
+  void flushAll() {
+    try (FlushOptions fo = new FlushOptions().setWaitForFlush(true)) {
+      db().flush(fo, allHandles);
+    } catch (RocksDBException e) {
+      throw failure("flush", null, e);
+    }
+  }
+
+  /** The statistics object, for metrics. */
+  Statistics statistics() {
+    checkOpen();
+    return statistics;
+  }
+
+  static StoreException failure(String op, Cf cf, RocksDBException e) {
+    String where = cf == null ? "" : " on column family " + cf.cfName();
+    return new StoreException(op + where + " failed: " + e.getMessage(), e);
+  }
+
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    closeAll(owned);
+  }
+
+  private static void closeAll(Deque<AutoCloseable> owned) {
+    while (!owned.isEmpty()) {
+      try {
+        owned.pop().close();
+      } catch (Exception e) {
+        // Closing native objects only fails on programming errors; keep releasing the rest.
+        org.slf4j.LoggerFactory.getLogger(RocksStore.class).warn("close failed", e);
+      }
+    }
+  }
+}

@@ -1,0 +1,233 @@
+package io.tempora.persistence.rocks;
+
+import io.tempora.engine.conflict.ConflictItem;
+import io.tempora.engine.conflict.ConflictOrder;
+import io.tempora.engine.model.EntityEvent;
+import io.tempora.engine.model.EntityRow;
+import io.tempora.engine.model.Identity;
+import io.tempora.engine.model.RecordVersion;
+import io.tempora.engine.ontology.Ontology;
+import io.tempora.engine.ontology.TupleKey;
+import io.tempora.engine.store.Commit;
+import io.tempora.engine.store.StoreMeta;
+import io.tempora.engine.store.StoreTxn;
+import io.tempora.engine.temporal.IntervalSet;
+import io.tempora.persistence.codec.Dictionary;
+import io.tempora.persistence.codec.Dictionary.Kind;
+import io.tempora.persistence.codec.ValueCodec;
+import io.tempora.persistence.codec.WtfEight;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.function.Function;
+
+/**
+ * The write transaction: every write goes into one {@code WriteBatchWithIndex}, reads see it merged
+ * over the latest committed state, and {@link #commit()} writes the batch with one {@code db.write}
+ * (ST-4). Closing without commit discards the batch. Used by one thread.
+ */
+final class RocksTxn extends RocksView implements StoreTxn {
+  private final Batch batch;
+  private final Interner.Pending pending;
+  private final Function<RocksTxn, Commit> committer;
+  private StoreMeta writtenMeta;
+  private boolean committed;
+
+  RocksTxn(
+      Source source,
+      Batch batch,
+      Interner interner,
+      Function<RocksTxn, Commit> committer,
+      Runnable onClose) {
+    super(source, interner, onClose);
+    this.batch = batch;
+    this.pending = interner.begin();
+    this.committer = committer;
+  }
+
+  Interner.Pending pending() {
+    return pending;
+  }
+
+  /** The meta this transaction wrote, or null. */
+  StoreMeta writtenMeta() {
+    return writtenMeta;
+  }
+
+  private void put(Cf cf, byte[] key, byte[] value) {
+    checkWritable();
+    batch.put(cf, key, value);
+  }
+
+  private void delete(Cf cf, byte[] key) {
+    checkWritable();
+    batch.delete(cf, key);
+  }
+
+  private void checkWritable() {
+    checkOpen();
+    if (committed) {
+      throw new IllegalStateException("transaction already committed");
+    }
+  }
+
+  private long intern(Kind kind, String s) {
+    checkWritable();
+    return pending.intern(source(), batch, kind, s);
+  }
+
+  /** Interns on write; decodes through the batch on read. */
+  @Override
+  Dictionary dictionary() {
+    Dictionary read = super.dictionary();
+    return new Dictionary() {
+      @Override
+      public long id(Kind kind, String s) {
+        return intern(kind, s);
+      }
+
+      @Override
+      public String string(Kind kind, long id) {
+        return read.string(kind, id);
+      }
+    };
+  }
+
+  @Override
+  public void putMeta(StoreMeta meta) {
+    put(Cf.META, STORE_META, ValueCodec.storeMeta(meta));
+    writtenMeta = meta;
+  }
+
+  @Override
+  public void putOntology(int version, Ontology ontology) {
+    put(Cf.META, Keys.ontology(version), ValueCodec.ontology(ontology));
+  }
+
+  @Override
+  public void putIdentity(Identity identity, long recordId) {
+    long type = intern(Kind.TYPE, identity.entityType());
+    long persp = intern(Kind.PERSPECTIVE, identity.perspective());
+    put(Cf.IDENTITY, Keys.identity(type, persp, identity.uid()), Interner.Values.id(recordId));
+  }
+
+  @Override
+  public void putRecord(RecordVersion version) {
+    byte[] rid = Keys.u64(version.recordId());
+    byte[] current = get(Cf.RECORDS, rid);
+    if (current != null) {
+      RecordVersion old = ValueCodec.recordVersion(version.recordId(), current, dictionary());
+      put(Cf.RECORD_VERSIONS, Keys.recordVersion(version.recordId(), old.version()), current);
+    }
+    put(Cf.RECORDS, rid, ValueCodec.recordVersion(version, dictionary()));
+  }
+
+  @Override
+  public void putPosting(TupleKey key, long recordId, IntervalSet intervals) {
+    put(Cf.KEY_POSTINGS, Keys.posting(key, recordId), ValueCodec.intervals(intervals));
+  }
+
+  @Override
+  public void deletePosting(TupleKey key, long recordId) {
+    delete(Cf.KEY_POSTINGS, Keys.posting(key, recordId));
+  }
+
+  @Override
+  public void putValuePosting(String attr, String value, long recordId, IntervalSet coverage) {
+    long a = intern(Kind.ATTRIBUTE, attr);
+    long v = intern(Kind.VALUE, value);
+    put(Cf.ATTR_VALUE, Keys.attrValue(a, v, recordId), ValueCodec.intervals(coverage));
+  }
+
+  @Override
+  public void deleteValuePosting(String attr, String value, long recordId) {
+    OptionalLong a = find(Kind.ATTRIBUTE, attr);
+    OptionalLong v = find(Kind.VALUE, value);
+    if (a.isPresent() && v.isPresent()) {
+      delete(Cf.ATTR_VALUE, Keys.attrValue(a.getAsLong(), v.getAsLong(), recordId));
+    }
+  }
+
+  @Override
+  public void setEntityOf(long recordId, long entityId) {
+    long old = entityOf(recordId);
+    if (old != 0) {
+      delete(Cf.MEMBERSHIPS, Keys.pair(old, recordId));
+      delete(Cf.RECORD_ENTITY, Keys.u64(recordId));
+    }
+    if (entityId != 0) {
+      put(Cf.RECORD_ENTITY, Keys.u64(recordId), Interner.Values.id(entityId));
+      put(Cf.MEMBERSHIPS, Keys.pair(entityId, recordId), new byte[0]);
+    }
+  }
+
+  @Override
+  public void putEntity(EntityRow row) {
+    long id = row.entityId();
+    EntityRow old = entity(id);
+    if (old != null && old.status() == EntityRow.Status.MERGED) {
+      delete(Cf.ALIASES, Keys.pair(old.mergedInto(), id));
+    }
+    put(Cf.ENTITY_IDS, Keys.u64(id), ValueCodec.entityRow(row));
+    if (row.status() == EntityRow.Status.ACTIVE) {
+      put(Cf.ACTIVE_ENTITIES, Keys.u64(id), new byte[0]);
+    } else {
+      delete(Cf.ACTIVE_ENTITIES, Keys.u64(id));
+    }
+    if (row.status() == EntityRow.Status.MERGED) {
+      put(Cf.ALIASES, Keys.pair(row.mergedInto(), id), new byte[0]);
+    }
+  }
+
+  @Override
+  public void putConflicts(String unit, List<ConflictItem> items) {
+    for (ConflictItem old : conflicts(unit)) {
+      delete(Cf.CONFLICT_ORDER, ConflictOrder.key(old));
+      for (long id : old.entityIds()) {
+        delete(Cf.CONFLICT_UNITS, Keys.u64AndString(id, unit));
+      }
+    }
+    byte[] unitKey = WtfEight.encode(unit);
+    if (items.isEmpty()) {
+      delete(Cf.CONFLICTS, unitKey);
+      return;
+    }
+    put(Cf.CONFLICTS, unitKey, ValueCodec.conflictItems(items));
+    for (ConflictItem item : items) {
+      put(Cf.CONFLICT_ORDER, ConflictOrder.key(item), ValueCodec.conflictItem(item));
+      for (long id : item.entityIds()) {
+        put(Cf.CONFLICT_UNITS, Keys.u64AndString(id, unit), new byte[0]);
+      }
+    }
+  }
+
+  @Override
+  public void appendEvents(List<EntityEvent> events) {
+    if (events.isEmpty()) {
+      return;
+    }
+    if (events.size() > 0xFFFF) {
+      throw new IllegalArgumentException(
+          "transaction " + events.get(0).tx() + ": " + events.size() + " events exceed 65535");
+    }
+    long tx = events.get(0).tx();
+    // Appending twice for one tx replaces the earlier list, as the in-memory store does.
+    for (byte[] key : prefix(Cf.EVENTS, Keys.u64(tx), (k, v) -> k).toList()) {
+      delete(Cf.EVENTS, key);
+    }
+    for (int i = 0; i < events.size(); i++) {
+      put(Cf.EVENTS, Keys.event(tx, i), ValueCodec.event(events.get(i)));
+    }
+  }
+
+  @Override
+  public Commit commit() {
+    checkWritable();
+    Commit c = committer.apply(this);
+    committed = true;
+    return c;
+  }
+
+  boolean isCommitted() {
+    return committed;
+  }
+}

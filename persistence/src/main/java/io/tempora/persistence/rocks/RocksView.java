@@ -1,0 +1,296 @@
+package io.tempora.persistence.rocks;
+
+import io.tempora.engine.conflict.ConflictItem;
+import io.tempora.engine.model.EntityEvent;
+import io.tempora.engine.model.EntityRow;
+import io.tempora.engine.model.Identity;
+import io.tempora.engine.model.RecordVersion;
+import io.tempora.engine.ontology.Ontology;
+import io.tempora.engine.ontology.TupleKey;
+import io.tempora.engine.store.ConflictEntry;
+import io.tempora.engine.store.Cursor;
+import io.tempora.engine.store.Posting;
+import io.tempora.engine.store.StoreMeta;
+import io.tempora.engine.store.StoreView;
+import io.tempora.persistence.codec.Dictionary;
+import io.tempora.persistence.codec.Dictionary.Kind;
+import io.tempora.persistence.codec.ValueCodec;
+import io.tempora.persistence.codec.WtfEight;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.OptionalLong;
+import java.util.function.BiFunction;
+import java.util.function.Predicate;
+
+/**
+ * A {@link StoreView} over a {@link Source}: a snapshot for read views, a transaction's batch for
+ * {@link RocksTxn}. Cursors are lazy scans; those still open when the view closes are closed with
+ * it. Used by one thread.
+ */
+class RocksView implements StoreView {
+  static final byte[] STORE_META = Keys.meta("store_meta");
+  private static final byte[] EMPTY = new byte[0];
+
+  private final Source source;
+  private final Interner interner;
+  private final Runnable onClose;
+  private final List<Cursor<?>> open = new ArrayList<>();
+  private boolean closed;
+
+  RocksView(Source source, Interner interner, Runnable onClose) {
+    this.source = source;
+    this.interner = interner;
+    this.onClose = onClose;
+  }
+
+  final Source source() {
+    return source;
+  }
+
+  final Interner interner() {
+    return interner;
+  }
+
+  /** Decodes interned ids through this view; never interns. */
+  Dictionary dictionary() {
+    return new Dictionary() {
+      @Override
+      public long id(Kind kind, String s) {
+        throw new IllegalStateException("a read view never interns");
+      }
+
+      @Override
+      public String string(Kind kind, long id) {
+        return interner.string(source, kind, id);
+      }
+    };
+  }
+
+  final void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException("view is closed");
+    }
+  }
+
+  final byte[] get(Cf cf, byte[] key) {
+    checkOpen();
+    return source.get(cf, key);
+  }
+
+  final OptionalLong find(Kind kind, String s) {
+    checkOpen();
+    return interner.find(source, kind, s);
+  }
+
+  @Override
+  public StoreMeta meta() {
+    byte[] v = get(Cf.META, STORE_META);
+    return v == null ? StoreMeta.INITIAL : ValueCodec.storeMeta(v);
+  }
+
+  @Override
+  public Ontology ontology(int version) {
+    if (version == 0) {
+      return Ontology.EMPTY;
+    }
+    byte[] v = get(Cf.META, Keys.ontology(version));
+    return v == null ? null : ValueCodec.ontology(v);
+  }
+
+  @Override
+  public OptionalLong recordId(Identity identity) {
+    OptionalLong type = find(Kind.TYPE, identity.entityType());
+    OptionalLong persp = find(Kind.PERSPECTIVE, identity.perspective());
+    if (type.isEmpty() || persp.isEmpty()) {
+      return OptionalLong.empty();
+    }
+    byte[] v = get(Cf.IDENTITY, Keys.identity(type.getAsLong(), persp.getAsLong(), identity.uid()));
+    return v == null ? OptionalLong.empty() : OptionalLong.of(Interner.Values.readId(v));
+  }
+
+  @Override
+  public RecordVersion record(long recordId) {
+    byte[] v = get(Cf.RECORDS, Keys.u64(recordId));
+    return v == null ? null : ValueCodec.recordVersion(recordId, v, dictionary());
+  }
+
+  @Override
+  public Cursor<RecordVersion> history(long recordId) {
+    List<RecordVersion> out =
+        prefix(
+                Cf.RECORD_VERSIONS,
+                Keys.u64(recordId),
+                (k, v) -> ValueCodec.recordVersion(recordId, v, dictionary()))
+            .toList();
+    RecordVersion current = record(recordId);
+    if (current != null) {
+      out = new ArrayList<>(out);
+      out.add(current);
+    }
+    return Cursor.of(List.copyOf(out).iterator());
+  }
+
+  @Override
+  public Cursor<Posting> postings(TupleKey key) {
+    return prefix(
+        Cf.KEY_POSTINGS,
+        Keys.postingPrefix(key),
+        (k, v) -> new Posting(Keys.lastU64(k), ValueCodec.intervals(v)));
+  }
+
+  @Override
+  public Cursor<Posting> valuePostings(String attr, String value) {
+    OptionalLong a = find(Kind.ATTRIBUTE, attr);
+    OptionalLong v = find(Kind.VALUE, value);
+    if (a.isEmpty() || v.isEmpty()) {
+      return Cursor.of(List.<Posting>of().iterator());
+    }
+    return prefix(
+        Cf.ATTR_VALUE,
+        Keys.attrValuePrefix(a.getAsLong(), v.getAsLong()),
+        (k, val) -> new Posting(Keys.lastU64(k), ValueCodec.intervals(val)));
+  }
+
+  @Override
+  public Cursor<Long> liveRecords(long afterId) {
+    if (afterId == -1L) {
+      return Cursor.of(List.<Long>of().iterator());
+    }
+    return scan(
+        Cf.RECORDS,
+        Keys.u64(afterId + 1),
+        null,
+        (k, v) -> ValueCodec.isTombstone(v) ? null : Keys.u64(k, 0));
+  }
+
+  @Override
+  public long entityOf(long recordId) {
+    byte[] v = get(Cf.RECORD_ENTITY, Keys.u64(recordId));
+    return v == null ? 0 : Interner.Values.readId(v);
+  }
+
+  @Override
+  public Cursor<Long> members(long entityId) {
+    return prefix(Cf.MEMBERSHIPS, Keys.u64(entityId), (k, v) -> Keys.lastU64(k));
+  }
+
+  @Override
+  public EntityRow entity(long entityId) {
+    byte[] v = get(Cf.ENTITY_IDS, Keys.u64(entityId));
+    return v == null ? null : ValueCodec.entityRow(entityId, v);
+  }
+
+  @Override
+  public Cursor<Long> aliases(long entityId) {
+    return prefix(Cf.ALIASES, Keys.u64(entityId), (k, v) -> Keys.lastU64(k));
+  }
+
+  @Override
+  public Cursor<Long> activeEntities(long afterId) {
+    if (afterId == -1L) {
+      return Cursor.of(List.<Long>of().iterator());
+    }
+    return scan(Cf.ACTIVE_ENTITIES, Keys.u64(afterId + 1), null, (k, v) -> Keys.u64(k, 0));
+  }
+
+  @Override
+  public Cursor<String> conflictUnits(long entityId) {
+    return prefix(
+        Cf.CONFLICT_UNITS, Keys.u64(entityId), (k, v) -> WtfEight.decode(k, 8, k.length - 8));
+  }
+
+  @Override
+  public List<ConflictItem> conflicts(String unit) {
+    byte[] v = get(Cf.CONFLICTS, WtfEight.encode(unit));
+    return v == null ? List.of() : ValueCodec.conflictItems(v);
+  }
+
+  @Override
+  public Cursor<ConflictEntry> conflictRange(byte[] after, byte[] before) {
+    byte[] from = after == null ? EMPTY : after;
+    return scan(
+        Cf.CONFLICT_ORDER,
+        from,
+        before,
+        (k, v) ->
+            after != null && Arrays.equals(k, after)
+                ? null
+                : new ConflictEntry(k, ValueCodec.conflictItem(v)));
+  }
+
+  @Override
+  public Cursor<EntityEvent> events(long fromTx) {
+    return scan(Cf.EVENTS, Keys.u64(fromTx), null, (k, v) -> ValueCodec.event(v));
+  }
+
+  final <T> Cursor<T> prefix(Cf cf, byte[] prefix, BiFunction<byte[], byte[], T> map) {
+    return scan(cf, prefix, Keys.prefixEnd(prefix), map);
+  }
+
+  /** A lazy cursor over {@code [from, to)}; {@code map} returning null skips the row. */
+  final <T> Cursor<T> scan(Cf cf, byte[] from, byte[] to, BiFunction<byte[], byte[], T> map) {
+    checkOpen();
+    ScanCursor<T> c = new ScanCursor<>(source.scan(cf, from, to), map, open::remove);
+    open.add(c);
+    return c;
+  }
+
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    for (Cursor<?> c : List.copyOf(open)) {
+      c.close();
+    }
+    onClose.run();
+  }
+
+  /** A cursor over a scan, mapping rows and skipping those mapped to null. */
+  private static final class ScanCursor<T> implements Cursor<T> {
+    private final Scan scan;
+    private final BiFunction<byte[], byte[], T> map;
+    private final Predicate<Cursor<?>> onClose;
+    private T next;
+    private boolean done;
+
+    ScanCursor(Scan scan, BiFunction<byte[], byte[], T> map, Predicate<Cursor<?>> onClose) {
+      this.scan = scan;
+      this.map = map;
+      this.onClose = onClose;
+    }
+
+    @Override
+    public boolean hasNext() {
+      while (next == null && !done) {
+        if (!scan.valid()) {
+          done = true;
+          break;
+        }
+        next = map.apply(scan.key(), scan.value());
+        scan.next();
+      }
+      return next != null;
+    }
+
+    @Override
+    public T next() {
+      if (!hasNext()) {
+        throw new NoSuchElementException();
+      }
+      T t = next;
+      next = null;
+      return t;
+    }
+
+    @Override
+    public void close() {
+      done = true;
+      scan.close();
+      onClose.test(this);
+    }
+  }
+}

@@ -1,0 +1,245 @@
+package io.tempora.persistence.rocks;
+
+import io.tempora.engine.link.LinkIndex;
+import io.tempora.engine.model.AttrValue;
+import io.tempora.engine.model.Identity;
+import io.tempora.engine.model.RecordVersion;
+import io.tempora.engine.ontology.Ontology;
+import io.tempora.engine.ontology.TupleKey;
+import io.tempora.engine.store.Cursor;
+import io.tempora.engine.temporal.IntervalSet;
+import io.tempora.persistence.codec.Dictionary.Kind;
+import io.tempora.persistence.codec.ValueCodec;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.TreeMap;
+
+/**
+ * A read-only consistency check of one snapshot (STORAGE.md §5, first part): records ↔ identity,
+ * records ↔ attr_value, records ↔ key_postings, records ↔ memberships both ways, and interner
+ * pairs. Visits every row once; memory stays bounded by one record's rows plus the report.
+ */
+final class StoreVerifier {
+  private static final int EXAMPLES = 10;
+
+  private final RocksView view;
+  private final Ontology ontology;
+  private final Map<String, Problem> problems = new TreeMap<>();
+
+  /** A problem class: how often it occurred and up to ten examples. */
+  record Problem(long count, List<String> examples) {}
+
+  private StoreVerifier(RocksView view) {
+    this.view = view;
+    this.ontology = view.ontology(view.meta().ontologyVersion());
+  }
+
+  /** Checks the view's snapshot; an empty map means consistent. */
+  static Map<String, Problem> verify(RocksView view) {
+    StoreVerifier v = new StoreVerifier(view);
+    v.records();
+    v.identities();
+    v.attrValues();
+    v.postings();
+    v.memberships();
+    v.interner();
+    return v.problems;
+  }
+
+  private void report(String problemClass, String example) {
+    problems.merge(
+        problemClass,
+        new Problem(1, List.of(example)),
+        (a, b) -> {
+          List<String> ex = new ArrayList<>(a.examples());
+          if (ex.size() < EXAMPLES) {
+            ex.add(example);
+          }
+          return new Problem(a.count() + 1, List.copyOf(ex));
+        });
+  }
+
+  private static String id(long id) {
+    return Long.toUnsignedString(id);
+  }
+
+  private void records() {
+    try (Cursor<Long> live = view.liveRecords(0)) {
+      while (live.hasNext()) {
+        long rid = live.next();
+        RecordVersion v = view.record(rid);
+        OptionalLong back = view.recordId(v.identity());
+        if (back.isEmpty() || back.getAsLong() != rid) {
+          report("record without its identity row", "record " + id(rid));
+        }
+        for (Map.Entry<AttrValue, IntervalSet> e : v.descriptors().coverage().entrySet()) {
+          AttrValue av = e.getKey();
+          if (!hasPosting(view.valuePostings(av.attr(), av.value()), rid, e.getValue())) {
+            report("missing attr_value row", "record " + id(rid) + " " + av);
+          }
+        }
+        LinkIndex.live(v, ontology)
+            .tuples()
+            .forEach(
+                (key, set) -> {
+                  if (!hasPosting(view.postings(key), rid, set)) {
+                    report("missing key_postings row", "record " + id(rid) + " " + key);
+                  }
+                });
+        long eid = view.entityOf(rid);
+        if (eid == 0) {
+          report("live record without entity", "record " + id(rid));
+        } else if (view.get(Cf.MEMBERSHIPS, Keys.pair(eid, rid)) == null) {
+          report("missing membership row", "entity " + id(eid) + " record " + id(rid));
+        }
+      }
+    }
+  }
+
+  private static boolean hasPosting(
+      Cursor<io.tempora.engine.store.Posting> c, long rid, IntervalSet set) {
+    try (c) {
+      while (c.hasNext()) {
+        var p = c.next();
+        if (p.recordId() == rid) {
+          return p.intervals().equals(set);
+        }
+      }
+      return false;
+    }
+  }
+
+  private RecordVersion live(long rid) {
+    RecordVersion v = view.record(rid);
+    return v == null || v.isDeleted() ? null : v;
+  }
+
+  private void identities() {
+    try (Cursor<byte[]> c = view.scan(Cf.IDENTITY, new byte[0], null, this::identityRow)) {
+      c.toList();
+    }
+  }
+
+  private byte[] identityRow(byte[] key, byte[] value) {
+    long rid = Interner.Values.readId(value);
+    RecordVersion v = view.record(rid);
+    if (v == null) {
+      report("identity row naming no record", "record " + id(rid));
+      return null;
+    }
+    Identity i = v.identity();
+    OptionalLong type = view.find(Kind.TYPE, i.entityType());
+    OptionalLong persp = view.find(Kind.PERSPECTIVE, i.perspective());
+    if (type.isEmpty()
+        || persp.isEmpty()
+        || !Arrays.equals(key, Keys.identity(type.getAsLong(), persp.getAsLong(), i.uid()))) {
+      report("identity row disagrees with its record", "record " + id(rid));
+    }
+    return null;
+  }
+
+  private void attrValues() {
+    try (Cursor<byte[]> c = view.scan(Cf.ATTR_VALUE, new byte[0], null, this::attrValueRow)) {
+      c.toList();
+    }
+  }
+
+  private byte[] attrValueRow(byte[] key, byte[] value) {
+    long rid = Keys.lastU64(key);
+    RecordVersion v = live(rid);
+    long attrId = Integer.toUnsignedLong(java.nio.ByteBuffer.wrap(key, 0, 4).getInt());
+    long valueId = Keys.u64(key, 4);
+    Interner in = view.interner();
+    String attr = in.string(view.source(), Kind.ATTRIBUTE, attrId);
+    String val = in.string(view.source(), Kind.VALUE, valueId);
+    if (v == null || !v.descriptors().cov(attr, val).equals(ValueCodec.intervals(value))) {
+      report("dangling attr_value row", "record " + id(rid) + " " + new AttrValue(attr, val));
+    }
+    return null;
+  }
+
+  private void postings() {
+    try (Cursor<byte[]> c = view.scan(Cf.KEY_POSTINGS, new byte[0], null, this::postingRow)) {
+      c.toList();
+    }
+  }
+
+  private byte[] postingRow(byte[] key, byte[] value) {
+    long rid = Keys.lastU64(key);
+    RecordVersion v = live(rid);
+    boolean ok = false;
+    if (v != null) {
+      for (Map.Entry<TupleKey, IntervalSet> e : LinkIndex.live(v, ontology).tuples().entrySet()) {
+        if (Arrays.equals(Keys.posting(e.getKey(), rid), key)) {
+          ok = e.getValue().equals(ValueCodec.intervals(value));
+        }
+      }
+    }
+    if (!ok) {
+      report("dangling key_postings row", "record " + id(rid));
+    }
+    return null;
+  }
+
+  private void memberships() {
+    try (Cursor<byte[]> c =
+        view.scan(
+            Cf.MEMBERSHIPS,
+            new byte[0],
+            null,
+            (k, v) -> {
+              long eid = Keys.u64(k, 0);
+              long rid = Keys.lastU64(k);
+              if (live(rid) == null || view.entityOf(rid) != eid) {
+                report("dangling membership row", "entity " + id(eid) + " record " + id(rid));
+              }
+              return null;
+            })) {
+      c.toList();
+    }
+  }
+
+  private void interner() {
+    try (Cursor<byte[]> c = view.scan(Cf.INTERNER, new byte[0], null, this::internerRow)) {
+      c.toList();
+    }
+  }
+
+  private byte[] internerRow(byte[] key, byte[] value) {
+    Kind kind = null;
+    boolean idRow = false;
+    for (Kind k : Kind.values()) {
+      if (key[0] == k.tag()) {
+        kind = k;
+        idRow = true;
+      } else if (key[0] == Character.toLowerCase(k.tag())) {
+        kind = k;
+      }
+    }
+    if (kind == null) {
+      report("interner row with unknown tag", "tag " + (key[0] & 0xFF));
+      return null;
+    }
+    if (idRow) {
+      String s = Interner.Values.readString(value);
+      byte[] back = view.get(Cf.INTERNER, Keys.internString(kind, s));
+      byte[] idBytes = Arrays.copyOfRange(key, 1, key.length);
+      long id =
+          kind.width() == 8
+              ? Keys.u64(idBytes, 0)
+              : Integer.toUnsignedLong(java.nio.ByteBuffer.wrap(idBytes).getInt());
+      if (back == null || Interner.Values.readId(back) != id) {
+        report("broken interner pair", kind + " id " + id);
+      }
+    } else {
+      long id = Interner.Values.readId(value);
+      if (view.get(Cf.INTERNER, Keys.internId(kind, id)) == null) {
+        report("broken interner pair", kind + " string for id " + id);
+      }
+    }
+    return null;
+  }
+}

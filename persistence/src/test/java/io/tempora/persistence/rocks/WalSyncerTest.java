@@ -1,0 +1,104 @@
+package io.tempora.persistence.rocks;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tempora.engine.model.Identity;
+import io.tempora.engine.store.Commit;
+import io.tempora.engine.store.StoreTxn;
+import io.tempora.persistence.Durability;
+import io.tempora.persistence.StorageConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Durability modes: group commit shares fsyncs; batched syncs in the background. */
+class WalSyncerTest {
+  @TempDir Path dir;
+
+  private static final int THREADS = 16;
+
+  private static Commit commitOne(RocksShardStore store, int i) {
+    try (StoreTxn t = store.begin()) {
+      t.putIdentity(Identity.of("person", "crm", "u" + i), i);
+      return t.commit();
+    }
+  }
+
+  @Test
+  void immediate_concurrentCommits_shareWalSyncs() throws Exception {
+    StorageConfig config =
+        StorageConfig.defaults(0).withSmallCaches().withDurability(Durability.IMMEDIATE);
+    ExecutorService pool = Executors.newFixedThreadPool(THREADS);
+    try (RocksShardStore store = RocksShardStore.open(dir, config)) {
+      CountDownLatch allCommitted = new CountDownLatch(THREADS);
+      List<Future<?>> done = new ArrayList<>();
+      for (int i = 1; i <= THREADS; i++) {
+        int n = i;
+        done.add(
+            pool.submit(
+                () -> {
+                  Commit c = commitOne(store, n);
+                  allCommitted.countDown();
+                  allCommitted.await();
+                  c.awaitDurable();
+                  return null;
+                }));
+      }
+      for (Future<?> f : done) {
+        f.get();
+      }
+      assertThat(store.walSyncCount()).isPositive().isLessThan(THREADS);
+      // A lone commit still gets its own fsync without waiting for others.
+      long before = store.walSyncCount();
+      commitOne(store, 100).awaitDurable();
+      assertThat(store.walSyncCount()).isEqualTo(before + 1);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void batched_commitsDoNotWait_backgroundSyncFollows() throws Exception {
+    StorageConfig config =
+        new StorageConfig(
+            0,
+            Durability.BATCHED,
+            Duration.ofMillis(20),
+            4L << 20,
+            Duration.ofMillis(10),
+            1000,
+            8L << 20,
+            4L << 20,
+            256,
+            10,
+            2,
+            false);
+    try (RocksShardStore store = RocksShardStore.open(dir, config)) {
+      commitOne(store, 1).awaitDurable();
+      long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+      while (store.walSyncCount() == 0 && System.nanoTime() < deadline) {
+        Thread.onSpinWait();
+      }
+      assertThat(store.walSyncCount()).isPositive();
+    }
+  }
+
+  @Test
+  void async_neverSyncs_butCloseWritesWatermark() {
+    StorageConfig config =
+        StorageConfig.defaults(0).withSmallCaches().withDurability(Durability.ASYNC);
+    try (RocksShardStore store = RocksShardStore.open(dir, config)) {
+      commitOne(store, 1).awaitDurable();
+      commitOne(store, 2).awaitDurable();
+      assertThat(store.walSyncCount()).isZero();
+    }
+    assertThat(AckedFile.read(dir)).isEqualTo(new AckedFile.Present(new AckedFile(0, 2, 0)));
+  }
+}
