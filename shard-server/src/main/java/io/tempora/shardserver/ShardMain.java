@@ -64,7 +64,7 @@ public final class ShardMain implements Callable<Integer> {
   public Integer call() throws InterruptedException {
     Logger log = LoggerFactory.getLogger(ShardMain.class);
     ShardServerConfig config = config();
-    Store store = ShardStores.open(dataDir);
+    Store store = ShardStores.open(dataDir, shardId);
     ShardServer server;
     try {
       Engine engine = new Engine(store, new EngineConfig(shardId, Limits.defaults()));

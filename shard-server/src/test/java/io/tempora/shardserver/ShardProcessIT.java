@@ -10,6 +10,7 @@ import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.tempora.proto.v1.AttrValue;
 import io.tempora.proto.v1.Descriptor;
+import io.tempora.proto.v1.GetRecordRequest;
 import io.tempora.proto.v1.Identity;
 import io.tempora.proto.v1.IngestRequest;
 import io.tempora.proto.v1.IngestResponse;
@@ -41,35 +42,12 @@ class ShardProcessIT {
 
   @Test
   void shard_startIngestQuerySigterm_servesAndExitsZero() throws Exception {
-    int port = freePort();
-    int healthPort = freePort();
-    Path launcher = Path.of(System.getProperty("user.dir")).resolveSibling("bin").resolve("shard");
-    Path log = tmp.resolve("shard.log");
-    Process shard =
-        new ProcessBuilder(
-                List.of(
-                    launcher.toString(),
-                    "--listen",
-                    "127.0.0.1:" + port,
-                    "--shard-id",
-                    "0",
-                    "--data-dir",
-                    tmp.resolve("data").toString(),
-                    "--health-port",
-                    Integer.toString(healthPort),
-                    "--drain-delay-ms",
-                    "0"))
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile())
-            .start();
-    ManagedChannel health = channel(healthPort);
-    ManagedChannel main = channel(port);
+    Path data = tmp.resolve("data");
+    Shard shard = Shard.start(data, tmp.resolve("shard.log"));
     try {
-      awaitServing(health, shard, log);
-
-      var stub = TemporaServiceGrpc.newBlockingStub(main).withDeadlineAfter(10, TimeUnit.SECONDS);
+      var stub = shard.stub();
       IngestResponse ingested =
-          stub.ingest(IngestRequest.newBuilder().addRecords(record()).build());
+          stub.ingest(IngestRequest.newBuilder().addRecords(record("1")).build());
       QueryEntitiesResponse answer =
           stub.queryEntities(
               QueryEntitiesRequest.newBuilder()
@@ -79,21 +57,109 @@ class ShardProcessIT {
       assertThat(ingested.getItems(0).getOutcome()).isEqualTo(Outcome.OUTCOME_CREATED);
       assertThat(answer.getMatches().getMatchesList()).hasSize(1);
 
-      shard.destroy(); // SIGTERM
-      assertThat(shard.waitFor(60, TimeUnit.SECONDS)).as("exited within the grace").isTrue();
-      assertThat(shard.exitValue()).as("exit status; log:\n%s", read(log)).isZero();
-      assertThat(read(log)).contains("shard stopped");
+      shard.process.destroy(); // SIGTERM
+      assertThat(shard.process.waitFor(60, TimeUnit.SECONDS))
+          .as("exited within the grace")
+          .isTrue();
+      assertThat(shard.process.exitValue()).as("exit status; log:\n%s", read(shard.log)).isZero();
+      assertThat(read(shard.log)).contains("shard stopped");
     } finally {
-      health.shutdownNow();
-      main.shutdownNow();
-      shard.destroyForcibly();
+      shard.close();
+    }
+    Shard again = Shard.start(data, tmp.resolve("shard2.log"));
+    try {
+      var record = again.stub().getRecord(getRecord("1"));
+      assertThat(record.getVersion()).as("record survives a clean restart").isEqualTo(1);
+    } finally {
+      again.close();
     }
   }
 
-  private static Record record() {
+  @Test
+  void shard_sigkillAfterAcknowledgedIngest_keepsEveryAcknowledgedRecord() throws Exception {
+    Path data = tmp.resolve("data");
+    Shard shard = Shard.start(data, tmp.resolve("shard.log"));
+    int acknowledged = 0;
+    try {
+      for (int i = 0; i < 20; i++) {
+        shard.stub().ingest(IngestRequest.newBuilder().addRecords(record("k" + i)).build());
+        acknowledged++;
+      }
+      shard.process.destroyForcibly(); // SIGKILL
+      assertThat(shard.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    } finally {
+      shard.close();
+    }
+    Shard again = Shard.start(data, tmp.resolve("shard2.log"));
+    try {
+      for (int i = 0; i < acknowledged; i++) {
+        assertThat(again.stub().getRecord(getRecord("k" + i)).getVersion())
+            .as("acknowledged record k%d after SIGKILL", i)
+            .isEqualTo(1);
+      }
+    } finally {
+      again.close();
+    }
+  }
+
+  private static GetRecordRequest getRecord(String uid) {
+    return GetRecordRequest.newBuilder()
+        .setIdentity(
+            Identity.newBuilder().setEntityType("person").setPerspective("crm").setUid(uid))
+        .build();
+  }
+
+  /** One shard process on free loopback ports with its channels. */
+  private record Shard(Process process, Path log, ManagedChannel health, ManagedChannel main)
+      implements AutoCloseable {
+    static Shard start(Path data, Path log) throws IOException, InterruptedException {
+      int port = freePort();
+      int healthPort = freePort();
+      Path launcher =
+          Path.of(System.getProperty("user.dir")).resolveSibling("bin").resolve("shard");
+      Process p =
+          new ProcessBuilder(
+                  List.of(
+                      launcher.toString(),
+                      "--listen",
+                      "127.0.0.1:" + port,
+                      "--shard-id",
+                      "0",
+                      "--data-dir",
+                      data.toString(),
+                      "--health-port",
+                      Integer.toString(healthPort),
+                      "--drain-delay-ms",
+                      "0"))
+              .redirectErrorStream(true)
+              .redirectOutput(log.toFile())
+              .start();
+      Shard s = new Shard(p, log, channel(healthPort), channel(port));
+      try {
+        awaitServing(s.health, p, log);
+      } catch (AssertionError | RuntimeException e) {
+        s.close();
+        throw e;
+      }
+      return s;
+    }
+
+    TemporaServiceGrpc.TemporaServiceBlockingStub stub() {
+      return TemporaServiceGrpc.newBlockingStub(main).withDeadlineAfter(10, TimeUnit.SECONDS);
+    }
+
+    @Override
+    public void close() {
+      health.shutdownNow();
+      main.shutdownNow();
+      process.destroyForcibly();
+    }
+  }
+
+  private static Record record(String uid) {
     return Record.newBuilder()
         .setIdentity(
-            Identity.newBuilder().setEntityType("person").setPerspective("crm").setUid("1"))
+            Identity.newBuilder().setEntityType("person").setPerspective("crm").setUid(uid))
         .addDescriptors(Descriptor.newBuilder().setAttr("email").setValue("a@x"))
         .build();
   }
