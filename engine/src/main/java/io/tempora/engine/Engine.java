@@ -11,6 +11,7 @@ import io.tempora.engine.ontology.OntologyValidator;
 import io.tempora.engine.resolve.Change;
 import io.tempora.engine.resolve.Resolver;
 import io.tempora.engine.store.Commit;
+import io.tempora.engine.store.Cursor;
 import io.tempora.engine.store.Store;
 import io.tempora.engine.store.StoreMeta;
 import io.tempora.engine.store.StoreMeta.ResolutionJob;
@@ -204,7 +205,13 @@ public final class Engine {
           new Resolver(txn, current, ontology, () -> Ids.of(config.shardId(), nextEntity[0]++), tx);
       Resolver.Outcome outcome = resolver.switchOntology();
       long lastTx = outcome.changedAnything() ? tx : meta.lastTx();
-      long total = txn.liveRecords(0).toList().size();
+      long total = 0;
+      try (Cursor<Long> live = txn.liveRecords(0)) {
+        while (live.hasNext()) {
+          live.next();
+          total++;
+        }
+      }
       ResolutionJob job = new ResolutionJob(next, ResolutionJob.State.DONE, total, total);
       txn.putMeta(
           meta.withCounters(meta.nextRecord(), nextEntity[0], lastTx).withOntology(next, job));
