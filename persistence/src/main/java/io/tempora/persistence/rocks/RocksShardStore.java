@@ -253,6 +253,29 @@ public final class RocksShardStore implements Store {
     }
   }
 
+  /**
+   * Runs {@code action} with the writer paused (no transaction open) after flushing every memtable
+   * and syncing the WAL, passing the last committed wseq and tx: every acknowledged write is in the
+   * database files when it runs. Used by checkpoints (STORAGE.md §6.1).
+   */
+  <T> T whilePaused(java.util.function.Function<WalSyncer.Mark, T> action) {
+    checkOpen();
+    writer.acquireUninterruptibly();
+    try {
+      checkOpen();
+      rocks.flushAll();
+      rocks.syncWal();
+      return action.apply(new WalSyncer.Mark(lastWseq, metaOf(rocks).lastTx()));
+    } finally {
+      writer.release();
+    }
+  }
+
+  /** The data directory. */
+  public Path dataDir() {
+    return dataDir;
+  }
+
   /** The owner of the native objects, for tests in this package. */
   RocksStore rocks() {
     return rocks;

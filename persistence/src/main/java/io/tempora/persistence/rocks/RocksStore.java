@@ -78,10 +78,30 @@ public final class RocksStore implements AutoCloseable {
    * @throws StoreException if RocksDB cannot open it
    */
   public static RocksStore open(Path dataDir, StorageConfig config) {
+    return open(dataDir, config, false);
+  }
+
+  /**
+   * Opens an existing database read-only (RocksDB's read-only mode: the WAL is replayed into
+   * memory, nothing on disk is written, no lock is taken). Writes fail.
+   *
+   * @throws StoreException if {@code <dataDir>/db} does not exist or RocksDB cannot open it
+   */
+  static RocksStore openReadOnly(Path dataDir, StorageConfig config) {
+    if (!Files.isDirectory(dataDir.resolve("db"))) {
+      throw new StoreException(
+          "data dir " + dataDir + ": no database (" + dataDir.resolve("db") + " is missing)");
+    }
+    return open(dataDir, config, true);
+  }
+
+  private static RocksStore open(Path dataDir, StorageConfig config, boolean readOnly) {
     Builder b = new Builder();
     try {
-      Files.createDirectories(dataDir.resolve("db"));
-      b.build(dataDir.resolve("db"), config);
+      if (!readOnly) {
+        Files.createDirectories(dataDir.resolve("db"));
+      }
+      b.build(dataDir.resolve("db"), config, readOnly);
       return new RocksStore(b);
     } catch (RocksDBException | IOException | RuntimeException e) {
       closeAll(b.owned);
@@ -108,7 +128,7 @@ public final class RocksStore implements AutoCloseable {
       return t;
     }
 
-    void build(Path dir, StorageConfig config) throws RocksDBException {
+    void build(Path dir, StorageConfig config, boolean readOnly) throws RocksDBException {
       statistics = own(new Statistics());
       statistics.setStatsLevel(StatsLevel.EXCEPT_DETAILED_TIMERS);
       LRUCache cache = own(new LRUCache(config.blockCacheBytes()));
@@ -116,8 +136,8 @@ public final class RocksStore implements AutoCloseable {
       WriteBufferManager wbm = own(new WriteBufferManager(config.writeBufferBytes(), cache));
       DBOptions dbOptions =
           own(new DBOptions())
-              .setCreateIfMissing(true)
-              .setCreateMissingColumnFamilies(true)
+              .setCreateIfMissing(!readOnly)
+              .setCreateMissingColumnFamilies(!readOnly)
               .setWalRecoveryMode(WALRecoveryMode.PointInTimeRecovery)
               .setMaxTotalWalSize(256 * MIB)
               .setMaxOpenFiles(config.maxOpenFiles())
@@ -134,7 +154,10 @@ public final class RocksStore implements AutoCloseable {
         descriptors.add(
             new ColumnFamilyDescriptor(cf.nameBytes(), cfOptions(cf.prefix(), cache, bloom)));
       }
-      db = RocksDB.open(dbOptions, dir.toString(), descriptors, allHandles);
+      db =
+          readOnly
+              ? RocksDB.openReadOnly(dbOptions, dir.toString(), descriptors, allHandles)
+              : RocksDB.open(dbOptions, dir.toString(), descriptors, allHandles);
       own(db);
       // Handles must close before the DB: push them after it so the reverse order does that.
       allHandles.forEach(this::own);
@@ -225,7 +248,11 @@ public final class RocksStore implements AutoCloseable {
       if (bound != null) {
         ro.setIterateUpperBound(bound);
       }
-      ro.setPrefixSameAsStart(cf.prefix() > 0 && from.length >= cf.prefix());
+      boolean samePrefix = cf.prefix() > 0 && from.length >= cf.prefix();
+      ro.setPrefixSameAsStart(samePrefix);
+      // A scan across prefixes must not use prefix blooms: they may skip the file or memtable
+      // holding a tombstone, and the deleted row would reappear (seen in the ST-T1 crash loop).
+      ro.setTotalOrderSeek(cf.prefix() > 0 && !samePrefix);
       RocksIterator base = db.newIterator(handle(cf), ro);
       // The batch iterator takes ownership of the base iterator and deletes it on close.
       RocksIterator it = batch == null ? base : batch.newIteratorWithBase(handle(cf), base, ro);
@@ -236,6 +263,15 @@ public final class RocksStore implements AutoCloseable {
         bound.close();
       }
       throw e;
+    }
+  }
+
+  /** Reads every SST file and checks its block checksums (RocksDB {@code VerifyChecksum}). */
+  void verifyChecksum() {
+    try {
+      db().verifyChecksum();
+    } catch (RocksDBException e) {
+      throw new StoreException("verify checksums: " + e.getMessage(), e);
     }
   }
 

@@ -10,8 +10,10 @@ import io.tempora.engine.model.RecordInput;
 import io.tempora.engine.store.InMemoryStore;
 import io.tempora.persistence.Durability;
 import io.tempora.persistence.StorageConfig;
+import io.tempora.persistence.VerifyReport;
 import io.tempora.persistence.crash.CrashWorkload.Rec;
 import io.tempora.persistence.crash.CrashWorkload.Request;
+import io.tempora.persistence.rocks.DataDirVerifier;
 import io.tempora.persistence.rocks.RocksShardStore;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -67,7 +69,7 @@ class CrashLoopIT {
     Path data = dir.resolve("data");
     Path side = dir.resolve("side.log");
     for (int cycle = 0; cycle < CYCLES; cycle++) {
-      runAndKill(data, side, cycle, 1 + rnd.nextInt(40), rnd.nextLong());
+      runAndKill(data, side, cycle, 1 + rnd.nextInt(30), rnd.nextLong());
       check(data, side, cycle, "seed " + seed + " cycle " + cycle);
     }
     assertPartitionEqualsFreshIngest(data, "seed " + seed);
@@ -118,6 +120,9 @@ class CrashLoopIT {
     Map<Integer, List<Request>> begun = new TreeMap<>();
     Map<Integer, Integer> acked = new HashMap<>();
     parseCycle(side, cycle, begun, acked);
+    // tempora verify on the killed shard's data dir first: read-only, WAL replayed in memory only.
+    VerifyReport report = DataDirVerifier.verify(data);
+    assertThat(report.problems()).as("%s: %s", where, report.render()).isEmpty();
     try (RocksShardStore store = RocksShardStore.open(data, CONFIG)) {
       Engine engine = new Engine(store, EngineConfig.defaults());
       for (int t = 0; t < THREADS; t++) {
