@@ -68,10 +68,16 @@ public final class DataDirVerifier {
       long shard = RocksShardStore.readLong(rocks.get(Cf.META, RocksShardStore.SHARD));
       long lastWseq = RocksShardStore.readLong(rocks.get(Cf.META, RocksShardStore.LAST_WSEQ));
       DataDirVerifier v = new DataDirVerifier(rocks);
-      v.checksums();
       v.watermark(dataDir, lastWseq);
-      v.counters((int) shard);
-      v.views();
+      // Index checks read through damaged blocks would fail half-way: report the damage instead.
+      if (v.checksums()) {
+        try {
+          v.counters((int) shard);
+          v.views();
+        } catch (StoreException e) {
+          v.report("read failed", e.getMessage());
+        }
+      }
       return new VerifyReport(dataDir, shard, lastWseq, v.problems());
     }
   }
@@ -90,11 +96,14 @@ public final class DataDirVerifier {
     }
   }
 
-  private void checksums() {
+  /** Returns true iff every SST checksum is right. */
+  private boolean checksums() {
     try {
       rocks.verifyChecksum();
+      return true;
     } catch (StoreException e) {
       report("SST checksum mismatch", e.getMessage());
+      return false;
     }
   }
 

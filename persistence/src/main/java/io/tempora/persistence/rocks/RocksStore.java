@@ -96,6 +96,7 @@ public final class RocksStore implements AutoCloseable {
   }
 
   private static RocksStore open(Path dataDir, StorageConfig config, boolean readOnly) {
+    DataDirCheck.requireTemporaOrEmpty(dataDir);
     Builder b = new Builder();
     try {
       if (!readOnly) {

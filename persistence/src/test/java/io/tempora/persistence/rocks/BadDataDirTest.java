@@ -1,0 +1,128 @@
+package io.tempora.persistence.rocks;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.tempora.engine.Engine;
+import io.tempora.engine.EngineConfig;
+import io.tempora.engine.model.Descriptor;
+import io.tempora.engine.model.Identity;
+import io.tempora.engine.model.RecordInput;
+import io.tempora.engine.store.StoreException;
+import io.tempora.persistence.StorageConfig;
+import io.tempora.persistence.VerifyReport;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.rocksdb.Options;
+import org.rocksdb.RocksDB;
+import org.rocksdb.WriteBatch;
+
+/**
+ * Bad input and faults of issue 3: a newer format version, a foreign or non-directory data dir and
+ * a corrupted SST each give a clear error naming the problem.
+ */
+class BadDataDirTest {
+  private static final StorageConfig CONFIG = StorageConfig.defaults(0).withSmallCaches();
+
+  @TempDir Path dir;
+
+  @Test
+  void open_dataDirIsAFile_refusesNamingIt() throws IOException {
+    Path file = Files.writeString(dir.resolve("data"), "x");
+    assertThatThrownBy(() -> RocksShardStore.open(file, CONFIG))
+        .isInstanceOf(StoreException.class)
+        .hasMessageContaining(file.toString())
+        .hasMessageContaining("not a directory");
+  }
+
+  @Test
+  void open_dbHoldsForeignFiles_refusesAndLeavesThem() throws IOException {
+    Files.createDirectories(dir.resolve("db"));
+    Files.writeString(dir.resolve("db").resolve("notes.txt"), "mine");
+    assertThatThrownBy(() -> RocksShardStore.open(dir, CONFIG))
+        .isInstanceOf(StoreException.class)
+        .hasMessageContaining("not a Tempora data dir")
+        .hasMessageContaining("no RocksDB");
+    try (Stream<Path> s = Files.list(dir.resolve("db"))) {
+      assertThat(s.toList()).containsExactly(dir.resolve("db").resolve("notes.txt"));
+    }
+  }
+
+  @Test
+  void open_foreignRocksDb_refusesNamingTheMissingColumnFamily() throws Exception {
+    try (Options o = new Options().setCreateIfMissing(true);
+        RocksDB db = RocksDB.open(o, dir.resolve("db").toString())) {
+      db.put("k".getBytes(), "v".getBytes());
+    }
+    assertThatThrownBy(() -> RocksShardStore.open(dir, CONFIG))
+        .isInstanceOf(StoreException.class)
+        .hasMessageContaining("not a Tempora data dir")
+        .hasMessageContaining("'meta'");
+    assertThatThrownBy(() -> DataDirVerifier.verify(dir)).hasMessageContaining("'meta'");
+  }
+
+  @Test
+  void verify_newerFormatVersion_cannotRunNamingBoth() throws Exception {
+    RocksShardStore.open(dir, CONFIG).close();
+    try (RocksStore rocks = RocksStore.open(dir, CONFIG);
+        WriteBatch b = new WriteBatch()) {
+      b.put(rocks.handle(Cf.META), RocksShardStore.FORMAT, RocksShardStore.longValue(2));
+      rocks.writeSync(b);
+    }
+    assertThatThrownBy(() -> DataDirVerifier.verify(dir))
+        .isInstanceOf(StoreException.class)
+        .hasMessageContaining("format version 2")
+        .hasMessageContaining("format version 1");
+    assertThatThrownBy(() -> RocksShardStore.open(dir, CONFIG))
+        .hasMessageContaining("format version 2");
+  }
+
+  @Test
+  void corruptedSst_verifyReportsChecksumNamingTheFile() throws IOException {
+    try (RocksShardStore store = RocksShardStore.open(dir, CONFIG)) {
+      Engine e = new Engine(store, EngineConfig.defaults());
+      for (int i = 0; i < 200; i++) {
+        e.upsert(
+            List.of(
+                new RecordInput(
+                    Identity.of("person", "crm", "u" + i),
+                    List.of(Descriptor.always("name", "name number " + i)))));
+      }
+    } // close flushes every memtable into SST files
+    Path sst = largestSst(dir.resolve("db"));
+    try (RandomAccessFile f = new RandomAccessFile(sst.toFile(), "rw")) {
+      for (long pos = 100; pos < Math.min(f.length() / 2, 2000); pos += 50) {
+        f.seek(pos);
+        int b = f.read();
+        f.seek(pos);
+        f.write(b ^ 0xFF);
+      }
+    }
+    VerifyReport report = DataDirVerifier.verify(dir);
+    assertThat(report.problems()).containsKey("SST checksum mismatch");
+    assertThat(report.problems().get("SST checksum mismatch").examples().get(0))
+        .contains(sst.getFileName().toString());
+    assertThat(report.exitCode()).isEqualTo(VerifyReport.EXIT_PROBLEMS);
+  }
+
+  private static Path largestSst(Path db) throws IOException {
+    try (Stream<Path> s = Files.list(db)) {
+      return s.filter(p -> p.toString().endsWith(".sst"))
+          .max(
+              (a, b) -> {
+                try {
+                  return Long.compare(Files.size(a), Files.size(b));
+                } catch (IOException x) {
+                  throw new java.io.UncheckedIOException(x);
+                }
+              })
+          .orElseThrow();
+    }
+  }
+}
