@@ -28,10 +28,11 @@ import java.util.stream.Stream;
  * durability mode next to a raw RocksDB baseline measured in the same run, then start-up time to
  * the first answered query in a fresh {@code -Xmx256m} JVM.
  *
- * <p>Arguments ({@code key=value}): {@code records} per case (default 40000), {@code request}
- * records per request (default 10), {@code startup} records of the start-up data dir (0 = skip;
- * default 1000000), {@code startupDir} where to keep (and reuse) that data dir, {@code work} a
- * scratch directory.
+ * <p>Arguments ({@code key=value}): {@code cases} runs only the cases whose name starts with it
+ * (e.g. {@code async}), {@code records} per case (default 40000), {@code request} records per
+ * request (default 10), {@code startup} records of the start-up data dir (0 = skip; default
+ * 1000000), {@code startupDir} where to keep (and reuse) that data dir, {@code work} a scratch
+ * directory.
  */
 public final class StorageBenchmark {
   private StorageBenchmark() {}
@@ -60,7 +61,11 @@ public final class StorageBenchmark {
         Runtime.getRuntime().availableProcessors());
     System.out.println("| case | store records/s | raw records/s | store / raw |");
     System.out.println("|---|---|---|---|");
+    String only = argString(args, "cases", "");
     for (Case c : CASES) {
+      if (!only.isEmpty() && !c.name.startsWith(only)) {
+        continue;
+      }
       double raw = rawRate(work.resolve("raw"), c, records, request);
       double store = storeRate(work.resolve("store"), c, records, request);
       System.out.printf(
