@@ -80,12 +80,14 @@ public final class Query {
           if (!p.intervals().overlaps(window)) {
             continue;
           }
-          RecordVersion r = view.record(p.recordId());
-          if (q.entityType() != null && !q.entityType().equals(r.identity().entityType())) {
-            continue;
-          }
+          // Later descriptors only narrow the entities of the first: test that before decoding
+          // the record, so a common value costs one lookup per holder, not a record decode.
           long eid = view.entityOf(p.recordId());
           if (j > 0 && !acc.containsKey(eid)) {
+            continue;
+          }
+          RecordVersion r = view.record(p.recordId());
+          if (q.entityType() != null && !q.entityType().equals(r.identity().entityType())) {
             continue;
           }
           List<Map<Identity, IntervalSet>> per = acc.computeIfAbsent(eid, x -> newPer(k));

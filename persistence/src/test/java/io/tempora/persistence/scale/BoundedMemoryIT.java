@@ -1,0 +1,81 @@
+package io.tempora.persistence.scale;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 3 item 4 and the memory half of STORAGE.md ST-T6: a store holding many records opens and
+ * serves ingest, query, get-entity and list-conflicts in a child JVM limited to {@code -Xmx256m}.
+ * Each data directory is built by a child JVM of the same limit in batches of 5,000 records. The
+ * default suite uses 100,000 records; {@code -Pextended} sets {@code tempora.scale.records} to
+ * 1,000,000 and also compares the heap after start at 100,000 and 1,000,000 records.
+ */
+@Timeout(value = 40, unit = TimeUnit.MINUTES)
+class BoundedMemoryIT {
+  private static final long RECORDS = Long.getLong("tempora.scale.records", 100_000);
+  private static final List<String> HEAP = List.of("-Xmx256m");
+  private static final Map<Long, Path> BUILT = new HashMap<>();
+
+  @TempDir static Path tmp;
+
+  @Test
+  void serve_manyRecordsIn256MiBHeap_answersIngestQueryEntityAndConflicts() throws Exception {
+    Map<String, String> served = serve(RECORDS);
+
+    assertThat(served).containsEntry("ok", "true").containsEntry("conflicts_page", "100");
+    assertThat(Long.parseLong(served.get("max_heap"))).isLessThanOrEqualTo(256L << 20);
+  }
+
+  /** ST-T6: nothing held on the heap after start-up grows with the number of records. */
+  @Test
+  @EnabledIfSystemProperty(named = "tempora.scale.records", matches = "1000000")
+  void start_100kAnd1MRecords_heapAfterStartDiffersByUnderTenPercent() throws Exception {
+    long small = Long.parseLong(serve(100_000).get("heap_after_start"));
+    long large = Long.parseLong(serve(1_000_000).get("heap_after_start"));
+
+    assertThat((double) Math.abs(large - small) / small).isLessThan(0.10);
+  }
+
+  private static Map<String, String> serve(long records) throws Exception {
+    Path data = built(records);
+    return ChildJvm.run(
+        tmp.resolve("serve-" + records + ".log"),
+        HEAP,
+        ScaleChild.class,
+        5,
+        "serve",
+        data.toString(),
+        Long.toString(records));
+  }
+
+  private static synchronized Path built(long records) throws IOException, InterruptedException {
+    Path data = BUILT.get(records);
+    if (data != null) {
+      return data;
+    }
+    data = tmp.resolve("data-" + records);
+    Map<String, String> out =
+        ChildJvm.run(
+            tmp.resolve("build-" + records + ".log"),
+            HEAP,
+            ScaleChild.class,
+            30,
+            "build",
+            data.toString(),
+            Long.toString(records),
+            "5000");
+    assertThat(out).containsEntry("records", Long.toString(records));
+    BUILT.put(records, data);
+    return data;
+  }
+}

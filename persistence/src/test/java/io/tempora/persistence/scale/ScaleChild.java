@@ -1,0 +1,100 @@
+package io.tempora.persistence.scale;
+
+import io.tempora.engine.Engine;
+import io.tempora.engine.EngineConfig;
+import io.tempora.engine.EntityInfo;
+import io.tempora.engine.query.ConflictFilter;
+import io.tempora.engine.query.ConflictPage;
+import io.tempora.engine.query.QueryResult;
+import io.tempora.engine.write.WriteResult;
+import io.tempora.persistence.Durability;
+import io.tempora.persistence.StorageConfig;
+import io.tempora.persistence.rocks.RocksShardStore;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryUsage;
+import java.nio.file.Path;
+
+/**
+ * Child JVM of the bounded-memory test and the start-up benchmark. Prints {@code key=value} lines
+ * on stdout; any failure exits non-zero with the stack trace on stderr.
+ *
+ * <ul>
+ *   <li>{@code build DIR N BATCH}: ingests records {@code [0, N)} of {@link ScaleWorkload} in
+ *       batches (async durability, then a clean close) and prints {@code records} and {@code
+ *       seconds}.
+ *   <li>{@code serve DIR N}: opens the store holding {@code N} records, prints {@code
+ *       first_query_ms} (from JVM start to the first answered query), then ingests, queries, gets
+ *       an entity and lists conflicts, and prints {@code heap_after_start}, {@code heap_after_ops}
+ *       (bytes used after a GC) and {@code ok=true}.
+ * </ul>
+ */
+public final class ScaleChild {
+  private ScaleChild() {}
+
+  public static void main(String[] args) {
+    Path dir = Path.of(args[1]);
+    long n = Long.parseLong(args[2]);
+    switch (args[0]) {
+      case "build" -> build(dir, n, Integer.parseInt(args[3]));
+      case "serve" -> serve(dir, n);
+      default -> throw new IllegalArgumentException("unknown phase " + args[0]);
+    }
+  }
+
+  /** Ingests records {@code [0, n)} in batches. */
+  static void build(Path dir, long n, int batch) {
+    long t0 = System.nanoTime();
+    StorageConfig config = StorageConfig.defaults(0).withDurability(Durability.ASYNC);
+    try (RocksShardStore store = RocksShardStore.open(dir, config)) {
+      Engine engine = new Engine(store, EngineConfig.defaults());
+      engine.setOntology(ScaleWorkload.ONTOLOGY, null);
+      for (long i = 0; i < n; i += batch) {
+        engine.upsert(ScaleWorkload.batch(i, (int) Math.min(batch, n - i)));
+      }
+    }
+    System.out.println("records=" + n);
+    System.out.println("seconds=" + (System.nanoTime() - t0) / 1e9);
+  }
+
+  /** Opens a built store and runs one of each operation the bounded-memory test names. */
+  static void serve(Path dir, long n) {
+    try (RocksShardStore store = RocksShardStore.open(dir, StorageConfig.defaults(0))) {
+      Engine engine = new Engine(store, EngineConfig.defaults());
+      long probe = n / 2 - n / 2 % 10 + 9;
+      QueryResult first = engine.reader().query(ScaleWorkload.query(probe));
+      long firstMs =
+          System.currentTimeMillis() - ManagementFactory.getRuntimeMXBean().getStartTime();
+      require(first.matches() != null && first.matches().size() == 1, "first query: " + first);
+      System.out.println("first_query_ms=" + firstMs);
+      System.out.println("heap_after_start=" + heapUsedAfterGc());
+      WriteResult w = engine.upsert(ScaleWorkload.batch(n, 100));
+      require(w.items().size() == 100, "ingest of 100 records: " + w);
+      QueryResult q = engine.reader().query(ScaleWorkload.query(n + 19));
+      require(q.matches() != null && q.matches().size() == 1, "query: " + q);
+      EntityInfo e = engine.reader().getEntity(q.matches().get(0).entityId(), null);
+      require(e.members().size() == 2, "entity of record " + (n + 19) + ": " + e);
+      ConflictPage page = engine.reader().listConflicts(ConflictFilter.NONE, 100, null);
+      require(page.items().size() == 100, "first conflict page: " + page.items().size());
+      ConflictPage next =
+          engine.reader().listConflicts(ConflictFilter.NONE, 100, page.nextPageToken());
+      require(!next.items().isEmpty(), "second conflict page is empty");
+      System.out.println("conflicts_page=" + page.items().size());
+      System.out.println("heap_after_ops=" + heapUsedAfterGc());
+      System.out.println("max_heap=" + Runtime.getRuntime().maxMemory());
+    }
+    System.out.println("ok=true");
+  }
+
+  private static void require(boolean ok, String what) {
+    if (!ok) {
+      throw new IllegalStateException("unexpected answer: " + what);
+    }
+  }
+
+  /** Heap in use after a full collection (best effort: {@code System.gc()} is a request). */
+  static long heapUsedAfterGc() {
+    System.gc();
+    MemoryUsage u = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
+    return u.getUsed();
+  }
+}
