@@ -152,7 +152,7 @@ final class Driver {
       if (bar != null) {
         bar.setExtraMessage(
             String.format(
-                " p99 %.1f ms, errors %d",
+                " p99 %.1fms err %d",
                 total.getValueAtPercentile(99) / 1000.0, c.failedRequests.sum()));
       }
     }

@@ -14,12 +14,13 @@ import java.time.Duration;
 /**
  * A shard started inside the load process ({@code load --embedded DIR}): the RocksDB store on a
  * data directory, the engine and the gRPC server on a free loopback port. Measures how long it took
- * to become ready (open, start-up checks, listen). Not thread-safe; the creator closes it.
+ * to become ready (open, start-up checks, listen). The creator closes it.
  */
 final class EmbeddedShard implements AutoCloseable {
   private final RocksShardStore store;
   private final ShardServer server;
   private final Duration startup;
+  private boolean closed;
 
   private EmbeddedShard(RocksShardStore store, ShardServer server, Duration startup) {
     this.store = store;
@@ -61,8 +62,13 @@ final class EmbeddedShard implements AutoCloseable {
     return store.walSyncCount();
   }
 
+  /** Stops serving and closes the store. Idempotent; thread-safe (a shutdown hook may call it). */
   @Override
-  public void close() {
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
     try {
       server.close();
     } finally {

@@ -173,6 +173,12 @@ public final class LoadCommand implements Callable<Integer> {
   long deadlineMs;
 
   @Option(
+      names = "--stats-deadline-ms",
+      defaultValue = "600000",
+      description = "deadline of the final GetStats, which scans (default: ${DEFAULT-VALUE})")
+  long statsDeadlineMs;
+
+  @Option(
       names = {"--json", "--report"},
       paramLabel = "FILE",
       description = "also write the report as JSON")
@@ -228,6 +234,7 @@ public final class LoadCommand implements Callable<Integer> {
           baselineDir,
           metricsUrl,
           deadlineMs,
+          statsDeadlineMs,
           !noProgress && isTerminal(),
           config());
     } catch (IllegalArgumentException e) {
@@ -276,9 +283,9 @@ public final class LoadCommand implements Callable<Integer> {
     if (concurrency < 1 || (channels != null && channels < 1)) {
       throw new IllegalArgumentException("--concurrency and --channels must be >= 1");
     }
-    if (rate < 0 || deadlineMs < 1 || warmupRecords < 0 || queries < 0) {
+    if (rate < 0 || deadlineMs < 1 || statsDeadlineMs < 1 || warmupRecords < 0 || queries < 0) {
       throw new IllegalArgumentException(
-          "--rate, --warmup-records and --queries must be >= 0, --deadline-ms >= 1");
+          "--rate, --warmup-records and --queries must be >= 0, the deadlines >= 1");
     }
     return out;
   }

@@ -20,6 +20,7 @@ import java.util.Map;
  * @param server server-side figures of the ingest phase (scraped or, embedded, read directly)
  * @param process figures of the embedded shard: startup, RSS and heap (empty when remote)
  * @param ratios Tempora over baseline: records/s, p50 and p99
+ * @param notes what could not be measured and why (e.g. GetStats failed)
  */
 public record LoadReport(
     Map<String, Object> config,
@@ -27,7 +28,8 @@ public record LoadReport(
     Map<String, Object> stats,
     Map<String, Object> server,
     Map<String, Object> process,
-    Map<String, Object> ratios) {
+    Map<String, Object> ratios,
+    List<String> notes) {
 
   /** The phase of that name, or null. */
   public PhaseResult phase(String name) {
@@ -89,6 +91,7 @@ public record LoadReport(
     line(out, "server", server);
     line(out, "process", process);
     line(out, "tempora/baseline", ratios);
+    notes.forEach(n -> out.println("note: " + n));
     out.flush();
   }
 

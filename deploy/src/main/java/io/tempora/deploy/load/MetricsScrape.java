@@ -79,8 +79,7 @@ record MetricsScrape(Map<String, Double> values) {
     out.put("wal_syncs", syncs);
     out.put("wal_sync_mean_ms", ratio(delta(before, SYNC_SUM), delta(before, SYNC_COUNT), 1000));
     out.put(
-        "group_commit_mean_requests",
-        ratio(delta(before, GROUP_SUM), delta(before, GROUP_COUNT), 1));
+        "requests_per_wal_sync", ratio(delta(before, GROUP_SUM), delta(before, GROUP_COUNT), 1));
     out.put("wal_bytes", delta(before, WAL_BYTES));
     out.put("ingest_records", delta(before, INGESTED));
     return out;

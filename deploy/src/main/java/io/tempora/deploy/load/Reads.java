@@ -12,6 +12,7 @@ import io.tempora.proto.v1.TemporaServiceGrpc.TemporaServiceBlockingStub;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.Supplier;
 
 /**
  * Read requests aimed at the data a {@link Workload} wrote: entity {@code n}'s values are known
@@ -56,7 +57,11 @@ final class Reads {
    * @param count how many requests
    */
   static Reads of(
-      Mode mode, Workload names, long space, long count, TemporaServiceBlockingStub stub) {
+      Mode mode,
+      Workload names,
+      long space,
+      long count,
+      Supplier<TemporaServiceBlockingStub> stub) {
     List<Long> ids = mode == Mode.ENTITY ? sampleEntityIds(stub, 10_000) : List.of();
     if (mode == Mode.ENTITY && ids.isEmpty()) {
       throw new IllegalStateException("get-entity reads need entities, and the target has none");
@@ -65,13 +70,14 @@ final class Reads {
   }
 
   /** Up to {@code max} active entity ids from the first pages of ListEntities. */
-  private static List<Long> sampleEntityIds(TemporaServiceBlockingStub stub, int max) {
+  private static List<Long> sampleEntityIds(Supplier<TemporaServiceBlockingStub> stub, int max) {
     List<Long> ids = new ArrayList<>();
     long after = 0;
     do {
       ListEntitiesResponse page =
-          stub.listEntities(
-              ListEntitiesRequest.newBuilder().setAfterId(after).setPageSize(1000).build());
+          stub.get()
+              .listEntities(
+                  ListEntitiesRequest.newBuilder().setAfterId(after).setPageSize(1000).build());
       page.getEntitiesList().forEach(e -> ids.add(e.getEntityId()));
       after = page.getNextAfterId();
     } while (after != 0 && ids.size() < max);

@@ -32,7 +32,7 @@ class MetricsScrapeTest {
     var figures = after.since(before);
 
     assertThat(figures.get("wal_syncs")).isEqualTo(100.0);
-    assertThat((Double) figures.get("group_commit_mean_requests")).isCloseTo(4.0, within());
+    assertThat((Double) figures.get("requests_per_wal_sync")).isCloseTo(4.0, within());
     assertThat((Double) figures.get("wal_sync_mean_ms")).isCloseTo(2.0, within());
     assertThat(figures.get("ingest_records")).isEqualTo(7.0);
   }
@@ -42,7 +42,7 @@ class MetricsScrapeTest {
     var figures = MetricsScrape.parse("jvm_threads 3\n").since(MetricsScrape.parse(""));
 
     assertThat(figures.get("wal_syncs")).isNull();
-    assertThat(figures.get("group_commit_mean_requests")).isNull();
+    assertThat(figures.get("requests_per_wal_sync")).isNull();
   }
 
   private static org.assertj.core.data.Offset<Double> within() {
