@@ -23,7 +23,13 @@ public final class TemporaCli implements Runnable {
 
   /** The configured command line, for callers that run it without exiting (tests). */
   public static CommandLine commandLine() {
-    return new CommandLine(new TemporaCli());
+    return new CommandLine(new TemporaCli())
+        .setExecutionExceptionHandler(
+            (e, cl, parsed) -> {
+              // A runtime failure is one line naming the command and what went wrong, exit 1.
+              cl.getErr().println("tempora " + cl.getCommandName() + ": " + e.getMessage());
+              return 1;
+            });
   }
 
   @Override

@@ -97,20 +97,23 @@ class LoadCommandTest {
   }
 
   @Test
-  void load_unreachableTarget_exitsOne() {
+  void load_unreachableTarget_exitsOneWithAOneLineMessage() {
+    StringWriter err = new StringWriter();
     int status =
-        run(
-            new StringWriter(),
-            "load",
-            "--target",
-            "127.0.0.1:1",
-            "--records",
-            "10",
-            "--deadline-ms",
-            "2000",
-            "--no-progress");
+        TemporaCli.commandLine()
+            .setErr(new PrintWriter(err))
+            .execute(
+                "load",
+                "--target",
+                "127.0.0.1:1",
+                "--records",
+                "10",
+                "--deadline-ms",
+                "2000",
+                "--no-progress");
 
     assertThat(status).isEqualTo(1);
+    assertThat(err.toString()).startsWith("tempora load: UNAVAILABLE");
   }
 
   @Test
