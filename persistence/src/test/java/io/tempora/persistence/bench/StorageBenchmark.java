@@ -5,7 +5,7 @@ import io.tempora.engine.EngineConfig;
 import io.tempora.engine.model.RecordInput;
 import io.tempora.persistence.Durability;
 import io.tempora.persistence.StorageConfig;
-import io.tempora.persistence.rocks.RawRocksBaseline;
+import io.tempora.persistence.rocks.StorageBaseline;
 import io.tempora.persistence.rocks.RocksShardStore;
 import io.tempora.persistence.scale.ScaleChild;
 import io.tempora.persistence.scale.ScaleWorkload;
@@ -91,7 +91,7 @@ public final class StorageBenchmark {
   private static double rawRate(Path dir, Case c, long records, int request) throws Exception {
     delete(dir);
     StorageConfig config = StorageConfig.defaults(0).withDurability(c.mode);
-    try (RawRocksBaseline raw = RawRocksBaseline.open(dir, config)) {
+    try (StorageBaseline raw = StorageBaseline.open(dir, config)) {
       return run(c.writers, records, request, raw::write);
     } finally {
       delete(dir);

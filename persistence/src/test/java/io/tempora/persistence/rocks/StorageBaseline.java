@@ -24,20 +24,20 @@ import org.rocksdb.WriteOptions;
  * immediate} and {@code sync=false} otherwise. No interner rows, indexes, links or conflicts.
  * Thread-safe; the caller closes it.
  */
-public final class RawRocksBaseline implements AutoCloseable {
+public final class StorageBaseline implements AutoCloseable {
   private final RocksStore rocks;
   private final WriteOptions options;
   private final Dictionary dictionary = new MapDictionary();
   private final AtomicLong nextRid = new AtomicLong(1);
 
-  private RawRocksBaseline(RocksStore rocks, boolean sync) {
+  private StorageBaseline(RocksStore rocks, boolean sync) {
     this.rocks = rocks;
     this.options = new WriteOptions().setSync(sync);
   }
 
   /** Opens a fresh database in {@code dir} with the options of {@code config}. */
-  public static RawRocksBaseline open(Path dir, StorageConfig config) {
-    return new RawRocksBaseline(
+  public static StorageBaseline open(Path dir, StorageConfig config) {
+    return new StorageBaseline(
         RocksStore.open(dir, config), config.durability() == Durability.IMMEDIATE);
   }
 
