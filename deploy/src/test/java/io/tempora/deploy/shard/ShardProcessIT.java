@@ -1,4 +1,4 @@
-package io.tempora.shardserver;
+package io.tempora.deploy.shard;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -22,18 +22,24 @@ import io.tempora.proto.v1.TemporaServiceGrpc;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The real shard process through bin/shard on loopback: becomes SERVING on its health port, serves
- * ingest and query, and on SIGTERM drains and exits 0.
+ * The real shard process through bin/shard on loopback: becomes SERVING on its health port, answers
+ * /readyz and /metrics on its HTTP port, serves ingest and query, and on SIGTERM drains and exits 0
+ * with its data intact.
  */
 class ShardProcessIT {
   private static final Duration STARTUP = Duration.ofSeconds(60);
@@ -56,6 +62,15 @@ class ShardProcessIT {
 
       assertThat(ingested.getItems(0).getOutcome()).isEqualTo(Outcome.OUTCOME_CREATED);
       assertThat(answer.getMatches().getMatchesList()).hasSize(1);
+      HttpResponse<String> ready = shard.http("/readyz");
+      assertThat(ready.statusCode()).isEqualTo(200);
+      assertThat(shard.http("/healthz").statusCode()).isEqualTo(200);
+      String metrics = shard.http("/metrics").body();
+      assertThat(metrics)
+          .contains("tempora_rpc_requests_total{code=\"OK\",method=\"Ingest\"} 1")
+          .contains("tempora_ingest_records_total{outcome=\"created\"} 1")
+          .contains("tempora_wal_syncs_total")
+          .contains("tempora_recovery_duration_seconds");
 
       shard.process.destroy(); // SIGTERM
       assertThat(shard.process.waitFor(60, TimeUnit.SECONDS))
@@ -102,6 +117,73 @@ class ShardProcessIT {
     }
   }
 
+  @Test
+  void shard_badConfiguration_exitsTwoNamingTheProblem() throws Exception {
+    Path toml = tmp.resolve("bad.toml");
+    Files.writeString(toml, "[limits]\nmax_recs = 5\n");
+    String data = tmp.resolve("data").toString();
+
+    assertThat(run(Map.of(), "--listen", "127.0.0.1:0", "--shard-id", "0"))
+        .startsWith("2:")
+        .contains("shard.data_dir is required");
+    assertThat(
+            run(
+                Map.of("TEMPORA_NO_SUCH_KEY", "1"),
+                "--listen",
+                "127.0.0.1:0",
+                "--shard-id",
+                "0",
+                "--data-dir",
+                data))
+        .startsWith("2:")
+        .contains("TEMPORA_NO_SUCH_KEY");
+    assertThat(
+            run(
+                Map.of(),
+                "--listen",
+                "127.0.0.1:0",
+                "--shard-id",
+                "0",
+                "--data-dir",
+                data,
+                "--config",
+                toml.toString()))
+        .startsWith("2:")
+        .contains("limits.max_recs")
+        .contains("line 2");
+    assertThat(
+            run(
+                Map.of(),
+                "--listen",
+                "127.0.0.1:0",
+                "--shard-id",
+                "0",
+                "--data-dir",
+                data,
+                "--set",
+                "grpc.max_message_bytes=ten"))
+        .startsWith("2:")
+        .contains("grpc.max_message_bytes (flag --set)");
+    assertThat(Files.exists(tmp.resolve("data"))).as("nothing created").isFalse();
+  }
+
+  /** Runs bin/shard to completion; returns "exit:output". */
+  private String run(Map<String, String> env, String... args) throws Exception {
+    List<String> cmd = new java.util.ArrayList<>(List.of(launcher().toString()));
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    pb.environment().putAll(env);
+    Process p = pb.start();
+    String out =
+        new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    return p.exitValue() + ":" + out;
+  }
+
+  private static Path launcher() {
+    return Path.of(System.getProperty("user.dir")).resolveSibling("bin").resolve("shard");
+  }
+
   private static GetRecordRequest getRecord(String uid) {
     return GetRecordRequest.newBuilder()
         .setIdentity(
@@ -110,13 +192,14 @@ class ShardProcessIT {
   }
 
   /** One shard process on free loopback ports with its channels. */
-  private record Shard(Process process, Path log, ManagedChannel health, ManagedChannel main)
+  private record Shard(
+      Process process, Path log, ManagedChannel health, ManagedChannel main, int httpPort)
       implements AutoCloseable {
     static Shard start(Path data, Path log) throws IOException, InterruptedException {
       int port = freePort();
       int healthPort = freePort();
-      Path launcher =
-          Path.of(System.getProperty("user.dir")).resolveSibling("bin").resolve("shard");
+      int httpPort = freePort();
+      Path launcher = launcher();
       Process p =
           new ProcessBuilder(
                   List.of(
@@ -127,14 +210,16 @@ class ShardProcessIT {
                       "0",
                       "--data-dir",
                       data.toString(),
-                      "--health-port",
-                      Integer.toString(healthPort),
-                      "--drain-delay-ms",
-                      "0"))
+                      "--set",
+                      "ops.health_listen=" + healthPort,
+                      "--set",
+                      "ops.http_listen=" + httpPort,
+                      "--set",
+                      "shutdown.drain_delay=0s"))
               .redirectErrorStream(true)
               .redirectOutput(log.toFile())
               .start();
-      Shard s = new Shard(p, log, channel(healthPort), channel(port));
+      Shard s = new Shard(p, log, channel(healthPort), channel(port), httpPort);
       try {
         awaitServing(s.health, p, log);
       } catch (AssertionError | RuntimeException e) {
@@ -142,6 +227,16 @@ class ShardProcessIT {
         throw e;
       }
       return s;
+    }
+
+    HttpResponse<String> http(String path) throws IOException, InterruptedException {
+      try (HttpClient client = HttpClient.newHttpClient()) {
+        return client.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
+                .timeout(Duration.ofSeconds(10))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+      }
     }
 
     TemporaServiceGrpc.TemporaServiceBlockingStub stub() {

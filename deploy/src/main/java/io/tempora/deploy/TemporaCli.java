@@ -1,0 +1,95 @@
+package io.tempora.deploy;
+
+import io.tempora.deploy.config.ConfigException;
+import io.tempora.deploy.shard.ShardCommand;
+import io.tempora.engine.store.StoreException;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code tempora} launcher (OPERATIONS.md §1): one picocli command whose subcommands are listed
+ * in {@link #SUBCOMMANDS}; to add one, add its class there. Exit status: 0 success, 1 runtime
+ * failure, 2 usage or configuration error, 3 data loss suspected or start-up validation failed, 4
+ * data directory locked.
+ */
+@Command(
+    name = "tempora",
+    mixinStandardHelpOptions = true,
+    versionProvider = TemporaCli.Version.class,
+    description = "Tempora: temporal entity resolution. Run `tempora <command> --help`.")
+public final class TemporaCli implements Runnable {
+  /** Every subcommand of {@code tempora}, one line each. */
+  static final Class<?>[] SUBCOMMANDS = {ShardCommand.class, QuickstartCommand.class};
+
+  /** Exit status for a usage or configuration error. */
+  public static final int EXIT_USAGE = 2;
+
+  /** Exit status when start-up validation fails or data loss is suspected. */
+  public static final int EXIT_DATA = 3;
+
+  /** Exit status when another process holds the data directory. */
+  public static final int EXIT_LOCKED = 4;
+
+  /** Runs a subcommand and exits with its status. */
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  /** The command line with every subcommand and the exit-status mapping, for main and tests. */
+  public static CommandLine commandLine() {
+    CommandLine cl = new CommandLine(new TemporaCli());
+    for (Class<?> sub : SUBCOMMANDS) {
+      cl.addSubcommand(sub);
+    }
+    cl.setExecutionExceptionHandler(
+        (e, line, parsed) -> {
+          int code = exitCode(e);
+          PrintWriter err = line.getErr();
+          err.println(line.getCommandName() + ": " + e.getMessage());
+          if (code == 1) {
+            e.printStackTrace(err);
+          }
+          err.flush();
+          return code;
+        });
+    return cl;
+  }
+
+  /** The exit status for a failure escaping a command. */
+  static int exitCode(Exception e) {
+    if (e instanceof ConfigException) {
+      return EXIT_USAGE;
+    }
+    if (e instanceof StoreException s) {
+      String m = String.valueOf(s.getMessage()) + " " + s.getCause();
+      if (m.contains("lock")) {
+        return EXIT_LOCKED;
+      }
+      if (m.contains("belongs to shard") || m.contains("format version")) {
+        return EXIT_USAGE;
+      }
+      return EXIT_DATA;
+    }
+    return 1;
+  }
+
+  @Override
+  public void run() {
+    CommandLine.usage(this, System.out);
+  }
+
+  /** The build version from the jar manifest. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {"tempora " + version()};
+    }
+  }
+
+  /** This build's version, or {@code dev} outside a packaged jar. */
+  public static String version() {
+    String v = TemporaCli.class.getPackage().getImplementationVersion();
+    return v == null ? "dev" : v;
+  }
+}
