@@ -22,11 +22,14 @@ public final class ShardProcess implements AutoCloseable {
   private final ShardServer server;
   private final OpsHttpServer http;
   private final RocksShardStore store;
+  private final StoreMetrics storeMetrics;
 
-  private ShardProcess(ShardServer server, OpsHttpServer http, RocksShardStore store) {
+  private ShardProcess(
+      ShardServer server, OpsHttpServer http, RocksShardStore store, StoreMetrics storeMetrics) {
     this.server = server;
     this.http = http;
     this.store = store;
+    this.storeMetrics = storeMetrics;
   }
 
   /** Starts a shard; on failure releases what already started and rethrows. */
@@ -35,6 +38,7 @@ public final class ShardProcess implements AutoCloseable {
     ShardServer server = ShardServer.open(cfg.server(), metrics);
     OpsHttpServer http = null;
     RocksShardStore store = null;
+    StoreMetrics storeMetrics = null;
     try {
       http =
           OpsHttpServer.start(
@@ -52,10 +56,14 @@ public final class ShardProcess implements AutoCloseable {
       long t0 = System.nanoTime();
       store = RocksShardStore.open(cfg.dataDir(), cfg.storage());
       metrics.recovered((System.nanoTime() - t0) / 1e9);
-      StoreMetrics.register(metrics, store);
-      server.serve(new Engine(store, new EngineConfig(cfg.shardId(), cfg.limits())));
+      Engine engine = new Engine(store, new EngineConfig(cfg.shardId(), cfg.limits()));
+      storeMetrics = StoreMetrics.start(metrics, store, engine, cfg.statsInterval());
+      server.serve(engine);
     } catch (RuntimeException e) {
       server.close();
+      if (storeMetrics != null) {
+        storeMetrics.close();
+      }
       if (http != null) {
         http.close();
       }
@@ -71,7 +79,7 @@ public final class ShardProcess implements AutoCloseable {
         server.healthPort(),
         http.port(),
         cfg.dataDir());
-    return new ShardProcess(server, http, store);
+    return new ShardProcess(server, http, store, storeMetrics);
   }
 
   /** The shard's metrics. */
@@ -97,6 +105,7 @@ public final class ShardProcess implements AutoCloseable {
     try {
       server.close();
     } finally {
+      storeMetrics.close();
       http.close();
       store.close();
     }

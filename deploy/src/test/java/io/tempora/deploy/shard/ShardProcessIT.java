@@ -2,12 +2,6 @@ package io.tempora.deploy.shard;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.grpc.ManagedChannel;
-import io.grpc.StatusRuntimeException;
-import io.grpc.health.v1.HealthCheckRequest;
-import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
-import io.grpc.health.v1.HealthGrpc;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.tempora.proto.v1.AttrValue;
 import io.tempora.proto.v1.Descriptor;
 import io.tempora.proto.v1.GetRecordRequest;
@@ -18,18 +12,9 @@ import io.tempora.proto.v1.Outcome;
 import io.tempora.proto.v1.QueryEntitiesRequest;
 import io.tempora.proto.v1.QueryEntitiesResponse;
 import io.tempora.proto.v1.Record;
-import io.tempora.proto.v1.TemporaServiceGrpc;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -42,14 +27,13 @@ import org.junit.jupiter.api.io.TempDir;
  * with its data intact.
  */
 class ShardProcessIT {
-  private static final Duration STARTUP = Duration.ofSeconds(60);
 
   @TempDir Path tmp;
 
   @Test
   void shard_startIngestQuerySigterm_servesAndExitsZero() throws Exception {
     Path data = tmp.resolve("data");
-    Shard shard = Shard.start(data, tmp.resolve("shard.log"));
+    ShardHandle shard = ShardHandle.start(data, tmp.resolve("shard.log"));
     try {
       var stub = shard.stub();
       IngestResponse ingested =
@@ -76,12 +60,12 @@ class ShardProcessIT {
       assertThat(shard.process.waitFor(60, TimeUnit.SECONDS))
           .as("exited within the grace")
           .isTrue();
-      assertThat(shard.process.exitValue()).as("exit status; log:\n%s", read(shard.log)).isZero();
-      assertThat(read(shard.log)).contains("shard stopped");
+      assertThat(shard.process.exitValue()).as("exit status; log:\n%s", shard.log()).isZero();
+      assertThat(shard.log()).contains("shard stopped");
     } finally {
       shard.close();
     }
-    Shard again = Shard.start(data, tmp.resolve("shard2.log"));
+    ShardHandle again = ShardHandle.start(data, tmp.resolve("shard2.log"));
     try {
       var record = again.stub().getRecord(getRecord("1"));
       assertThat(record.getVersion()).as("record survives a clean restart").isEqualTo(1);
@@ -93,7 +77,7 @@ class ShardProcessIT {
   @Test
   void shard_sigkillAfterAcknowledgedIngest_keepsEveryAcknowledgedRecord() throws Exception {
     Path data = tmp.resolve("data");
-    Shard shard = Shard.start(data, tmp.resolve("shard.log"));
+    ShardHandle shard = ShardHandle.start(data, tmp.resolve("shard.log"));
     int acknowledged = 0;
     try {
       for (int i = 0; i < 20; i++) {
@@ -105,7 +89,7 @@ class ShardProcessIT {
     } finally {
       shard.close();
     }
-    Shard again = Shard.start(data, tmp.resolve("shard2.log"));
+    ShardHandle again = ShardHandle.start(data, tmp.resolve("shard2.log"));
     try {
       for (int i = 0; i < acknowledged; i++) {
         assertThat(again.stub().getRecord(getRecord("k" + i)).getVersion())
@@ -181,7 +165,7 @@ class ShardProcessIT {
   }
 
   private static Path launcher() {
-    return Path.of(System.getProperty("user.dir")).resolveSibling("bin").resolve("shard");
+    return ShardHandle.launcher();
   }
 
   private static GetRecordRequest getRecord(String uid) {
@@ -191,110 +175,11 @@ class ShardProcessIT {
         .build();
   }
 
-  /** One shard process on free loopback ports with its channels. */
-  private record Shard(
-      Process process, Path log, ManagedChannel health, ManagedChannel main, int httpPort)
-      implements AutoCloseable {
-    static Shard start(Path data, Path log) throws IOException, InterruptedException {
-      int port = freePort();
-      int healthPort = freePort();
-      int httpPort = freePort();
-      Path launcher = launcher();
-      Process p =
-          new ProcessBuilder(
-                  List.of(
-                      launcher.toString(),
-                      "--listen",
-                      "127.0.0.1:" + port,
-                      "--shard-id",
-                      "0",
-                      "--data-dir",
-                      data.toString(),
-                      "--set",
-                      "ops.health_listen=" + healthPort,
-                      "--set",
-                      "ops.http_listen=" + httpPort,
-                      "--set",
-                      "shutdown.drain_delay=0s"))
-              .redirectErrorStream(true)
-              .redirectOutput(log.toFile())
-              .start();
-      Shard s = new Shard(p, log, channel(healthPort), channel(port), httpPort);
-      try {
-        awaitServing(s.health, p, log);
-      } catch (AssertionError | RuntimeException e) {
-        s.close();
-        throw e;
-      }
-      return s;
-    }
-
-    HttpResponse<String> http(String path) throws IOException, InterruptedException {
-      try (HttpClient client = HttpClient.newHttpClient()) {
-        return client.send(
-            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
-                .timeout(Duration.ofSeconds(10))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
-      }
-    }
-
-    TemporaServiceGrpc.TemporaServiceBlockingStub stub() {
-      return TemporaServiceGrpc.newBlockingStub(main).withDeadlineAfter(10, TimeUnit.SECONDS);
-    }
-
-    @Override
-    public void close() {
-      health.shutdownNow();
-      main.shutdownNow();
-      process.destroyForcibly();
-    }
-  }
-
   private static Record record(String uid) {
     return Record.newBuilder()
         .setIdentity(
             Identity.newBuilder().setEntityType("person").setPerspective("crm").setUid(uid))
         .addDescriptors(Descriptor.newBuilder().setAttr("email").setValue("a@x"))
         .build();
-  }
-
-  private static ManagedChannel channel(int port) {
-    return NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
-  }
-
-  /** Polls the health port until readiness is SERVING, with a deadline. */
-  private static void awaitServing(ManagedChannel health, Process shard, Path log)
-      throws InterruptedException, IOException {
-    Instant deadline = Instant.now().plus(STARTUP);
-    while (Instant.now().isBefore(deadline)) {
-      if (!shard.isAlive()) {
-        throw new AssertionError("shard exited with " + shard.exitValue() + ":\n" + read(log));
-      }
-      try {
-        ServingStatus s =
-            HealthGrpc.newBlockingStub(health)
-                .withDeadlineAfter(1, TimeUnit.SECONDS)
-                .check(HealthCheckRequest.newBuilder().setService("").build())
-                .getStatus();
-        if (s == ServingStatus.SERVING) {
-          return;
-        }
-      } catch (StatusRuntimeException notYet) {
-        // Not listening yet.
-      }
-      TimeUnit.MILLISECONDS.sleep(200);
-    }
-    throw new AssertionError("shard not SERVING within " + STARTUP + ":\n" + read(log));
-  }
-
-  private static String read(Path log) throws IOException {
-    return Files.exists(log) ? Files.readString(log) : "";
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
   }
 }

@@ -28,6 +28,8 @@ public final class ShardMetrics {
   private final Counter ingestBytes;
   private final Counter configReloads;
   private final Gauge recoveryDuration;
+  private final Histogram walSyncDuration;
+  private final Histogram groupCommitBatch;
 
   /**
    * @param shardId labels {@code tempora_shard_info}
@@ -96,6 +98,20 @@ public final class ShardMetrics {
             .help("Configuration reloads (SIGHUP), by result")
             .labelNames("result")
             .register(registry);
+    walSyncDuration =
+        Histogram.builder()
+            .name("tempora_wal_sync_duration_seconds")
+            .help("Duration of WAL fsyncs")
+            .classicOnly()
+            .classicUpperBounds(LATENCY_BUCKETS)
+            .register(registry);
+    groupCommitBatch =
+        Histogram.builder()
+            .name("tempora_group_commit_batch_size")
+            .help("Commits made durable by one WAL fsync (group commit)")
+            .classicOnly()
+            .classicUpperBounds(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)
+            .register(registry);
     recoveryDuration =
         Gauge.builder()
             .name("tempora_recovery_duration_seconds")
@@ -123,6 +139,12 @@ public final class ShardMetrics {
   /** Counts a configuration reload with result {@code ok} or {@code error}. */
   public void configReloaded(String result) {
     configReloads.labelValues(result).inc();
+  }
+
+  /** Records one WAL fsync: how many commits it covered and how long it took. */
+  public void walSynced(long writes, long nanos) {
+    walSyncDuration.observe(nanos / 1e9);
+    groupCommitBatch.observe(writes);
   }
 
   /** Sets how long the store took to open and check. */
