@@ -2,11 +2,13 @@ package io.tempora.shardserver;
 
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
+import io.grpc.ServerInterceptors;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.tempora.engine.Engine;
+import io.tempora.shardserver.grpc.MalformedRequestGuard;
 import io.tempora.shardserver.grpc.TemporaGrpcService;
 import io.tempora.shardserver.ops.IngestAdmission;
 import io.tempora.shardserver.ops.RpcMetricsInterceptor;
@@ -152,11 +154,13 @@ public final class ShardServer implements AutoCloseable {
         .executor(executor)
         .maxInboundMessageSize(config.maxInboundMessageBytes())
         .maxInboundMetadataSize(config.maxInboundMetadataBytes())
-        // Interceptors run last-added first: metrics see every call, including shed ones.
-        .intercept(
-            new IngestAdmission(config.ingestQueueRequests(), config.ingestQueueBytes(), metrics))
         .intercept(new RpcMetricsInterceptor(metrics))
-        .addService(new TemporaGrpcService(engine, metrics))
+        .addService(
+            MalformedRequestGuard.guard(
+                ServerInterceptors.intercept(
+                    new TemporaGrpcService(engine, metrics),
+                    new IngestAdmission(
+                        config.ingestQueueRequests(), config.ingestQueueBytes(), metrics))))
         .addService(healthStatus.getHealthService());
     if (config.reflection()) {
       mainBuilder.addService(ProtoReflectionServiceV1.newInstance());

@@ -145,6 +145,13 @@ public final class IngestAdmission implements ServerInterceptor {
           release();
           super.onCancel();
         }
+
+        @Override
+        public void onComplete() {
+          // Also reached when an outer interceptor closed the call without this one seeing it.
+          release();
+          super.onComplete();
+        }
       };
     }
   }
