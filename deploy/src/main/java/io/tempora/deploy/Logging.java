@@ -20,6 +20,11 @@ public final class Logging {
 
   /** Replaces the appenders: one line (or one JSON object) per event on stdout. */
   public static void configure(String level, String format) {
+    configure(level, format, false);
+  }
+
+  /** As {@link #configure(String, String)}, on stderr when {@code toStderr}. */
+  public static void configure(String level, String format, boolean toStderr) {
     LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
     ctx.reset();
     Encoder<ILoggingEvent> encoder;
@@ -39,6 +44,9 @@ public final class Logging {
     out.setContext(ctx);
     out.setName("STDOUT");
     out.setEncoder(encoder);
+    if (toStderr) {
+      out.setTarget("System.err");
+    }
     out.start();
     ch.qos.logback.classic.Logger root = ctx.getLogger(Logger.ROOT_LOGGER_NAME);
     root.addAppender(out);
