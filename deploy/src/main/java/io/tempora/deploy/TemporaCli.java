@@ -1,39 +1,99 @@
 package io.tempora.deploy;
 
+import io.tempora.deploy.config.ConfigException;
 import io.tempora.deploy.load.LoadCommand;
+import io.tempora.deploy.shard.ShardCommand;
+import io.tempora.engine.store.StoreException;
+import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code tempora} launcher (OPERATIONS.md §1): one picocli command with a subcommand per tool.
- * Exit status: 0 success, 1 runtime failure, 2 usage error.
+ * The {@code tempora} launcher (OPERATIONS.md §1): one picocli command whose subcommands are listed
+ * in {@link #SUBCOMMANDS}; to add one, add its class there. Exit status: 0 success, 1 runtime
+ * failure, 2 usage or configuration error, 3 data loss suspected or start-up validation failed, 4
+ * data directory locked.
  */
 @Command(
     name = "tempora",
     mixinStandardHelpOptions = true,
-    description = "Tempora: a temporal entity-resolution service.",
-    subcommands = {LoadCommand.class, CommandLine.HelpCommand.class})
+    versionProvider = TemporaCli.Version.class,
+    description = "Tempora: temporal entity resolution. Run `tempora <command> --help`.")
 public final class TemporaCli implements Runnable {
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+  /** Every subcommand of {@code tempora}, one line each. */
+  static final Class<?>[] SUBCOMMANDS = {
+    ShardCommand.class, QuickstartCommand.class, LoadCommand.class, CommandLine.HelpCommand.class
+  };
 
-  /** Entry point; exits with the subcommand's status. */
+  /** Exit status for a usage or configuration error. */
+  public static final int EXIT_USAGE = 2;
+
+  /** Exit status when start-up validation fails or data loss is suspected. */
+  public static final int EXIT_DATA = 3;
+
+  /** Exit status when another process holds the data directory. */
+  public static final int EXIT_LOCKED = 4;
+
+  /** Runs a subcommand and exits with its status. */
   public static void main(String[] args) {
     System.exit(commandLine().execute(args));
   }
 
-  /** The configured command line, for callers that run it without exiting (tests). */
+  /** The command line with every subcommand and the exit-status mapping, for main and tests. */
   public static CommandLine commandLine() {
-    return new CommandLine(new TemporaCli())
-        .setExecutionExceptionHandler(
-            (e, cl, parsed) -> {
-              // A runtime failure is one line naming the command and what went wrong, exit 1.
-              cl.getErr().println("tempora " + cl.getCommandName() + ": " + e.getMessage());
-              return 1;
-            });
+    CommandLine cl = new CommandLine(new TemporaCli());
+    for (Class<?> sub : SUBCOMMANDS) {
+      cl.addSubcommand(sub);
+    }
+    cl.setExecutionExceptionHandler(
+        (e, line, parsed) -> {
+          int code = exitCode(e);
+          PrintWriter err = line.getErr();
+          // One line naming the command; the stack trace only when asked for (TEMPORA_DEBUG=1).
+          err.println("tempora " + line.getCommandName() + ": " + e.getMessage());
+          if (code == 1 && System.getenv("TEMPORA_DEBUG") != null) {
+            e.printStackTrace(err);
+          }
+          err.flush();
+          return code;
+        });
+    return cl;
+  }
+
+  /** The exit status for a failure escaping a command. */
+  static int exitCode(Exception e) {
+    if (e instanceof ConfigException) {
+      return EXIT_USAGE;
+    }
+    if (e instanceof StoreException s) {
+      String m = String.valueOf(s.getMessage()) + " " + s.getCause();
+      if (m.contains("lock")) {
+        return EXIT_LOCKED;
+      }
+      if (m.contains("belongs to shard") || m.contains("format version")) {
+        return EXIT_USAGE;
+      }
+      return EXIT_DATA;
+    }
+    return 1;
   }
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required");
+    CommandLine.usage(this, System.out);
+  }
+
+  /** The build version from the jar manifest. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {"tempora " + version()};
+    }
+  }
+
+  /** This build's version, or {@code dev} outside a packaged jar. */
+  public static String version() {
+    String v = TemporaCli.class.getPackage().getImplementationVersion();
+    return v == null ? "dev" : v;
   }
 }

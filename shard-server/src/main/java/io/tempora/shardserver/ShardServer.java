@@ -2,12 +2,17 @@ package io.tempora.shardserver;
 
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
+import io.grpc.ServerInterceptors;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.tempora.engine.Engine;
+import io.tempora.shardserver.grpc.MalformedRequestGuard;
 import io.tempora.shardserver.grpc.TemporaGrpcService;
+import io.tempora.shardserver.ops.IngestAdmission;
+import io.tempora.shardserver.ops.RpcMetricsInterceptor;
+import io.tempora.shardserver.ops.ShardMetrics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -22,9 +27,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One shard's gRPC servers: the main port (TemporaService, health, reflection) and the plaintext
- * health port (OPERATIONS.md §3). Readiness turns SERVING once both listen. {@link #close()}
- * drains: readiness NOT_SERVING, the drain delay, shutdown, await the grace period, shutdownNow.
- * Thread-safe. Owns its servers and handler executor; does not own the engine.
+ * health port (OPERATIONS.md §3). {@link #open} starts the health port with readiness NOT_SERVING
+ * ("recovering") so probes see the shard while its store opens; {@link #serve} starts the main port
+ * on the engine and turns readiness SERVING. {@link #close()} drains: readiness NOT_SERVING, the
+ * drain delay, shutdown, await the grace period, shutdownNow. Thread-safe. Owns its servers and
+ * handler executor; does not own the engine.
  */
 public final class ShardServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ShardServer.class);
@@ -37,35 +44,59 @@ public final class ShardServer implements AutoCloseable {
   public static final String LIVENESS_SERVICE = "liveness";
 
   private enum State {
+    RECOVERING,
     SERVING,
     DRAINING,
     CLOSED
   }
 
   private final ShardServerConfig config;
-  private final Server main;
+  private final ServerBuilder<?> mainBuilder;
   private final Server health;
   private final HealthStatusManager healthStatus;
   private final ExecutorService executor;
-  private State state = State.SERVING;
+  private final ShardMetrics metrics;
+  private Server main;
+  private State state = State.RECOVERING;
 
   private ShardServer(
       ShardServerConfig config,
-      Server main,
+      ServerBuilder<?> mainBuilder,
       Server health,
       HealthStatusManager healthStatus,
-      ExecutorService executor) {
+      ExecutorService executor,
+      ShardMetrics metrics) {
     this.config = config;
-    this.main = main;
+    this.mainBuilder = mainBuilder;
     this.health = health;
     this.healthStatus = healthStatus;
     this.executor = executor;
+    this.metrics = metrics;
+  }
+
+  /** Opens on Netty on {@code config.host()}, then serves the engine (tests, embedded use). */
+  public static ShardServer start(ShardServerConfig config, Engine engine) {
+    ShardServer s = open(config, new ShardMetrics(0, "dev"));
+    s.serve(engine);
+    return s;
+  }
+
+  /** Opens on the given builders (e.g. in-process ones), then serves the engine. */
+  public static ShardServer start(
+      ServerBuilder<?> mainBuilder,
+      ServerBuilder<?> healthBuilder,
+      ShardServerConfig config,
+      Engine engine) {
+    ShardServer s = open(mainBuilder, healthBuilder, config, new ShardMetrics(0, "dev"));
+    s.serve(engine);
+    return s;
   }
 
   /**
-   * Starts Netty servers on {@code config.host()}: the main port and, unless -1, the health port.
+   * Starts the health port (unless {@code config.healthPort()} is -1) on Netty with readiness
+   * NOT_SERVING; the main port binds in {@link #serve}.
    */
-  public static ShardServer start(ShardServerConfig config, Engine engine) {
+  public static ShardServer open(ShardServerConfig config, ShardMetrics metrics) {
     ServerBuilder<?> main =
         NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.port()));
     ServerBuilder<?> health =
@@ -73,36 +104,27 @@ public final class ShardServer implements AutoCloseable {
             ? null
             : NettyServerBuilder.forAddress(
                 new InetSocketAddress(config.host(), config.healthPort()));
-    return start(main, health, config, engine);
+    return open(main, health, config, metrics);
   }
 
   /**
-   * Starts the services on given builders (e.g. in-process ones in tests); host and ports of the
-   * config are not used.
-   *
-   * @param healthBuilder builder of the health-only server, or null for none
+   * Starts the health server on {@code healthBuilder} (null for none) with readiness NOT_SERVING
+   * and liveness SERVING; host and ports of the config are not used.
    */
-  public static ShardServer start(
+  public static ShardServer open(
       ServerBuilder<?> mainBuilder,
       ServerBuilder<?> healthBuilder,
       ShardServerConfig config,
-      Engine engine) {
+      ShardMetrics metrics) {
     ExecutorService executor =
         Executors.newFixedThreadPool(config.executorThreads(), named("tempora-shard-grpc-"));
     HealthStatusManager healthStatus = new HealthStatusManager();
-    Server main = null;
+    for (String service : READINESS_SERVICES) {
+      healthStatus.setStatus(service, ServingStatus.NOT_SERVING);
+    }
+    healthStatus.setStatus(LIVENESS_SERVICE, ServingStatus.SERVING);
     Server health = null;
     try {
-      mainBuilder
-          .executor(executor)
-          .maxInboundMessageSize(config.maxInboundMessageBytes())
-          .maxInboundMetadataSize(config.maxInboundMetadataBytes())
-          .addService(new TemporaGrpcService(engine))
-          .addService(healthStatus.getHealthService());
-      if (config.reflection()) {
-        mainBuilder.addService(ProtoReflectionServiceV1.newInstance());
-      }
-      main = mainBuilder.build().start();
       if (healthBuilder != null) {
         health =
             healthBuilder
@@ -113,20 +135,46 @@ public final class ShardServer implements AutoCloseable {
                 .start();
       }
     } catch (IOException | RuntimeException e) {
-      // Release what already started before reporting the failure.
-      if (main != null) {
-        main.shutdownNow();
-      }
       executor.shutdownNow();
       throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
     }
+    return new ShardServer(config, mainBuilder, health, healthStatus, executor, metrics);
+  }
+
+  /**
+   * Starts the main port serving {@code engine} and turns readiness SERVING.
+   *
+   * @throws IllegalStateException if already serving or closed
+   */
+  public synchronized void serve(Engine engine) {
+    if (state != State.RECOVERING) {
+      throw new IllegalStateException("serve() in state " + state);
+    }
+    mainBuilder
+        .executor(executor)
+        .maxInboundMessageSize(config.maxInboundMessageBytes())
+        .maxInboundMetadataSize(config.maxInboundMetadataBytes())
+        .intercept(new RpcMetricsInterceptor(metrics))
+        .addService(
+            MalformedRequestGuard.guard(
+                ServerInterceptors.intercept(
+                    new TemporaGrpcService(engine, metrics),
+                    new IngestAdmission(
+                        config.ingestQueueRequests(), config.ingestQueueBytes(), metrics))))
+        .addService(healthStatus.getHealthService());
+    if (config.reflection()) {
+      mainBuilder.addService(ProtoReflectionServiceV1.newInstance());
+    }
+    try {
+      main = mainBuilder.build().start();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot bind the main port " + config.port(), e);
+    }
+    state = State.SERVING;
     for (String service : READINESS_SERVICES) {
       healthStatus.setStatus(service, ServingStatus.SERVING);
     }
-    healthStatus.setStatus(LIVENESS_SERVICE, ServingStatus.SERVING);
-    ShardServer server = new ShardServer(config, main, health, healthStatus, executor);
-    LOG.info("shard serving on port {} (health port {})", server.port(), server.healthPort());
-    return server;
+    LOG.info("shard serving on port {} (health port {})", port(), healthPort());
   }
 
   private static ThreadFactory named(String prefix) {
@@ -138,9 +186,9 @@ public final class ShardServer implements AutoCloseable {
     };
   }
 
-  /** The main port actually bound, or -1 for a server without a socket (in-process). */
-  public int port() {
-    return main.getPort();
+  /** The main port actually bound; -1 before {@link #serve} or without a socket (in-process). */
+  public synchronized int port() {
+    return main == null ? -1 : main.getPort();
   }
 
   /** The health port actually bound; -1 if there is none. */
@@ -148,9 +196,28 @@ public final class ShardServer implements AutoCloseable {
     return health == null ? -1 : health.getPort();
   }
 
+  /** The metrics this server records into. */
+  public ShardMetrics metrics() {
+    return metrics;
+  }
+
+  /** Null when ready (readiness SERVING), else why not: for {@code /readyz}. */
+  public synchronized String readinessProblem() {
+    return switch (state) {
+      case SERVING -> null;
+      case RECOVERING -> "recovering: opening and checking the store";
+      case DRAINING, CLOSED -> "shutting down";
+    };
+  }
+
+  /** Null when live: the process answers, including during recovery (for {@code /healthz}). */
+  public synchronized String livenessProblem() {
+    return state == State.CLOSED ? "stopped" : null;
+  }
+
   /** Turns readiness NOT_SERVING (health Watch clients are told); calls are still served. */
   public synchronized void markNotServing() {
-    if (state == State.SERVING) {
+    if (state == State.SERVING || state == State.RECOVERING) {
       state = State.DRAINING;
       for (String service : READINESS_SERVICES) {
         healthStatus.setStatus(service, ServingStatus.NOT_SERVING);
@@ -158,9 +225,15 @@ public final class ShardServer implements AutoCloseable {
     }
   }
 
-  /** Blocks until both servers have terminated. */
+  /** Blocks until the servers have terminated. */
   public void awaitTermination() throws InterruptedException {
-    main.awaitTermination();
+    Server m;
+    synchronized (this) {
+      m = main;
+    }
+    if (m != null) {
+      m.awaitTermination();
+    }
     if (health != null) {
       health.awaitTermination();
     }
@@ -172,24 +245,30 @@ public final class ShardServer implements AutoCloseable {
    */
   @Override
   public void close() {
+    Server m;
     synchronized (this) {
       if (state == State.CLOSED) {
         return;
       }
       markNotServing();
       state = State.CLOSED;
+      m = main;
     }
     boolean interrupted = false;
     try {
-      sleepDrainDelay();
-      main.shutdown();
-      if (!main.awaitTermination(config.shutdownGrace().toMillis(), TimeUnit.MILLISECONDS)) {
-        LOG.warn("calls still running after {}; cancelling them", config.shutdownGrace());
+      if (m != null) {
+        sleepDrainDelay();
+        m.shutdown();
+        if (!m.awaitTermination(config.shutdownGrace().toMillis(), TimeUnit.MILLISECONDS)) {
+          LOG.warn("calls still running after {}; cancelling them", config.shutdownGrace());
+        }
       }
     } catch (InterruptedException e) {
       interrupted = true;
     } finally {
-      main.shutdownNow();
+      if (m != null) {
+        m.shutdownNow();
+      }
       healthStatus.enterTerminalState();
       if (health != null) {
         health.shutdownNow();

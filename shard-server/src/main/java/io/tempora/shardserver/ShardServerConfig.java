@@ -15,6 +15,8 @@ import java.time.Duration;
  * @param executorThreads threads running the service handlers
  * @param drainDelay how long close() keeps serving after readiness turns NOT_SERVING
  * @param shutdownGrace how long close() waits for calls in flight before cancelling them
+ * @param ingestQueueRequests ingest calls admitted at once (more → RESOURCE_EXHAUSTED)
+ * @param ingestQueueBytes serialized ingest message bytes admitted at once
  */
 public record ShardServerConfig(
     String host,
@@ -25,7 +27,9 @@ public record ShardServerConfig(
     boolean reflection,
     int executorThreads,
     Duration drainDelay,
-    Duration shutdownGrace) {
+    Duration shutdownGrace,
+    int ingestQueueRequests,
+    long ingestQueueBytes) {
 
   /** {@code grpc.max_message_bytes} default: 16 MiB. */
   public static final int DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
@@ -47,6 +51,10 @@ public record ShardServerConfig(
     if (maxInboundMessageBytes < 1 || maxInboundMetadataBytes < 1 || executorThreads < 1) {
       throw new IllegalArgumentException(
           "message size, metadata size and executor threads must be positive");
+    }
+    if (ingestQueueRequests < 1 || ingestQueueBytes < 1) {
+      throw new IllegalArgumentException(
+          "limits.ingest_queue_requests and limits.ingest_queue_bytes must be positive");
     }
     if (drainDelay.isNegative() || shutdownGrace.isNegative()) {
       throw new IllegalArgumentException("drain delay and shutdown grace must not be negative");
@@ -74,7 +82,9 @@ public record ShardServerConfig(
         true,
         Math.max(4, 2 * Runtime.getRuntime().availableProcessors()),
         Duration.ofSeconds(5),
-        Duration.ofSeconds(45));
+        Duration.ofSeconds(45),
+        256,
+        256L * 1024 * 1024);
   }
 
   /** A copy with another health port. */
@@ -88,7 +98,9 @@ public record ShardServerConfig(
         reflection,
         executorThreads,
         drainDelay,
-        shutdownGrace);
+        shutdownGrace,
+        ingestQueueRequests,
+        ingestQueueBytes);
   }
 
   /** A copy with another inbound message limit. */
@@ -102,7 +114,25 @@ public record ShardServerConfig(
         reflection,
         executorThreads,
         drainDelay,
-        shutdownGrace);
+        shutdownGrace,
+        ingestQueueRequests,
+        ingestQueueBytes);
+  }
+
+  /** A copy with another ingest queue bound. */
+  public ShardServerConfig withIngestQueue(int requests, long bytes) {
+    return new ShardServerConfig(
+        host,
+        port,
+        healthPort,
+        maxInboundMessageBytes,
+        maxInboundMetadataBytes,
+        reflection,
+        executorThreads,
+        drainDelay,
+        shutdownGrace,
+        requests,
+        bytes);
   }
 
   /** A copy with other drain and grace periods. */
@@ -116,6 +146,8 @@ public record ShardServerConfig(
         reflection,
         executorThreads,
         drainDelay,
-        shutdownGrace);
+        shutdownGrace,
+        ingestQueueRequests,
+        ingestQueueBytes);
   }
 }

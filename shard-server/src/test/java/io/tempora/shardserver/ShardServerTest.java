@@ -17,12 +17,14 @@ import io.grpc.reflection.v1.ServiceResponse;
 import io.grpc.stub.StreamObserver;
 import io.tempora.engine.Engine;
 import io.tempora.engine.EngineConfig;
+import io.tempora.engine.Limits;
 import io.tempora.engine.store.InMemoryStore;
 import io.tempora.proto.v1.Descriptor;
 import io.tempora.proto.v1.Identity;
 import io.tempora.proto.v1.IngestRequest;
 import io.tempora.proto.v1.Record;
 import io.tempora.proto.v1.TemporaServiceGrpc;
+import io.tempora.shardserver.ops.ShardMetrics;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -114,6 +116,63 @@ class ShardServerTest {
             StatusRuntimeException.class,
             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED));
     assertThat(check(main, "")).isEqualTo(ServingStatus.SERVING);
+  }
+
+  @Test
+  void open_beforeServe_readinessNotServingLivenessServing() throws Exception {
+    ShardServer recovering =
+        ShardServer.open(
+            ShardServerConfig.defaults("127.0.0.1", 0).withShutdown(Duration.ZERO, Duration.ZERO),
+            new ShardMetrics(0, "test"));
+    ManagedChannel ch =
+        NettyChannelBuilder.forAddress("127.0.0.1", recovering.healthPort()).usePlaintext().build();
+    try {
+      assertThat(check(ch, "")).isEqualTo(ServingStatus.NOT_SERVING);
+      assertThat(check(ch, ShardServer.LIVENESS_SERVICE)).isEqualTo(ServingStatus.SERVING);
+      assertThat(recovering.readinessProblem()).startsWith("recovering");
+      assertThat(recovering.port()).as("main port not bound yet").isEqualTo(-1);
+
+      recovering.serve(new Engine(new InMemoryStore(), EngineConfig.defaults()));
+
+      assertThat(check(ch, "")).isEqualTo(ServingStatus.SERVING);
+      assertThat(recovering.readinessProblem()).isNull();
+    } finally {
+      ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      recovering.close();
+    }
+  }
+
+  @Test
+  void ingest_overRecordLimit_isInvalidArgumentNamingTheLimit() {
+    Engine limited =
+        new Engine(new InMemoryStore(), new EngineConfig(0, new Limits(1, 10, 100, 100)));
+    ShardServer small =
+        ShardServer.start(
+            ShardServerConfig.defaults("127.0.0.1", 0).withShutdown(Duration.ZERO, Duration.ZERO),
+            limited);
+    ManagedChannel ch =
+        NettyChannelBuilder.forAddress("127.0.0.1", small.port()).usePlaintext().build();
+    try {
+      Record r =
+          Record.newBuilder()
+              .setIdentity(Identity.newBuilder().setEntityType("t").setPerspective("p").setUid("u"))
+              .addDescriptors(Descriptor.newBuilder().setAttr("a").setValue("v"))
+              .build();
+      Record r2 = r.toBuilder().setIdentity(r.getIdentity().toBuilder().setUid("u2")).build();
+      assertThatThrownBy(
+              () ->
+                  TemporaServiceGrpc.newBlockingStub(ch)
+                      .ingest(IngestRequest.newBuilder().addRecords(r).addRecords(r2).build()))
+          .isInstanceOfSatisfying(
+              StatusRuntimeException.class,
+              e -> {
+                assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+                assertThat(e.getStatus().getDescription()).contains("exceeds limit 1");
+              });
+    } finally {
+      ch.shutdownNow();
+      small.close();
+    }
   }
 
   @Test

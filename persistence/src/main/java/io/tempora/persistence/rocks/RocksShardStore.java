@@ -7,6 +7,8 @@ import io.tempora.engine.store.StoreMeta;
 import io.tempora.engine.store.StoreTxn;
 import io.tempora.engine.store.StoreView;
 import io.tempora.persistence.StorageConfig;
+import io.tempora.persistence.StorageStats;
+import io.tempora.persistence.SyncListener;
 import io.tempora.persistence.codec.Dictionary.Kind;
 import io.tempora.persistence.codec.ValueCodec;
 import java.nio.file.Path;
@@ -284,6 +286,16 @@ public final class RocksShardStore implements Store {
   /** WAL fsyncs issued by the syncer so far (group commit makes this less than commits). */
   public long walSyncCount() {
     return syncer.syncCount();
+  }
+
+  /** Tells {@code listener} about every WAL fsync from now on (metrics). */
+  public void syncListener(SyncListener listener) {
+    syncer.listener(listener);
+  }
+
+  /** Current RocksDB figures for metrics; all zero once closed. Thread-safe. */
+  public StorageStats stats() {
+    return closed ? StorageStats.EMPTY : rocks.stats();
   }
 
   /** The configuration. */

@@ -2,6 +2,7 @@ package io.tempora.persistence.rocks;
 
 import io.tempora.engine.store.StoreException;
 import io.tempora.persistence.StorageConfig;
+import io.tempora.persistence.StorageStats;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,6 +30,7 @@ import org.rocksdb.Slice;
 import org.rocksdb.Snapshot;
 import org.rocksdb.Statistics;
 import org.rocksdb.StatsLevel;
+import org.rocksdb.TickerType;
 import org.rocksdb.WALRecoveryMode;
 import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteBatchWithIndex;
@@ -319,6 +321,32 @@ public final class RocksStore implements AutoCloseable {
       db().flush(fo, allHandles);
     } catch (RocksDBException e) {
       throw failure("flush", null, e);
+    }
+  }
+
+  /** Current RocksDB figures (cheap property reads); {@link StorageStats#EMPTY} when closed. */
+  StorageStats stats() {
+    if (closed) {
+      return StorageStats.EMPTY;
+    }
+    try {
+      return new StorageStats(
+          db.getAggregatedLongProperty("rocksdb.cur-size-all-mem-tables"),
+          db.getLongProperty("rocksdb.block-cache-usage"),
+          db.getLongProperty("rocksdb.block-cache-capacity"),
+          db.getLongProperty("rocksdb.block-cache-pinned-usage"),
+          statistics.getTickerCount(TickerType.BLOCK_CACHE_HIT),
+          statistics.getTickerCount(TickerType.BLOCK_CACHE_MISS),
+          db.getAggregatedLongProperty("rocksdb.estimate-pending-compaction-bytes"),
+          db.getLongProperty("rocksdb.num-running-compactions"),
+          db.getLongProperty("rocksdb.is-write-stopped") != 0,
+          statistics.getTickerCount(TickerType.STALL_MICROS),
+          statistics.getTickerCount(TickerType.COMPACT_READ_BYTES),
+          statistics.getTickerCount(TickerType.COMPACT_WRITE_BYTES),
+          db.getAggregatedLongProperty("rocksdb.live-sst-files-size"),
+          db.getAggregatedLongProperty("rocksdb.estimate-num-keys"));
+    } catch (RocksDBException e) {
+      throw failure("stats", null, e);
     }
   }
 

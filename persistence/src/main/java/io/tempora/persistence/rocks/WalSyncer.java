@@ -4,6 +4,7 @@ import io.tempora.engine.store.Commit;
 import io.tempora.engine.store.StoreException;
 import io.tempora.persistence.Durability;
 import io.tempora.persistence.StorageConfig;
+import io.tempora.persistence.SyncListener;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -37,6 +38,7 @@ final class WalSyncer implements AutoCloseable {
   private final Condition synced = lock.newCondition();
   private final AtomicLong syncs = new AtomicLong();
   private final Thread thread;
+  private volatile SyncListener listener = SyncListener.NONE;
 
   private Mark written;
   private Mark durable;
@@ -120,6 +122,11 @@ final class WalSyncer implements AutoCloseable {
     return syncs.get();
   }
 
+  /** Sets who is told about each fsync. */
+  void listener(SyncListener l) {
+    listener = l;
+  }
+
   /** The last write known durable. */
   Mark durable() {
     lock.lock();
@@ -146,9 +153,12 @@ final class WalSyncer implements AutoCloseable {
         lock.unlock();
       }
       // Every write issued before this call, including target, is covered by the fsync.
+      long before = durable().wseq();
+      long started = System.nanoTime();
       try {
         syncWal.run();
         syncs.incrementAndGet();
+        listener.synced(target.wseq() - before, System.nanoTime() - started);
       } catch (RuntimeException e) {
         LOG.error("WAL fsync failed; refusing further writes", e);
         fail(e);

@@ -18,7 +18,7 @@ import java.util.List;
  * at transaction boundaries, and statistics (computed by a scan until the store keeps counters).
  * Thread-safe.
  */
-final class ShardReads {
+public final class ShardReads {
   static final int DEFAULT_PAGE = 100;
   static final int MAX_PAGE = 1000;
   static final int DEFAULT_EVENT_PAGE = 1000;
@@ -27,7 +27,10 @@ final class ShardReads {
   private final Engine engine;
   private final Reader reader;
 
-  ShardReads(Engine engine) {
+  /**
+   * @param engine the shard's engine; the caller keeps ownership
+   */
+  public ShardReads(Engine engine) {
     this.engine = engine;
     this.reader = engine.reader();
   }
@@ -108,7 +111,8 @@ final class ShardReads {
     return one.stream().filter(e -> e.tx() == cut).toList();
   }
 
-  GetStatsResponse stats() {
+  /** Counts of records, entities and conflicts (a scan of the entity and conflict indexes). */
+  public GetStatsResponse stats() {
     long lastTx = reader.lastTx();
     int version = engine.ontology().version();
     long entities = 0;

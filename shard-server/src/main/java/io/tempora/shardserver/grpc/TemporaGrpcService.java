@@ -36,6 +36,7 @@ import io.tempora.proto.v1.QueryEntitiesResponse;
 import io.tempora.proto.v1.SetOntologyRequest;
 import io.tempora.proto.v1.SetOntologyResponse;
 import io.tempora.proto.v1.TemporaServiceGrpc;
+import io.tempora.shardserver.ops.ShardMetrics;
 
 /**
  * {@code tempora.v1.TemporaService} on one shard's {@link Engine}. Every handler runs through
@@ -46,14 +47,40 @@ public final class TemporaGrpcService extends TemporaServiceGrpc.TemporaServiceI
   private final Engine engine;
   private final Reader reader;
   private final ShardReads reads;
+  private final ShardMetrics metrics;
 
   /**
    * @param engine the shard's engine; the caller keeps ownership
    */
   public TemporaGrpcService(Engine engine) {
+    this(engine, null);
+  }
+
+  /**
+   * @param engine the shard's engine; the caller keeps ownership
+   * @param metrics counts applied ingests; null for none
+   */
+  public TemporaGrpcService(Engine engine, ShardMetrics metrics) {
     this.engine = engine;
     this.reader = engine.reader();
     this.reads = new ShardReads(engine);
+    this.metrics = metrics;
+  }
+
+  private WriteResult counted(WriteResult r) {
+    if (metrics != null) {
+      long created = 0;
+      long updated = 0;
+      for (WriteResult.Item i : r.items()) {
+        switch (i.outcome()) {
+          case CREATED -> created++;
+          case UPDATED -> updated++;
+          default -> {}
+        }
+      }
+      metrics.ingested(created, updated, r.items().size() - created - updated);
+    }
+    return r;
   }
 
   @Override
@@ -74,7 +101,8 @@ public final class TemporaGrpcService extends TemporaServiceGrpc.TemporaServiceI
 
   @Override
   public void ingest(IngestRequest req, StreamObserver<IngestResponse> out) {
-    Calls.unary(out, () -> ResponseMapper.ingest(engine.upsert(RequestMapper.records(req))));
+    Calls.unary(
+        out, () -> ResponseMapper.ingest(counted(engine.upsert(RequestMapper.records(req)))));
   }
 
   @Override
@@ -206,7 +234,7 @@ public final class TemporaGrpcService extends TemporaServiceGrpc.TemporaServiceI
         return;
       }
       long position = summary.getRequests();
-      Status status = Calls.run(() -> count(engine.upsert(RequestMapper.records(req))));
+      Status status = Calls.run(() -> count(counted(engine.upsert(RequestMapper.records(req)))));
       if (status != null) {
         failed = true;
         String message = status.getDescription() == null ? "" : status.getDescription();

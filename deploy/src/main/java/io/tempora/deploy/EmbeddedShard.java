@@ -1,0 +1,80 @@
+package io.tempora.deploy;
+
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.tempora.engine.Engine;
+import io.tempora.engine.EngineConfig;
+import io.tempora.engine.Limits;
+import io.tempora.persistence.StorageConfig;
+import io.tempora.persistence.rocks.RocksShardStore;
+import io.tempora.shardserver.ShardServer;
+import io.tempora.shardserver.ShardServerConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A shard inside this process on a loopback port, with its RocksDB store on a data directory, and a
+ * plaintext channel to it: the quick start's backend. Swap it for a local cluster's router by
+ * returning that router's channel instead. Owns the store, server and channel.
+ */
+final class EmbeddedShard implements AutoCloseable {
+  private final RocksShardStore store;
+  private final ShardServer server;
+  private final ManagedChannel channel;
+  private final boolean reused;
+
+  private EmbeddedShard(
+      RocksShardStore store, ShardServer server, ManagedChannel channel, boolean reused) {
+    this.store = store;
+    this.server = server;
+    this.channel = channel;
+    this.reused = reused;
+  }
+
+  /** Opens (creating if needed) the store in {@code dataDir} and serves it on 127.0.0.1. */
+  static EmbeddedShard start(Path dataDir) {
+    boolean reused = Files.isDirectory(dataDir.resolve("db"));
+    RocksShardStore store =
+        RocksShardStore.open(dataDir, StorageConfig.defaults(0).withSmallCaches());
+    try {
+      ShardServerConfig config =
+          ShardServerConfig.defaults("127.0.0.1", 0)
+              .withHealthPort(-1)
+              .withShutdown(Duration.ZERO, Duration.ofSeconds(10));
+      ShardServer server =
+          ShardServer.start(config, new Engine(store, new EngineConfig(0, Limits.defaults())));
+      ManagedChannel channel =
+          NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
+      return new EmbeddedShard(store, server, channel, reused);
+    } catch (RuntimeException e) {
+      store.close();
+      throw e;
+    }
+  }
+
+  ManagedChannel channel() {
+    return channel;
+  }
+
+  /** Whether the data directory already held a database. */
+  boolean isReused() {
+    return reused;
+  }
+
+  @Override
+  public void close() {
+    channel.shutdownNow();
+    try {
+      channel.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    try {
+      server.close();
+    } finally {
+      store.close();
+    }
+  }
+}

@@ -1,0 +1,172 @@
+package io.tempora.shardserver.ops;
+
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.util.function.DoubleSupplier;
+
+/**
+ * A shard's Prometheus metrics (OPERATIONS.md §5) on its own registry, so that several shards in
+ * one JVM (tests) do not collide. Thread-safe.
+ */
+public final class ShardMetrics {
+  /** Latency buckets of OPERATIONS.md §5, in seconds. */
+  static final double[] LATENCY_BUCKETS = {
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30
+  };
+
+  private final PrometheusRegistry registry = new PrometheusRegistry();
+  final Counter rpcRequests;
+  final Histogram rpcDuration;
+  final Gauge rpcInFlight;
+  final Counter requestsShed;
+  private final Counter ingestRequests;
+  private final Counter ingestRecords;
+  private final Counter ingestBytes;
+  private final Counter configReloads;
+  private final Gauge recoveryDuration;
+  private final Histogram walSyncDuration;
+  private final Histogram groupCommitBatch;
+
+  /**
+   * @param shardId labels {@code tempora_shard_info}
+   * @param version labels {@code tempora_build_info}
+   */
+  public ShardMetrics(int shardId, String version) {
+    Gauge.builder()
+        .name("tempora_build_info")
+        .help("Build of this process")
+        .labelNames("version")
+        .register(registry)
+        .labelValues(version)
+        .set(1);
+    Gauge.builder()
+        .name("tempora_shard_info")
+        .help("The shard this process serves")
+        .labelNames("shard")
+        .register(registry)
+        .labelValues(Integer.toString(shardId))
+        .set(1);
+    rpcRequests =
+        Counter.builder()
+            .name("tempora_rpc_requests_total")
+            .help("RPCs completed, by method and status code")
+            .labelNames("method", "code")
+            .register(registry);
+    rpcDuration =
+        Histogram.builder()
+            .name("tempora_rpc_duration_seconds")
+            .help("RPC latency from call start to status, by method and status code")
+            .labelNames("method", "code")
+            .classicOnly()
+            .classicUpperBounds(LATENCY_BUCKETS)
+            .register(registry);
+    rpcInFlight =
+        Gauge.builder()
+            .name("tempora_rpc_in_flight")
+            .help("RPCs started and not yet completed")
+            .labelNames("method")
+            .register(registry);
+    requestsShed =
+        Counter.builder()
+            .name("tempora_requests_shed_total")
+            .help("Requests rejected at admission, by reason")
+            .labelNames("reason")
+            .register(registry);
+    ingestRequests =
+        Counter.builder()
+            .name("tempora_ingest_requests_total")
+            .help("Ingest requests applied")
+            .register(registry);
+    ingestRecords =
+        Counter.builder()
+            .name("tempora_ingest_records_total")
+            .help("Records in applied ingest requests, by outcome")
+            .labelNames("outcome")
+            .register(registry);
+    ingestBytes =
+        Counter.builder()
+            .name("tempora_ingest_bytes_total")
+            .help("Serialized bytes of admitted ingest messages")
+            .register(registry);
+    configReloads =
+        Counter.builder()
+            .name("tempora_config_reloads_total")
+            .help("Configuration reloads (SIGHUP), by result")
+            .labelNames("result")
+            .register(registry);
+    walSyncDuration =
+        Histogram.builder()
+            .name("tempora_wal_sync_duration_seconds")
+            .help("Duration of WAL fsyncs")
+            .classicOnly()
+            .classicUpperBounds(LATENCY_BUCKETS)
+            .register(registry);
+    groupCommitBatch =
+        Histogram.builder()
+            .name("tempora_group_commit_batch_size")
+            .help("Commits made durable by one WAL fsync (group commit)")
+            .classicOnly()
+            .classicUpperBounds(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)
+            .register(registry);
+    recoveryDuration =
+        Gauge.builder()
+            .name("tempora_recovery_duration_seconds")
+            .help("Time the last start spent opening and checking the store")
+            .register(registry);
+  }
+
+  /** The registry the HTTP port exports. */
+  public PrometheusRegistry registry() {
+    return registry;
+  }
+
+  /** Counts one applied ingest request and its records by outcome (created, updated, unchanged). */
+  public void ingested(long created, long updated, long unchanged) {
+    ingestRequests.inc();
+    ingestRecords.labelValues("created").inc(created);
+    ingestRecords.labelValues("updated").inc(updated);
+    ingestRecords.labelValues("unchanged").inc(unchanged);
+  }
+
+  void ingestBytes(long bytes) {
+    ingestBytes.inc(bytes);
+  }
+
+  /** Counts a configuration reload with result {@code ok} or {@code error}. */
+  public void configReloaded(String result) {
+    configReloads.labelValues(result).inc();
+  }
+
+  /** Records one WAL fsync: how many commits it covered and how long it took. */
+  public void walSynced(long writes, long nanos) {
+    walSyncDuration.observe(nanos / 1e9);
+    groupCommitBatch.observe(writes);
+  }
+
+  /** Sets how long the store took to open and check. */
+  public void recovered(double seconds) {
+    recoveryDuration.set(seconds);
+  }
+
+  /** Registers a gauge read at scrape time (a cheap in-memory figure). */
+  public void gauge(String name, String help, DoubleSupplier value) {
+    GaugeWithCallback.builder()
+        .name(name)
+        .help(help)
+        .callback(cb -> cb.call(value.getAsDouble()))
+        .register(registry);
+  }
+
+  /** Registers a counter read at scrape time; {@code name} ends in {@code _total}. */
+  public void counter(String name, String help, DoubleSupplier value) {
+    CounterWithCallback.builder()
+        .name(name)
+        .help(help)
+        .callback(cb -> cb.call(value.getAsDouble()))
+        .register(registry);
+  }
+}
