@@ -67,6 +67,7 @@ import java.util.function.Supplier;
  */
 public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceImplBase {
   private static final String TOKEN_PREFIX = "r1:";
+  private static final long[] RETRY_MS = {50, 200};
 
   private final List<ShardClient> shards;
   private final ShardMap map;
@@ -111,10 +112,23 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
 
   /** Runs one call on a shard, turning its failure into the client-facing status. */
   private static <T> T call(ShardClient shard, Function<ShardClient, T> rpc) {
-    try {
-      return rpc.apply(shard);
-    } catch (StatusRuntimeException e) {
-      throw shard.failure(e);
+    for (int attempt = 0; ; attempt++) {
+      try {
+        return rpc.apply(shard);
+      } catch (StatusRuntimeException e) {
+        // UNAVAILABLE from a shard means it did not apply the call (refused connection, starting
+        // or stopping), so even a write may be retried: at most 2 more times, 50 ms then 200 ms.
+        if (e.getStatus().getCode() != Status.Code.UNAVAILABLE || attempt >= RETRY_MS.length) {
+          throw shard.failure(e);
+        }
+        shard.channel().resetConnectBackoff();
+        try {
+          Thread.sleep(RETRY_MS[attempt]);
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+          throw shard.failure(e);
+        }
+      }
     }
   }
 
@@ -295,7 +309,9 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
     for (var g : groups.entrySet()) {
       ShardClient shard = shards.get(g.getKey());
       futures.put(
-          g.getKey(), CompletableFuture.supplyAsync(() -> rpc.apply(shard, g.getValue()), fanout));
+          g.getKey(),
+          CompletableFuture.supplyAsync(
+              () -> call(shard, c -> rpc.apply(c, g.getValue())), fanout));
     }
     Map<Integer, T> answers = new TreeMap<>();
     List<Integer> failed = new ArrayList<>();

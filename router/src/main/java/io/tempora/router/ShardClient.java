@@ -51,18 +51,21 @@ public record ShardClient(int id, String address, ManagedChannel channel) implem
   public StatusRuntimeException failure(StatusRuntimeException e) {
     Status s = e.getStatus();
     return switch (s.getCode()) {
-      case UNAVAILABLE, DEADLINE_EXCEEDED, CANCELLED, UNKNOWN, ABORTED ->
-          Status.UNAVAILABLE
-              .withDescription(
-                  "shard "
-                      + id
-                      + " ("
-                      + address
-                      + ") "
-                      + s.getCode()
-                      + (s.getDescription() == null ? "" : ": " + s.getDescription()))
-              .withCause(e)
-              .asRuntimeException();
+      case UNAVAILABLE, DEADLINE_EXCEEDED, CANCELLED, UNKNOWN, ABORTED -> {
+        // A restarted shard is reached by the next call, not after the channel's backoff.
+        channel.resetConnectBackoff();
+        yield Status.UNAVAILABLE
+            .withDescription(
+                "shard "
+                    + id
+                    + " ("
+                    + address
+                    + ") "
+                    + s.getCode()
+                    + (s.getDescription() == null ? "" : ": " + s.getDescription()))
+            .withCause(e)
+            .asRuntimeException();
+      }
       default -> e;
     };
   }
