@@ -17,6 +17,8 @@ import java.util.List;
  *     router.deadline.ingest})
  * @param readDeadline deadline of a read on a shard ({@code router.deadline.read})
  * @param executorThreads threads serving client calls and fan-out
+ * @param reconcileStaleness how often the automatic reconciliation loop runs a round when writes
+ *     went through this router ({@code reconcile.max_staleness}); zero turns the loop off
  */
 public record RouterConfig(
     String host,
@@ -26,7 +28,8 @@ public record RouterConfig(
     int maxInboundMessageBytes,
     Duration writeDeadline,
     Duration readDeadline,
-    int executorThreads) {
+    int executorThreads,
+    Duration reconcileStaleness) {
 
   /** Router ↔ shard message limit (DISTRIBUTED.md §6): 64 MiB. */
   public static final int SHARD_MESSAGE_BYTES = 64 * 1024 * 1024;
@@ -54,9 +57,15 @@ public record RouterConfig(
     if (!writeDeadline.isPositive() || !readDeadline.isPositive()) {
       throw new IllegalArgumentException("deadlines must be positive");
     }
+    if (reconcileStaleness.isNegative()) {
+      throw new IllegalArgumentException("reconcile staleness must not be negative");
+    }
   }
 
-  /** Defaults: DOMAIN.md limits, 16 MiB client messages, 30 s writes, 10 s reads. */
+  /**
+   * Defaults: DOMAIN.md limits, 16 MiB client messages, 30 s writes, 10 s reads, reconciliation
+   * every 2 s.
+   */
   public static RouterConfig defaults(String host, int port, List<String> shards) {
     return new RouterConfig(
         host,
@@ -66,7 +75,8 @@ public record RouterConfig(
         16 * 1024 * 1024,
         Duration.ofSeconds(30),
         Duration.ofSeconds(10),
-        Math.max(8, 4 * Runtime.getRuntime().availableProcessors()));
+        Math.max(8, 4 * Runtime.getRuntime().availableProcessors()),
+        Duration.ofSeconds(2));
   }
 
   /** A copy with other limits. */
@@ -79,6 +89,21 @@ public record RouterConfig(
         maxInboundMessageBytes,
         writeDeadline,
         readDeadline,
-        executorThreads);
+        executorThreads,
+        reconcileStaleness);
+  }
+
+  /** A copy with another reconciliation period (zero: no automatic loop). */
+  public RouterConfig withReconcileStaleness(Duration staleness) {
+    return new RouterConfig(
+        host,
+        port,
+        shards,
+        limits,
+        maxInboundMessageBytes,
+        writeDeadline,
+        readDeadline,
+        executorThreads,
+        staleness);
   }
 }

@@ -1,13 +1,17 @@
 package io.tempora.router;
 
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import io.tempora.engine.write.RequestValidator;
+import io.tempora.proto.internal.v1.ReconcileResponse;
+import io.tempora.proto.v1.AttrValue;
 import io.tempora.proto.v1.CheckpointRequest;
 import io.tempora.proto.v1.CheckpointResponse;
+import io.tempora.proto.v1.ConflictItem;
 import io.tempora.proto.v1.DeleteRequest;
 import io.tempora.proto.v1.DeleteResponse;
+import io.tempora.proto.v1.DescriptorHolders;
+import io.tempora.proto.v1.EntityMember;
 import io.tempora.proto.v1.EntitySummary;
 import io.tempora.proto.v1.ExplainOutcome;
 import io.tempora.proto.v1.ExplainRequest;
@@ -33,11 +37,13 @@ import io.tempora.proto.v1.ListEntitiesResponse;
 import io.tempora.proto.v1.ListEntityChangesRequest;
 import io.tempora.proto.v1.ListEntityChangesResponse;
 import io.tempora.proto.v1.Outcome;
+import io.tempora.proto.v1.QueryConflict;
+import io.tempora.proto.v1.QueryConflictEntity;
+import io.tempora.proto.v1.QueryConflictInterval;
 import io.tempora.proto.v1.QueryEntitiesRequest;
 import io.tempora.proto.v1.QueryEntitiesResponse;
 import io.tempora.proto.v1.QueryMatch;
 import io.tempora.proto.v1.QueryMatches;
-import io.tempora.proto.v1.RecordStatus;
 import io.tempora.proto.v1.SetOntologyRequest;
 import io.tempora.proto.v1.SetOntologyResponse;
 import io.tempora.proto.v1.TemporaServiceGrpc;
@@ -47,14 +53,21 @@ import io.tempora.shardserver.grpc.Statuses;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
+import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -66,25 +79,72 @@ import java.util.function.Supplier;
  * and are merged (see docs/distributed.md for what is exact and what is not yet). Thread-safe.
  */
 public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceImplBase {
-  private static final String TOKEN_PREFIX = "r1:";
-  private static final long[] RETRY_MS = {50, 200};
+  private static final String TOKEN_PREFIX = "r2:";
 
   private final List<ShardClient> shards;
   private final ShardMap map;
   private final RouterConfig config;
   private final RequestValidator validator;
-  private final ExecutorService fanout;
+  private final Fanout fanout;
+  private final Directory directory;
+  private final ReadWriteLock lock = new ReentrantReadWriteLock();
+  private final AtomicReference<Signatures> signatures = new AtomicReference<>();
+  private final AtomicBoolean dirty = new AtomicBoolean();
+  private final Reconciler reconciler;
 
   /**
    * @param shards one client per shard, in shard id order
-   * @param fanout runs the parallel shard calls; not owned
+   * @param executor runs the parallel shard calls; not owned
    */
-  public RouterGrpcService(List<ShardClient> shards, RouterConfig config, ExecutorService fanout) {
+  public RouterGrpcService(
+      List<ShardClient> shards, RouterConfig config, ExecutorService executor) {
     this.shards = List.copyOf(shards);
     this.map = new ShardMap(shards.size());
     this.config = config;
     this.validator = new RequestValidator(config.limits());
-    this.fanout = fanout;
+    this.fanout = new Fanout(this.shards, executor);
+    this.directory = new Directory(this.shards, map, fanout, config.writeDeadline());
+    this.reconciler =
+        new Reconciler(
+            this.shards,
+            map,
+            directory,
+            fanout,
+            lock,
+            this::freshSignatures,
+            config.limits().maxRecords(),
+            config.writeDeadline());
+  }
+
+  /**
+   * Runs reconciliation now (with one shard there is nothing to do). Clears the dirty mark first,
+   * so writes arriving meanwhile mark it again.
+   */
+  public ReconcileResponse reconcile() {
+    if (single()) {
+      return ReconcileResponse.getDefaultInstance();
+    }
+    dirty.set(false);
+    return reconciler.reconcile();
+  }
+
+  /** True iff a write went through this router since the last reconciliation started. */
+  public boolean dirty() {
+    return dirty.get();
+  }
+
+  private Signatures freshSignatures() {
+    Signatures s =
+        new Signatures(
+            call(only(), c -> c.stub(read()).getOntology(GetOntologyRequest.getDefaultInstance()))
+                .getOntology());
+    signatures.set(s);
+    return s;
+  }
+
+  private Signatures signatures() {
+    Signatures s = signatures.get();
+    return s != null ? s : freshSignatures();
   }
 
   private boolean single() {
@@ -110,65 +170,12 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
     out.onCompleted();
   }
 
-  /** Runs one call on a shard, turning its failure into the client-facing status. */
   private static <T> T call(ShardClient shard, Function<ShardClient, T> rpc) {
-    for (int attempt = 0; ; attempt++) {
-      try {
-        return rpc.apply(shard);
-      } catch (StatusRuntimeException e) {
-        // UNAVAILABLE from a shard means it did not apply the call (refused connection, starting
-        // or stopping), so even a write may be retried: at most 2 more times, 50 ms then 200 ms.
-        if (e.getStatus().getCode() != Status.Code.UNAVAILABLE || attempt >= RETRY_MS.length) {
-          throw shard.failure(e);
-        }
-        shard.channel().resetConnectBackoff();
-        try {
-          Thread.sleep(RETRY_MS[attempt]);
-        } catch (InterruptedException interrupted) {
-          Thread.currentThread().interrupt();
-          throw shard.failure(e);
-        }
-      }
-    }
+    return Fanout.call(shard, rpc);
   }
 
-  /**
-   * Runs {@code rpc} on every shard in parallel; answers in shard order. A failure of any shard
-   * fails the whole call: a definite shard error as is, otherwise UNAVAILABLE naming every shard
-   * that did not answer (never a silent partial answer).
-   */
   private <T> List<T> fanOut(Function<ShardClient, T> rpc) {
-    if (single()) {
-      return List.of(call(only(), rpc));
-    }
-    List<CompletableFuture<T>> futures = new ArrayList<>();
-    for (ShardClient s : shards) {
-      futures.add(CompletableFuture.supplyAsync(() -> call(s, rpc), fanout));
-    }
-    List<T> answers = new ArrayList<>();
-    List<String> missing = new ArrayList<>();
-    StatusRuntimeException definite = null;
-    for (CompletableFuture<T> f : futures) {
-      try {
-        answers.add(f.join());
-      } catch (CompletionException e) {
-        Status s = Statuses.toStatus(e.getCause());
-        if (s.getCode() == Status.Code.UNAVAILABLE) {
-          missing.add(s.getDescription());
-        } else if (definite == null) {
-          definite = s.asRuntimeException();
-        }
-      }
-    }
-    if (definite != null) {
-      throw definite;
-    }
-    if (!missing.isEmpty()) {
-      throw Status.UNAVAILABLE
-          .withDescription("missing shards: " + String.join("; ", missing))
-          .asRuntimeException();
-    }
-    return answers;
+    return fanout.all(rpc);
   }
 
   private Duration read() {
@@ -179,6 +186,10 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
     return config.writeDeadline();
   }
 
+  private ShardClient home(int slot) {
+    return shards.get(map.shardOfSlot(slot));
+  }
+
   // -------------------------------------------------------------------------------------------
   // Ontology.
 
@@ -187,17 +198,30 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
     unary(
         out,
         () -> {
-          // Shard 0 decides (version check, validation); the others follow its document.
-          SetOntologyResponse first = call(only(), s -> s.stub(write()).setOntology(request));
-          for (ShardClient s : shards.subList(1, shards.size())) {
-            call(
-                s,
-                c ->
-                    c.stub(write())
-                        .setOntology(request.toBuilder().clearExpectedVersion().build()));
+          if (single()) {
+            return call(only(), s -> s.stub(write()).setOntology(request));
           }
-          return first;
+          lock.writeLock().lock();
+          try {
+            // Shard 0 decides (version check, validation); the others follow its document.
+            SetOntologyResponse first = call(only(), s -> s.stub(write()).setOntology(request));
+            SetOntologyRequest rest = request.toBuilder().clearExpectedVersion().build();
+            fanout.groups(groupsOfOthers(), (s, positions) -> s.stub(write()).setOntology(rest));
+            signatures.set(null);
+            dirty.set(true);
+            return first;
+          } finally {
+            lock.writeLock().unlock();
+          }
         });
+  }
+
+  private Map<Integer, List<Integer>> groupsOfOthers() {
+    Map<Integer, List<Integer>> g = new TreeMap<>();
+    for (int s = 1; s < shards.size(); s++) {
+      g.put(s, List.of(s));
+    }
+    return g;
   }
 
   @Override
@@ -218,35 +242,48 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
       return call(only(), s -> s.stub(write()).ingest(request));
     }
     validator.validateUpsert(RequestMapper.records(request));
-    Map<Integer, List<Integer>> groups = new TreeMap<>();
-    for (int i = 0; i < request.getRecordsCount(); i++) {
-      groups
-          .computeIfAbsent(map.shardOf(request.getRecords(i).getIdentity()), k -> new ArrayList<>())
-          .add(i);
+    if (request.getRecordsCount() == 0) {
+      return IngestResponse.getDefaultInstance();
     }
-    SubBatches<IngestResponse> done =
-        subBatches(
-            groups,
-            (shard, positions) -> {
-              IngestRequest.Builder b = IngestRequest.newBuilder();
-              positions.forEach(p -> b.addRecords(request.getRecords(p)));
-              return shard.stub(write()).ingest(b.build());
-            },
-            request.getRecordsCount());
-    IngestResponse.Builder answer = IngestResponse.newBuilder();
-    for (var e : done.answers().entrySet()) {
-      List<Integer> positions = groups.get(e.getKey());
-      answer.setTx(Math.max(answer.getTx(), e.getValue().getTx()));
-      answer.addAllEvents(e.getValue().getEventsList());
-      for (WriteItem item : e.getValue().getItemsList()) {
-        done.items()[positions.get(item.getIndex())] =
-            item.toBuilder().setIndex(positions.get(item.getIndex())).build();
+    lock.readLock().lock();
+    try {
+      dirty.set(true);
+      Signatures sigs = signatures();
+      List<Identity> ids = new ArrayList<>();
+      int[] proposed = new int[request.getRecordsCount()];
+      for (int i = 0; i < proposed.length; i++) {
+        ids.add(request.getRecords(i).getIdentity());
+        proposed[i] = sigs.homeSlot(request.getRecords(i));
       }
+      int[] homes = directory.resolve(ids, proposed);
+      Map<Integer, List<Integer>> groups = new TreeMap<>();
+      for (int i = 0; i < homes.length; i++) {
+        groups.computeIfAbsent(map.shardOfSlot(homes[i]), k -> new ArrayList<>()).add(i);
+      }
+      Map<Integer, IngestResponse> done =
+          fanout.groups(
+              groups,
+              (shard, positions) -> {
+                IngestRequest.Builder b = IngestRequest.newBuilder();
+                positions.forEach(p -> b.addRecords(request.getRecords(p)));
+                return shard.stub(write()).ingest(b.build());
+              });
+      WriteItem[] items = new WriteItem[homes.length];
+      IngestResponse.Builder answer = IngestResponse.newBuilder();
+      for (var e : done.entrySet()) {
+        List<Integer> positions = groups.get(e.getKey());
+        answer.setTx(Math.max(answer.getTx(), e.getValue().getTx()));
+        answer.addAllEvents(e.getValue().getEventsList());
+        for (WriteItem item : e.getValue().getItemsList()) {
+          int p = positions.get(item.getIndex());
+          items[p] = item.toBuilder().setIndex(p).build();
+        }
+      }
+      answer.addAllItems(List.of(items));
+      return answer.build();
+    } finally {
+      lock.readLock().unlock();
     }
-    for (WriteItem item : done.items()) {
-      answer.addItems(item);
-    }
-    return answer.build();
   }
 
   @Override
@@ -258,85 +295,50 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
             return call(only(), s -> s.stub(write()).delete(request));
           }
           validator.validateDelete(RequestMapper.identities(request));
-          Map<Integer, List<Integer>> groups = new TreeMap<>();
-          for (int i = 0; i < request.getIdentitiesCount(); i++) {
-            groups
-                .computeIfAbsent(map.shardOf(request.getIdentities(i)), k -> new ArrayList<>())
-                .add(i);
+          if (request.getIdentitiesCount() == 0) {
+            return DeleteResponse.getDefaultInstance();
           }
-          SubBatches<DeleteResponse> done =
-              subBatches(
-                  groups,
-                  (shard, positions) -> {
-                    DeleteRequest.Builder b = DeleteRequest.newBuilder();
-                    positions.forEach(p -> b.addIdentities(request.getIdentities(p)));
-                    return shard.stub(write()).delete(b.build());
-                  },
-                  request.getIdentitiesCount());
-          DeleteResponse.Builder answer = DeleteResponse.newBuilder();
-          for (var e : done.answers().entrySet()) {
-            List<Integer> positions = groups.get(e.getKey());
-            answer.setTx(Math.max(answer.getTx(), e.getValue().getTx()));
-            answer.addAllEvents(e.getValue().getEventsList());
-            for (WriteItem item : e.getValue().getItemsList()) {
-              done.items()[positions.get(item.getIndex())] =
-                  item.toBuilder().setIndex(positions.get(item.getIndex())).build();
+          lock.readLock().lock();
+          try {
+            dirty.set(true);
+            int[] homes = directory.lookup(request.getIdentitiesList());
+            WriteItem[] items = new WriteItem[homes.length];
+            Map<Integer, List<Integer>> groups = new TreeMap<>();
+            for (int i = 0; i < homes.length; i++) {
+              if (homes[i] == Directory.ABSENT) {
+                items[i] =
+                    WriteItem.newBuilder()
+                        .setIndex(i)
+                        .setOutcome(Outcome.OUTCOME_NOT_FOUND)
+                        .build();
+              } else {
+                groups.computeIfAbsent(map.shardOfSlot(homes[i]), k -> new ArrayList<>()).add(i);
+              }
             }
+            Map<Integer, DeleteResponse> done =
+                fanout.groups(
+                    groups,
+                    (shard, positions) -> {
+                      DeleteRequest.Builder b = DeleteRequest.newBuilder();
+                      positions.forEach(p -> b.addIdentities(request.getIdentities(p)));
+                      return shard.stub(write()).delete(b.build());
+                    });
+            DeleteResponse.Builder answer = DeleteResponse.newBuilder();
+            for (var e : done.entrySet()) {
+              List<Integer> positions = groups.get(e.getKey());
+              answer.setTx(Math.max(answer.getTx(), e.getValue().getTx()));
+              answer.addAllEvents(e.getValue().getEventsList());
+              for (WriteItem item : e.getValue().getItemsList()) {
+                int p = positions.get(item.getIndex());
+                items[p] = item.toBuilder().setIndex(p).build();
+              }
+            }
+            answer.addAllItems(List.of(items));
+            return answer.build();
+          } finally {
+            lock.readLock().unlock();
           }
-          for (WriteItem item : done.items()) {
-            answer.addItems(item);
-          }
-          return answer.build();
         });
-  }
-
-  /** Answers of the sub-batches by shard id, and the merged items array to fill. */
-  private record SubBatches<T>(Map<Integer, T> answers, WriteItem[] items) {}
-
-  @FunctionalInterface
-  private interface SubBatch<T> {
-    T apply(ShardClient shard, List<Integer> positions);
-  }
-
-  /**
-   * Sends each group to its shard in parallel; acknowledges only when every sub-batch succeeded.
-   * Otherwise UNAVAILABLE listing the failed request positions with each shard and code; applied
-   * sub-batches stay applied (DISTRIBUTED.md §3 failure semantics; resending is safe).
-   */
-  private <T> SubBatches<T> subBatches(
-      Map<Integer, List<Integer>> groups, SubBatch<T> rpc, int size) {
-    Map<Integer, CompletableFuture<T>> futures = new TreeMap<>();
-    for (var g : groups.entrySet()) {
-      ShardClient shard = shards.get(g.getKey());
-      futures.put(
-          g.getKey(),
-          CompletableFuture.supplyAsync(
-              () -> call(shard, c -> rpc.apply(c, g.getValue())), fanout));
-    }
-    Map<Integer, T> answers = new TreeMap<>();
-    List<Integer> failed = new ArrayList<>();
-    List<String> reasons = new ArrayList<>();
-    for (var f : futures.entrySet()) {
-      try {
-        answers.put(f.getKey(), f.getValue().join());
-      } catch (CompletionException e) {
-        Status s = Statuses.toStatus(e.getCause());
-        failed.addAll(groups.get(f.getKey()));
-        reasons.add("shard " + f.getKey() + " " + s.getCode());
-      }
-    }
-    if (!failed.isEmpty()) {
-      failed.sort(Comparator.naturalOrder());
-      throw Status.UNAVAILABLE
-          .withDescription(
-              "failed positions "
-                  + failed
-                  + " ("
-                  + String.join(", ", reasons)
-                  + "); other positions were applied; resending the request is safe")
-          .asRuntimeException();
-    }
-    return new SubBatches<>(answers, new WriteItem[size]);
   }
 
   @Override
@@ -394,31 +396,140 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
   @Override
   public void queryEntities(
       QueryEntitiesRequest request, StreamObserver<QueryEntitiesResponse> out) {
-    unary(
-        out,
-        () -> {
-          List<QueryEntitiesResponse> parts = fanOut(s -> s.stub(read()).queryEntities(request));
-          if (single()) {
-            return parts.get(0);
+    unary(out, () -> query(request));
+  }
+
+  private static boolean empty(QueryEntitiesResponse r) {
+    return !r.hasConflict() && r.getMatches().getMatchesCount() == 0;
+  }
+
+  private QueryEntitiesResponse query(QueryEntitiesRequest request) {
+    List<QueryEntitiesResponse> parts = fanOut(s -> s.stub(read()).queryEntities(request));
+    List<QueryEntitiesResponse> nonEmpty = parts.stream().filter(p -> !empty(p)).toList();
+    if (nonEmpty.size() <= 1) {
+      return nonEmpty.isEmpty() ? parts.get(0) : nonEmpty.get(0);
+    }
+    // Matches on several shards: merge the raw matches, apply the conflict rule here.
+    QueryEntitiesRequest all = request.toBuilder().setReturnAll(true).build();
+    List<QueryEntitiesResponse> raw = fanOut(s -> s.stub(read()).queryEntities(all));
+    List<QueryMatch> matches = new ArrayList<>();
+    raw.forEach(r -> matches.addAll(r.getMatches().getMatchesList()));
+    Map<Long, GetEntityResponse> entities = new HashMap<>();
+    Function<Long, GetEntityResponse> entity = id -> entities.computeIfAbsent(id, this::entityById);
+    Comparator<Long> byAnchor =
+        (x, y) ->
+            Merges.CANONICAL.compare(
+                entity.apply(x).getMembers(0).getIdentity(),
+                entity.apply(y).getMembers(0).getIdentity());
+    matches.sort(
+        Comparator.<QueryMatch>comparingLong(m -> Merges.start(m.getInterval()))
+            .thenComparingLong(m -> Merges.end(m.getInterval()))
+            .thenComparing(QueryMatch::getEntityId, byAnchor));
+    int version = raw.get(0).getOntologyVersion();
+    QueryConflict conflict = request.getReturnAll() ? null : conflict(request, matches, entity);
+    if (conflict == null) {
+      return QueryEntitiesResponse.newBuilder()
+          .setMatches(QueryMatches.newBuilder().addAllMatches(matches))
+          .setOntologyVersion(version)
+          .build();
+    }
+    return QueryEntitiesResponse.newBuilder()
+        .setConflict(conflict)
+        .setOntologyVersion(version)
+        .build();
+  }
+
+  private GetEntityResponse entityById(long id) {
+    int creator = (int) (id >>> 48);
+    return call(
+        shards.get(creator),
+        s -> s.stub(read()).getEntity(GetEntityRequest.newBuilder().setEntityId(id).build()));
+  }
+
+  /** DOMAIN.md §9 conflict rule over merged matches; null when no instant has two entities. */
+  private QueryConflict conflict(
+      QueryEntitiesRequest request,
+      List<QueryMatch> matches,
+      Function<Long, GetEntityResponse> entity) {
+    TreeSet<Long> bounds = new TreeSet<>();
+    for (QueryMatch m : matches) {
+      bounds.add(Merges.start(m.getInterval()));
+      bounds.add(Merges.end(m.getInterval()));
+    }
+    List<long[]> segments = new ArrayList<>();
+    List<Set<Long>> sets = new ArrayList<>();
+    Long prev = null;
+    for (long b : bounds) {
+      if (prev != null) {
+        Set<Long> e = new HashSet<>();
+        for (QueryMatch m : matches) {
+          if (Merges.start(m.getInterval()) <= prev && Merges.end(m.getInterval()) >= b) {
+            e.add(m.getEntityId());
           }
-          List<QueryMatch> matches = new ArrayList<>();
-          for (QueryEntitiesResponse p : parts) {
-            if (p.hasConflict()) {
-              return p;
+        }
+        if (e.size() >= 2) {
+          int last = segments.size() - 1;
+          if (last >= 0 && segments.get(last)[1] == prev && sets.get(last).equals(e)) {
+            segments.get(last)[1] = b;
+          } else {
+            segments.add(new long[] {prev, b});
+            sets.add(e);
+          }
+        }
+      }
+      prev = b;
+    }
+    if (segments.isEmpty()) {
+      return null;
+    }
+    Map<Identity, GetRecordResponse> records = new HashMap<>();
+    QueryConflict.Builder out = QueryConflict.newBuilder();
+    for (int k = 0; k < segments.size(); k++) {
+      long s = segments.get(k)[0];
+      long e = segments.get(k)[1];
+      List<GetEntityResponse> es =
+          sets.get(k).stream()
+              .map(entity)
+              .sorted(
+                  Comparator.comparing(
+                      (GetEntityResponse x) -> x.getMembers(0).getIdentity(), Merges.CANONICAL))
+              .toList();
+      QueryConflictInterval.Builder ci =
+          QueryConflictInterval.newBuilder().setInterval(Merges.interval(s, e));
+      for (GetEntityResponse x : es) {
+        QueryConflictEntity.Builder qe =
+            QueryConflictEntity.newBuilder().setEntityId(x.getResolved());
+        for (AttrValue d : request.getDescriptorsList()) {
+          DescriptorHolders.Builder h =
+              DescriptorHolders.newBuilder().setAttr(d.getAttr()).setValue(d.getValue());
+          for (EntityMember m : x.getMembersList()) {
+            GetRecordResponse r =
+                records.computeIfAbsent(m.getIdentity(), id -> recordAt(id, x.getResolved()));
+            boolean holds =
+                r.getDescriptorsList().stream()
+                    .anyMatch(
+                        rd ->
+                            rd.getAttr().equals(d.getAttr())
+                                && rd.getValue().equals(d.getValue())
+                                && Merges.start(rd.getInterval()) < e
+                                && Merges.end(rd.getInterval()) > s);
+            if (holds) {
+              h.addHolders(m.getIdentity());
             }
-            matches.addAll(p.getMatches().getMatchesList());
           }
-          matches.sort(
-              Comparator.<QueryMatch>comparingLong(
-                      m -> m.getInterval().hasStart() ? m.getInterval().getStart() : Long.MIN_VALUE)
-                  .thenComparingLong(
-                      m -> m.getInterval().hasEnd() ? m.getInterval().getEnd() : Long.MAX_VALUE)
-                  .thenComparingLong(QueryMatch::getEntityId));
-          return QueryEntitiesResponse.newBuilder()
-              .setMatches(QueryMatches.newBuilder().addAllMatches(matches))
-              .setOntologyVersion(parts.get(0).getOntologyVersion())
-              .build();
-        });
+          qe.addDescriptors(h);
+        }
+        ci.addEntities(qe);
+      }
+      out.addIntervals(ci);
+    }
+    return out.build();
+  }
+
+  private GetRecordResponse recordAt(Identity id, long entityId) {
+    return call(
+        shards.get((int) (entityId >>> 48)),
+        s -> s.stub(read()).getRecord(GetRecordRequest.newBuilder().setIdentity(id).build()));
   }
 
   @Override
@@ -432,13 +543,19 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
         });
   }
 
+  /** The shard to ask about an identity: its home, or its directory shard when unknown. */
+  private ShardClient holder(Identity id) {
+    int home = directory.lookup(List.of(id))[0];
+    return home == Directory.ABSENT ? shards.get(map.shardOf(id)) : home(home);
+  }
+
   @Override
   public void getRecord(GetRecordRequest request, StreamObserver<GetRecordResponse> out) {
     unary(
         out,
         () -> {
           ShardClient shard =
-              request.hasIdentity() ? shards.get(map.shardOf(request.getIdentity())) : only();
+              single() || !request.hasIdentity() ? only() : holder(request.getIdentity());
           return call(shard, s -> s.stub(read()).getRecord(request));
         });
   }
@@ -451,14 +568,17 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
           if (single() || !request.hasA() || !request.hasB() || request.hasAsOfTx()) {
             return call(only(), s -> s.stub(read()).explain(request));
           }
-          int a = map.shardOf(request.getA());
-          int b = map.shardOf(request.getB());
+          ShardClient a = holder(request.getA());
+          ShardClient b = holder(request.getB());
           if (a == b) {
-            return call(shards.get(a), s -> s.stub(read()).explain(request));
+            return call(a, s -> s.stub(read()).explain(request));
           }
-          // Records on different shards are in different entities until reconciliation.
-          GetRecordResponse ra = liveRecord(request.getA(), a);
-          GetRecordResponse rb = liveRecord(request.getB(), b);
+          // Each record alone first: NOT_FOUND with the shard's own message if unknown or deleted.
+          ExplainResponse ra =
+              call(
+                  a, s -> s.stub(read()).explain(request.toBuilder().setB(request.getA()).build()));
+          call(b, s -> s.stub(read()).explain(request.toBuilder().setA(request.getB()).build()));
+          // Different shards after reconciliation: different interaction components, no link.
           ExplainOutcome outcome =
               request.getA().getEntityType().equals(request.getB().getEntityType())
                   ? ExplainOutcome.EXPLAIN_OUTCOME_NO_LINK_PATH
@@ -470,17 +590,6 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
         });
   }
 
-  private GetRecordResponse liveRecord(Identity id, int shard) {
-    GetRecordResponse r =
-        call(
-            shards.get(shard),
-            s -> s.stub(read()).getRecord(GetRecordRequest.newBuilder().setIdentity(id).build()));
-    if (r.getStatus() != RecordStatus.RECORD_STATUS_LIVE) {
-      throw Status.NOT_FOUND.withDescription("record is deleted").asRuntimeException();
-    }
-    return r;
-  }
-
   @Override
   public void listConflicts(
       ListConflictsRequest request, StreamObserver<ListConflictsResponse> out) {
@@ -490,37 +599,94 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
           if (single()) {
             return call(only(), s -> s.stub(read()).listConflicts(request));
           }
-          // Shard by shard: the token carries the shard and that shard's own token.
-          int shard = 0;
-          String inner = "";
-          if (!request.getPageToken().isEmpty()) {
-            String t = decode(request.getPageToken());
-            int colon = t.indexOf(':');
-            try {
-              shard = Integer.parseInt(t.substring(0, colon));
-            } catch (RuntimeException e) {
-              throw new IllegalArgumentException("page_token is not a token of this router");
-            }
-            if (shard < 0 || shard >= shards.size()) {
-              throw new IllegalArgumentException("page_token is not a token of this router");
-            }
-            inner = t.substring(colon + 1);
-          }
-          String innerToken = inner;
-          ListConflictsResponse page =
-              call(
-                  shards.get(shard),
-                  s ->
-                      s.stub(read())
-                          .listConflicts(request.toBuilder().setPageToken(innerToken).build()));
-          String next = "";
-          if (!page.getNextPageToken().isEmpty()) {
-            next = encode(shard + ":" + page.getNextPageToken());
-          } else if (shard + 1 < shards.size()) {
-            next = encode((shard + 1) + ":");
-          }
-          return page.toBuilder().setNextPageToken(next).build();
+          return mergedConflicts(request);
         });
+  }
+
+  /**
+   * A k-way merge of every shard's items in DOMAIN.md §7.4 order. The token holds, per shard, the
+   * shard's own token at the merged position ({@code -} once that shard is exhausted).
+   */
+  private ListConflictsResponse mergedConflicts(ListConflictsRequest request) {
+    String[] state = new String[shards.size()];
+    Arrays.fill(state, "+");
+    if (!request.getPageToken().isEmpty()) {
+      String[] parts = decode(request.getPageToken()).split("\n", -1);
+      if (parts.length != shards.size()) {
+        throw new IllegalArgumentException("page_token is not a token of this router");
+      }
+      for (String p : parts) {
+        if (!p.equals("-") && !p.startsWith("+")) {
+          throw new IllegalArgumentException("page_token is not a token of this router");
+        }
+      }
+      state = parts;
+    }
+    String[] st = state;
+    int size = request.getPageSize() == 0 ? 100 : request.getPageSize();
+    List<ListConflictsResponse> pages =
+        fanOut(
+            s ->
+                st[s.id()].equals("-")
+                    ? null
+                    : s.stub(read())
+                        .listConflicts(
+                            request.toBuilder().setPageToken(st[s.id()].substring(1)).build()));
+    int[] taken = new int[shards.size()];
+    List<ConflictItem> items = new ArrayList<>();
+    while (items.size() < size) {
+      int best = -1;
+      for (int s = 0; s < shards.size(); s++) {
+        ListConflictsResponse p = pages.get(s);
+        if (p == null || taken[s] >= p.getItemsCount()) {
+          continue;
+        }
+        if (best < 0
+            || Merges.CONFLICTS.compare(p.getItems(taken[s]), pages.get(best).getItems(taken[best]))
+                < 0) {
+          best = s;
+        }
+      }
+      if (best < 0) {
+        break;
+      }
+      items.add(pages.get(best).getItems(taken[best]++));
+    }
+    boolean more = false;
+    String[] next = new String[shards.size()];
+    for (int s = 0; s < shards.size(); s++) {
+      ListConflictsResponse p = pages.get(s);
+      if (p == null) {
+        next[s] = "-";
+      } else if (taken[s] == p.getItemsCount()) {
+        next[s] = p.getNextPageToken().isEmpty() ? "-" : "+" + p.getNextPageToken();
+      } else if (taken[s] == 0) {
+        next[s] = state[s];
+      } else {
+        int n = taken[s];
+        String from = state[s].substring(1);
+        ListConflictsResponse cut =
+            call(
+                shards.get(s),
+                c ->
+                    c.stub(read())
+                        .listConflicts(
+                            request.toBuilder().setPageToken(from).setPageSize(n).build()));
+        next[s] = "+" + cut.getNextPageToken();
+      }
+      more |= !next[s].equals("-");
+    }
+    int version = 0;
+    for (ListConflictsResponse p : pages) {
+      if (p != null) {
+        version = p.getOntologyVersion();
+      }
+    }
+    return ListConflictsResponse.newBuilder()
+        .addAllItems(items)
+        .setNextPageToken(more ? encode(String.join("\n", next)) : "")
+        .setOntologyVersion(version)
+        .build();
   }
 
   private static String encode(String s) {

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -31,6 +32,7 @@ public final class RouterServer implements AutoCloseable {
   private final List<ShardClient> shards;
   private final ExecutorService handlers;
   private final ExecutorService fanout;
+  private final ScheduledExecutorService loop;
   private final HealthStatusManager health;
 
   private RouterServer(
@@ -38,8 +40,10 @@ public final class RouterServer implements AutoCloseable {
       List<ShardClient> shards,
       ExecutorService handlers,
       ExecutorService fanout,
+      ScheduledExecutorService loop,
       HealthStatusManager health) {
     this.server = server;
+    this.loop = loop;
     this.shards = shards;
     this.handlers = handlers;
     this.fanout = fanout;
@@ -65,13 +69,15 @@ public final class RouterServer implements AutoCloseable {
         Executors.newFixedThreadPool(config.executorThreads(), named("tempora-router-grpc-"));
     ExecutorService fanout = Executors.newCachedThreadPool(named("tempora-router-fanout-"));
     HealthStatusManager health = new HealthStatusManager();
+    RouterGrpcService service = new RouterGrpcService(shards, config, fanout);
     Server server;
     try {
       server =
           builder
               .executor(handlers)
               .maxInboundMessageSize(config.maxInboundMessageBytes())
-              .addService(new RouterGrpcService(shards, config, fanout))
+              .addService(service)
+              .addService(new RouterAdminGrpcService(service))
               .addService(health.getHealthService())
               .addService(ProtoReflectionServiceV1.newInstance())
               .build()
@@ -84,7 +90,25 @@ public final class RouterServer implements AutoCloseable {
     }
     health.setStatus("", ServingStatus.SERVING);
     health.setStatus("tempora.v1.TemporaService", ServingStatus.SERVING);
-    RouterServer r = new RouterServer(server, List.copyOf(shards), handlers, fanout, health);
+    ScheduledExecutorService loop =
+        Executors.newSingleThreadScheduledExecutor(named("tempora-router-reconcile-"));
+    if (config.reconcileStaleness().isPositive() && shards.size() > 1) {
+      long ms = config.reconcileStaleness().toMillis();
+      loop.scheduleWithFixedDelay(
+          () -> {
+            if (service.dirty()) {
+              try {
+                service.reconcile();
+              } catch (RuntimeException e) {
+                LOG.warn("reconciliation round failed; retrying in {} ms: {}", ms, e.toString());
+              }
+            }
+          },
+          ms,
+          ms,
+          TimeUnit.MILLISECONDS);
+    }
+    RouterServer r = new RouterServer(server, List.copyOf(shards), handlers, fanout, loop, health);
     LOG.info("router serving on port {} in front of {} shard(s)", r.port(), shards.size());
     return r;
   }
@@ -112,6 +136,7 @@ public final class RouterServer implements AutoCloseable {
   @Override
   public void close() {
     health.enterTerminalState();
+    loop.shutdownNow();
     server.shutdown();
     boolean interrupted = false;
     try {

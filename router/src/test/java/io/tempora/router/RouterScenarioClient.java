@@ -16,6 +16,8 @@ import io.tempora.engine.scenario.EngineRequests;
 import io.tempora.engine.scenario.ScenarioClient;
 import io.tempora.engine.scenario.ScenarioJson;
 import io.tempora.engine.store.InMemoryStore;
+import io.tempora.proto.internal.v1.ReconcileRequest;
+import io.tempora.proto.internal.v1.RouterGrpc;
 import io.tempora.proto.v1.ConflictFilter;
 import io.tempora.proto.v1.DeleteRequest;
 import io.tempora.proto.v1.DeleteResponse;
@@ -62,6 +64,7 @@ final class RouterScenarioClient implements ScenarioClient {
   private final ManagedChannel channel;
   private final TemporaServiceBlockingStub stub;
   private final int shardCount;
+  private final RouterGrpc.RouterBlockingStub admin;
 
   private RouterScenarioClient(JsonNode limits, int shardCount) {
     this.shardCount = shardCount;
@@ -87,10 +90,20 @@ final class RouterScenarioClient implements ScenarioClient {
     String name = "router-scenario-" + UUID.randomUUID();
     RouterConfig routerConfig =
         RouterConfig.defaults("127.0.0.1", 0, clients.stream().map(c -> "in-process:1").toList())
-            .withLimits(l);
+            .withLimits(l)
+            .withReconcileStaleness(Duration.ZERO);
     this.router = RouterServer.start(InProcessServerBuilder.forName(name), clients, routerConfig);
     this.channel = InProcessChannelBuilder.forName(name).directExecutor().build();
     this.stub = TemporaServiceGrpc.newBlockingStub(channel);
+    this.admin = RouterGrpc.newBlockingStub(channel);
+  }
+
+  /** Reads are made on a settled service: reconcile after every write step. */
+  private JsonNode settled(JsonNode answer) {
+    if (shardCount > 1) {
+      admin.reconcile(ReconcileRequest.getDefaultInstance());
+    }
+    return answer;
   }
 
   /** A factory: fresh shards (in-memory engines) and a router in front of them per run. */
@@ -107,22 +120,24 @@ final class RouterScenarioClient implements ScenarioClient {
   public JsonNode upsert(JsonNode records) {
     IngestRequest.Builder b = IngestRequest.newBuilder();
     records.forEach(r -> b.addRecords(ProtoJson.record(r)));
-    return call(
-        () -> {
-          IngestResponse r = stub.ingest(b.build());
-          return ProtoJson.write(r.getTx(), r.getItemsList(), r.getEventsList());
-        });
+    return settled(
+        call(
+            () -> {
+              IngestResponse r = stub.ingest(b.build());
+              return ProtoJson.write(r.getTx(), r.getItemsList(), r.getEventsList());
+            }));
   }
 
   @Override
   public JsonNode delete(JsonNode identities) {
     DeleteRequest.Builder b = DeleteRequest.newBuilder();
     identities.forEach(i -> b.addIdentities(ProtoJson.identity(i)));
-    return call(
-        () -> {
-          DeleteResponse r = stub.delete(b.build());
-          return ProtoJson.write(r.getTx(), r.getItemsList(), r.getEventsList());
-        });
+    return settled(
+        call(
+            () -> {
+              DeleteResponse r = stub.delete(b.build());
+              return ProtoJson.write(r.getTx(), r.getItemsList(), r.getEventsList());
+            }));
   }
 
   @Override
@@ -132,15 +147,16 @@ final class RouterScenarioClient implements ScenarioClient {
     if (expectedVersion != null) {
       b.setExpectedVersion(expectedVersion);
     }
-    return call(
-        () -> {
-          SetOntologyResponse r = stub.setOntology(b.build());
-          ObjectNode out = NODES.objectNode();
-          out.put("version", r.getVersion());
-          out.set("tx", ScenarioJson.tx(r.getTx()));
-          out.set("events", ProtoJson.events(r.getEventsList()));
-          return out;
-        });
+    return settled(
+        call(
+            () -> {
+              SetOntologyResponse r = stub.setOntology(b.build());
+              ObjectNode out = NODES.objectNode();
+              out.put("version", r.getVersion());
+              out.set("tx", ScenarioJson.tx(r.getTx()));
+              out.set("events", ProtoJson.events(r.getEventsList()));
+              return out;
+            }));
   }
 
   @Override

@@ -4,6 +4,8 @@ import io.tempora.engine.Engine;
 import io.tempora.engine.EngineConfig;
 import io.tempora.engine.Limits;
 import io.tempora.engine.store.Store;
+import io.tempora.persistence.HomeDirectory;
+import io.tempora.persistence.rocks.RocksHomeDirectory;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -65,11 +67,19 @@ public final class ShardMain implements Callable<Integer> {
     Logger log = LoggerFactory.getLogger(ShardMain.class);
     ShardServerConfig config = config();
     Store store = ShardStores.open(dataDir, shardId);
+    HomeDirectory directory;
     ShardServer server;
     try {
-      Engine engine = new Engine(store, new EngineConfig(shardId, Limits.defaults()));
-      server = ShardServer.start(config, engine);
+      directory = RocksHomeDirectory.open(dataDir);
     } catch (RuntimeException e) {
+      store.close();
+      throw e;
+    }
+    try {
+      Engine engine = new Engine(store, new EngineConfig(shardId, Limits.defaults()));
+      server = ShardServer.start(config, engine, directory);
+    } catch (RuntimeException e) {
+      directory.close();
       store.close();
       throw e;
     }
@@ -82,18 +92,25 @@ public final class ShardMain implements Callable<Integer> {
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
-            new Thread(() -> drain(server, store, log, stopped), "tempora-shard-shutdown-1"));
+            new Thread(
+                () -> drain(server, store, directory, log, stopped), "tempora-shard-shutdown-1"));
     server.awaitTermination();
     stopped.await();
     return 0;
   }
 
   /** The shutdown hook: drain, close the store, then end the JVM with 0 (not 143 for SIGTERM). */
-  private static void drain(ShardServer server, Store store, Logger log, CountDownLatch stopped) {
+  private static void drain(
+      ShardServer server,
+      Store store,
+      HomeDirectory directory,
+      Logger log,
+      CountDownLatch stopped) {
     log.info("shutdown requested; draining");
     try {
       server.close();
     } finally {
+      directory.close();
       store.close();
       log.info("shard stopped");
       stopped.countDown();

@@ -7,6 +7,9 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.tempora.engine.Engine;
+import io.tempora.persistence.HomeDirectory;
+import io.tempora.persistence.InMemoryHomeDirectory;
+import io.tempora.shardserver.grpc.ShardInternalGrpcService;
 import io.tempora.shardserver.grpc.TemporaGrpcService;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -66,6 +69,12 @@ public final class ShardServer implements AutoCloseable {
    * Starts Netty servers on {@code config.host()}: the main port and, unless -1, the health port.
    */
   public static ShardServer start(ShardServerConfig config, Engine engine) {
+    return start(config, engine, new InMemoryHomeDirectory());
+  }
+
+  /** As {@link #start(ShardServerConfig, Engine)} with this shard's identity directory. */
+  public static ShardServer start(
+      ShardServerConfig config, Engine engine, HomeDirectory directory) {
     ServerBuilder<?> main =
         NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.port()));
     ServerBuilder<?> health =
@@ -73,7 +82,7 @@ public final class ShardServer implements AutoCloseable {
             ? null
             : NettyServerBuilder.forAddress(
                 new InetSocketAddress(config.host(), config.healthPort()));
-    return start(main, health, config, engine);
+    return start(main, health, config, engine, directory);
   }
 
   /**
@@ -87,6 +96,16 @@ public final class ShardServer implements AutoCloseable {
       ServerBuilder<?> healthBuilder,
       ShardServerConfig config,
       Engine engine) {
+    return start(mainBuilder, healthBuilder, config, engine, new InMemoryHomeDirectory());
+  }
+
+  /** As above, with this shard's part of the identity directory (not owned). */
+  public static ShardServer start(
+      ServerBuilder<?> mainBuilder,
+      ServerBuilder<?> healthBuilder,
+      ShardServerConfig config,
+      Engine engine,
+      HomeDirectory directory) {
     ExecutorService executor =
         Executors.newFixedThreadPool(config.executorThreads(), named("tempora-shard-grpc-"));
     HealthStatusManager healthStatus = new HealthStatusManager();
@@ -98,6 +117,7 @@ public final class ShardServer implements AutoCloseable {
           .maxInboundMessageSize(config.maxInboundMessageBytes())
           .maxInboundMetadataSize(config.maxInboundMetadataBytes())
           .addService(new TemporaGrpcService(engine))
+          .addService(new ShardInternalGrpcService(engine, directory))
           .addService(healthStatus.getHealthService());
       if (config.reflection()) {
         mainBuilder.addService(ProtoReflectionServiceV1.newInstance());
