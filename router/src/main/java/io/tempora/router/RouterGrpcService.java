@@ -613,11 +613,11 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
     if (!request.getPageToken().isEmpty()) {
       String[] parts = decode(request.getPageToken()).split("\n", -1);
       if (parts.length != shards.size()) {
-        throw new IllegalArgumentException("page_token is not a token of this router");
+        throw new IllegalArgumentException("page_token: malformed");
       }
       for (String p : parts) {
         if (!p.equals("-") && !p.startsWith("+")) {
-          throw new IllegalArgumentException("page_token is not a token of this router");
+          throw new IllegalArgumentException("page_token: malformed");
         }
       }
       state = parts;
@@ -698,14 +698,14 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
 
   private static String decode(String token) {
     if (!token.startsWith(TOKEN_PREFIX)) {
-      throw new IllegalArgumentException("page_token is not a token of this router");
+      throw new IllegalArgumentException("page_token: malformed");
     }
     try {
       return new String(
           Base64.getUrlDecoder().decode(token.substring(TOKEN_PREFIX.length())),
           StandardCharsets.UTF_8);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("page_token is not a token of this router");
+      throw new IllegalArgumentException("page_token: malformed");
     }
   }
 
