@@ -25,6 +25,9 @@ final class Directory {
   /** Returned for an identity without a row. */
   static final int ABSENT = -1;
 
+  /** Returned by {@link #tryResolve} for an identity whose directory shard did not answer. */
+  static final int FAILED = -2;
+
   private final List<ShardClient> shards;
   private final ShardMap map;
   private final Fanout fanout;
@@ -46,6 +49,25 @@ final class Directory {
    * Recorded home slots, claiming {@code proposed[i]} when absent ({@link #ABSENT}: look up only).
    */
   int[] resolve(List<Identity> ids, int[] proposed) {
+    List<String> reasons = new ArrayList<>();
+    int[] out = tryResolve(ids, proposed, reasons);
+    List<Integer> failed = new ArrayList<>();
+    for (int i = 0; i < out.length; i++) {
+      if (out[i] == FAILED) {
+        failed.add(i);
+      }
+    }
+    if (!failed.isEmpty()) {
+      throw Fanout.partialFailure(failed, reasons);
+    }
+    return out;
+  }
+
+  /**
+   * As {@link #resolve}, but positions whose directory shard failed get {@link #FAILED} and one
+   * reason per failed shard is added to {@code reasons}.
+   */
+  int[] tryResolve(List<Identity> ids, int[] proposed, List<String> reasons) {
     Map<Integer, List<Integer>> groups = new TreeMap<>();
     for (int i = 0; i < ids.size(); i++) {
       groups.computeIfAbsent(map.shardOf(ids.get(i)), k -> new ArrayList<>()).add(i);
@@ -63,8 +85,15 @@ final class Directory {
           }
           return stub(s).resolveHomes(b.build());
         };
-    Map<Integer, ResolveHomesResponse> answers = fanout.groups(groups, rpc);
-    for (var e : answers.entrySet()) {
+    Fanout.Outcome<ResolveHomesResponse> o = fanout.tryGroups(groups, rpc);
+    if (o.definite() != null) {
+      throw o.definite();
+    }
+    for (int p : o.failed()) {
+      out[p] = FAILED;
+    }
+    reasons.addAll(o.reasons());
+    for (var e : o.answers().entrySet()) {
       List<Integer> positions = groups.get(e.getKey());
       for (int k = 0; k < positions.size(); k++) {
         var h = e.getValue().getHomes(k);
@@ -79,6 +108,13 @@ final class Directory {
     int[] none = new int[ids.size()];
     java.util.Arrays.fill(none, ABSENT);
     return resolve(ids, none);
+  }
+
+  /** Looks homes up without claiming; failed directory shards as in {@link #tryResolve}. */
+  int[] tryLookup(List<Identity> ids, List<String> reasons) {
+    int[] none = new int[ids.size()];
+    java.util.Arrays.fill(none, ABSENT);
+    return tryResolve(ids, none, reasons);
   }
 
   /** Compare-and-set of one home; returns the slot recorded afterwards. */

@@ -94,12 +94,20 @@ final class Fanout {
   }
 
   /**
-   * Sends each group of request positions to its shard (the map key) in parallel; succeeds only
-   * when every group succeeded. Otherwise UNAVAILABLE listing the failed request positions with
-   * each shard and code; groups already applied stay applied (DISTRIBUTED.md §3: resending is
-   * safe).
+   * What a parallel group send achieved: answers by shard, the request positions of the groups that
+   * failed with one reason per failed shard, and the first definite (non-UNAVAILABLE) error.
    */
-  <T> Map<Integer, T> groups(
+  record Outcome<T>(
+      Map<Integer, T> answers,
+      List<Integer> failed,
+      List<String> reasons,
+      StatusRuntimeException definite) {}
+
+  /**
+   * Sends each group of request positions to its shard (the map key) in parallel and reports which
+   * groups failed, without throwing.
+   */
+  <T> Outcome<T> tryGroups(
       Map<Integer, List<Integer>> groups, BiFunction<ShardClient, List<Integer>, T> rpc) {
     Map<Integer, CompletableFuture<T>> futures = new TreeMap<>();
     for (var g : groups.entrySet()) {
@@ -125,20 +133,39 @@ final class Fanout {
         reasons.add("shard " + f.getKey() + " " + s.getCode());
       }
     }
-    if (definite != null && failed.size() == groups.values().stream().mapToInt(List::size).sum()) {
-      throw definite;
+    return new Outcome<>(answers, failed, reasons, definite);
+  }
+
+  /**
+   * As {@link #tryGroups}, but succeeds only when every group succeeded. Otherwise a definite error
+   * when every group failed with one, else UNAVAILABLE listing the failed positions.
+   */
+  <T> Map<Integer, T> groups(
+      Map<Integer, List<Integer>> groups, BiFunction<ShardClient, List<Integer>, T> rpc) {
+    Outcome<T> o = tryGroups(groups, rpc);
+    if (o.definite() != null && o.answers().isEmpty()) {
+      throw o.definite();
     }
-    if (!failed.isEmpty()) {
-      failed.sort(Comparator.naturalOrder());
-      throw Status.UNAVAILABLE
-          .withDescription(
-              "failed positions "
-                  + failed
-                  + " ("
-                  + String.join(", ", reasons)
-                  + "); other positions were applied; resending the request is safe")
-          .asRuntimeException();
+    if (!o.failed().isEmpty()) {
+      throw partialFailure(o.failed(), o.reasons());
     }
-    return answers;
+    return o.answers();
+  }
+
+  /**
+   * DISTRIBUTED.md §3: UNAVAILABLE listing the failed request positions (ascending) and, per failed
+   * shard, its code; positions not listed were applied, and resending is safe.
+   */
+  static StatusRuntimeException partialFailure(List<Integer> failed, List<String> reasons) {
+    List<Integer> sorted = new ArrayList<>(failed);
+    sorted.sort(Comparator.naturalOrder());
+    return Status.UNAVAILABLE
+        .withDescription(
+            "failed positions "
+                + sorted
+                + " ("
+                + String.join(", ", reasons)
+                + "); other positions were applied; resending the request is safe")
+        .asRuntimeException();
   }
 }

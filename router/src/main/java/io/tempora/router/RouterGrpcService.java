@@ -255,14 +255,22 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
         ids.add(request.getRecords(i).getIdentity());
         proposed[i] = sigs.homeSlot(request.getRecords(i));
       }
-      int[] homes = directory.resolve(ids, proposed);
+      List<String> reasons = new ArrayList<>();
+      int[] homes = directory.tryResolve(ids, proposed, reasons);
+      List<Integer> failed = new ArrayList<>();
       Map<Integer, List<Integer>> groups = new TreeMap<>();
       for (int i = 0; i < homes.length; i++) {
-        groups.computeIfAbsent(map.shardOfSlot(homes[i]), k -> new ArrayList<>()).add(i);
+        if (homes[i] == Directory.FAILED) {
+          failed.add(i);
+        } else {
+          groups.computeIfAbsent(map.shardOfSlot(homes[i]), k -> new ArrayList<>()).add(i);
+        }
       }
       Map<Integer, IngestResponse> done =
-          fanout.groups(
+          applied(
               groups,
+              failed,
+              reasons,
               (shard, positions) -> {
                 IngestRequest.Builder b = IngestRequest.newBuilder();
                 positions.forEach(p -> b.addRecords(request.getRecords(p)));
@@ -301,11 +309,15 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
           lock.readLock().lock();
           try {
             dirty.set(true);
-            int[] homes = directory.lookup(request.getIdentitiesList());
+            List<String> reasons = new ArrayList<>();
+            int[] homes = directory.tryLookup(request.getIdentitiesList(), reasons);
             WriteItem[] items = new WriteItem[homes.length];
+            List<Integer> failed = new ArrayList<>();
             Map<Integer, List<Integer>> groups = new TreeMap<>();
             for (int i = 0; i < homes.length; i++) {
-              if (homes[i] == Directory.ABSENT) {
+              if (homes[i] == Directory.FAILED) {
+                failed.add(i);
+              } else if (homes[i] == Directory.ABSENT) {
                 items[i] =
                     WriteItem.newBuilder()
                         .setIndex(i)
@@ -316,8 +328,10 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
               }
             }
             Map<Integer, DeleteResponse> done =
-                fanout.groups(
+                applied(
                     groups,
+                    failed,
+                    reasons,
                     (shard, positions) -> {
                       DeleteRequest.Builder b = DeleteRequest.newBuilder();
                       positions.forEach(p -> b.addIdentities(request.getIdentities(p)));
@@ -339,6 +353,29 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
             lock.readLock().unlock();
           }
         });
+  }
+
+  /**
+   * Sends the sub-batches; acknowledges only when nothing failed (neither a directory lookup,
+   * {@code failed}, nor a sub-batch), else UNAVAILABLE listing every failed position.
+   */
+  private <T> Map<Integer, T> applied(
+      Map<Integer, List<Integer>> groups,
+      List<Integer> failed,
+      List<String> reasons,
+      java.util.function.BiFunction<ShardClient, List<Integer>, T> rpc) {
+    Fanout.Outcome<T> o = fanout.tryGroups(groups, rpc);
+    if (o.definite() != null && o.answers().isEmpty() && failed.isEmpty()) {
+      throw o.definite();
+    }
+    if (!failed.isEmpty() || !o.failed().isEmpty()) {
+      List<Integer> all = new ArrayList<>(failed);
+      all.addAll(o.failed());
+      List<String> why = new ArrayList<>(reasons);
+      why.addAll(o.reasons());
+      throw Fanout.partialFailure(all, why);
+    }
+    return o.answers();
   }
 
   @Override
