@@ -1,9 +1,11 @@
 package io.tempora.deploy;
 
+import io.tempora.deploy.cluster.ClusterCommand;
 import io.tempora.deploy.config.ConfigException;
 import io.tempora.deploy.load.LoadCommand;
 import io.tempora.deploy.shard.ShardCommand;
 import io.tempora.engine.store.StoreException;
+import io.tempora.router.RouterMain;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -22,7 +24,12 @@ import picocli.CommandLine.Command;
 public final class TemporaCli implements Runnable {
   /** Every subcommand of {@code tempora}, one line each. */
   static final Class<?>[] SUBCOMMANDS = {
-    ShardCommand.class, QuickstartCommand.class, LoadCommand.class, CommandLine.HelpCommand.class
+    ShardCommand.class,
+    RouterMain.class,
+    ClusterCommand.class,
+    QuickstartCommand.class,
+    LoadCommand.class,
+    CommandLine.HelpCommand.class
   };
 
   /** Exit status for a usage or configuration error. */

@@ -8,7 +8,10 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.tempora.engine.Engine;
+import io.tempora.persistence.HomeDirectory;
+import io.tempora.persistence.InMemoryHomeDirectory;
 import io.tempora.shardserver.grpc.MalformedRequestGuard;
+import io.tempora.shardserver.grpc.ShardInternalGrpcService;
 import io.tempora.shardserver.grpc.TemporaGrpcService;
 import io.tempora.shardserver.ops.IngestAdmission;
 import io.tempora.shardserver.ops.RpcMetricsInterceptor;
@@ -142,11 +145,22 @@ public final class ShardServer implements AutoCloseable {
   }
 
   /**
-   * Starts the main port serving {@code engine} and turns readiness SERVING.
+   * Starts the main port serving {@code engine} with an in-memory identity directory (a shard used
+   * without a router: tests, embedded use) and turns readiness SERVING.
    *
    * @throws IllegalStateException if already serving or closed
    */
-  public synchronized void serve(Engine engine) {
+  public void serve(Engine engine) {
+    serve(engine, new InMemoryHomeDirectory());
+  }
+
+  /**
+   * Starts the main port serving {@code engine} and this shard's part of the identity directory
+   * (not owned: the caller closes it after this server) and turns readiness SERVING.
+   *
+   * @throws IllegalStateException if already serving or closed
+   */
+  public synchronized void serve(Engine engine, HomeDirectory directory) {
     if (state != State.RECOVERING) {
       throw new IllegalStateException("serve() in state " + state);
     }
@@ -161,6 +175,7 @@ public final class ShardServer implements AutoCloseable {
                     new TemporaGrpcService(engine, metrics),
                     new IngestAdmission(
                         config.ingestQueueRequests(), config.ingestQueueBytes(), metrics))))
+        .addService(new ShardInternalGrpcService(engine, directory))
         .addService(healthStatus.getHealthService());
     if (config.reflection()) {
       mainBuilder.addService(ProtoReflectionServiceV1.newInstance());

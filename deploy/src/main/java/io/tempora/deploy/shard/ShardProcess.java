@@ -3,6 +3,8 @@ package io.tempora.deploy.shard;
 import io.tempora.deploy.TemporaCli;
 import io.tempora.engine.Engine;
 import io.tempora.engine.EngineConfig;
+import io.tempora.persistence.HomeDirectory;
+import io.tempora.persistence.rocks.RocksHomeDirectory;
 import io.tempora.persistence.rocks.RocksShardStore;
 import io.tempora.shardserver.ShardServer;
 import io.tempora.shardserver.ops.OpsHttpServer;
@@ -22,13 +24,19 @@ public final class ShardProcess implements AutoCloseable {
   private final ShardServer server;
   private final OpsHttpServer http;
   private final RocksShardStore store;
+  private final HomeDirectory directory;
   private final StoreMetrics storeMetrics;
 
   private ShardProcess(
-      ShardServer server, OpsHttpServer http, RocksShardStore store, StoreMetrics storeMetrics) {
+      ShardServer server,
+      OpsHttpServer http,
+      RocksShardStore store,
+      HomeDirectory directory,
+      StoreMetrics storeMetrics) {
     this.server = server;
     this.http = http;
     this.store = store;
+    this.directory = directory;
     this.storeMetrics = storeMetrics;
   }
 
@@ -38,6 +46,7 @@ public final class ShardProcess implements AutoCloseable {
     ShardServer server = ShardServer.open(cfg.server(), metrics);
     OpsHttpServer http = null;
     RocksShardStore store = null;
+    HomeDirectory directory = null;
     StoreMetrics storeMetrics = null;
     try {
       http =
@@ -56,9 +65,10 @@ public final class ShardProcess implements AutoCloseable {
       long t0 = System.nanoTime();
       store = RocksShardStore.open(cfg.dataDir(), cfg.storage());
       metrics.recovered((System.nanoTime() - t0) / 1e9);
+      directory = RocksHomeDirectory.open(cfg.dataDir());
       Engine engine = new Engine(store, new EngineConfig(cfg.shardId(), cfg.limits()));
       storeMetrics = StoreMetrics.start(metrics, store, engine, cfg.statsInterval());
-      server.serve(engine);
+      server.serve(engine, directory);
     } catch (RuntimeException e) {
       server.close();
       if (storeMetrics != null) {
@@ -66,6 +76,9 @@ public final class ShardProcess implements AutoCloseable {
       }
       if (http != null) {
         http.close();
+      }
+      if (directory != null) {
+        directory.close();
       }
       if (store != null) {
         store.close();
@@ -79,7 +92,7 @@ public final class ShardProcess implements AutoCloseable {
         server.healthPort(),
         http.port(),
         cfg.dataDir());
-    return new ShardProcess(server, http, store, storeMetrics);
+    return new ShardProcess(server, http, store, directory, storeMetrics);
   }
 
   /** The shard's metrics. */
@@ -107,7 +120,11 @@ public final class ShardProcess implements AutoCloseable {
     } finally {
       storeMetrics.close();
       http.close();
-      store.close();
+      try {
+        directory.close();
+      } finally {
+        store.close();
+      }
     }
   }
 }

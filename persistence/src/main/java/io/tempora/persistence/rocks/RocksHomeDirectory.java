@@ -1,0 +1,99 @@
+package io.tempora.persistence.rocks;
+
+import io.tempora.engine.store.StoreException;
+import io.tempora.persistence.HomeDirectory;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.rocksdb.Options;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteOptions;
+
+/**
+ * The identity directory on its own small RocksDB ({@code <data-dir>/directory}), separate from the
+ * shard store so that it never takes part in the engine's transactions. Values are the home slot as
+ * 4 bytes big-endian. Every write is synced (WAL fsync) before it returns. Writes are serialised on
+ * this object, so put-if-absent and compare-and-set are atomic. The opener closes it.
+ */
+public final class RocksHomeDirectory implements HomeDirectory {
+  private final RocksDB db;
+  private final Options options;
+  private final WriteOptions sync;
+
+  private RocksHomeDirectory(RocksDB db, Options options, WriteOptions sync) {
+    this.db = db;
+    this.options = options;
+    this.sync = sync;
+  }
+
+  /** Opens (creating if needed) the directory under {@code <dataDir>/directory}. */
+  public static RocksHomeDirectory open(Path dataDir) {
+    RocksDB.loadLibrary();
+    Path dir = dataDir.resolve("directory");
+    Options options = new Options().setCreateIfMissing(true);
+    try {
+      Files.createDirectories(dir);
+      return new RocksHomeDirectory(
+          RocksDB.open(options, dir.toString()), options, new WriteOptions().setSync(true));
+    } catch (RocksDBException | java.io.IOException e) {
+      options.close();
+      throw new StoreException("directory " + dir + ": cannot open: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public synchronized int[] claim(byte[][] keys, int[] proposed) {
+    int[] out = new int[keys.length];
+    try (WriteBatch batch = new WriteBatch()) {
+      java.util.Map<ByteBuffer, Integer> pending = new java.util.HashMap<>();
+      for (int i = 0; i < keys.length; i++) {
+        Integer claimed = pending.get(ByteBuffer.wrap(keys[i]));
+        byte[] v = claimed == null ? db.get(keys[i]) : null;
+        if (claimed != null) {
+          out[i] = claimed;
+        } else if (v != null) {
+          out[i] = ByteBuffer.wrap(v).getInt();
+        } else if (proposed[i] != ABSENT) {
+          batch.put(keys[i], ByteBuffer.allocate(4).putInt(proposed[i]).array());
+          pending.put(ByteBuffer.wrap(keys[i]), proposed[i]);
+          out[i] = proposed[i];
+        } else {
+          out[i] = ABSENT;
+        }
+      }
+      if (batch.count() > 0) {
+        db.write(sync, batch);
+      }
+      return out;
+    } catch (RocksDBException e) {
+      throw new StoreException("directory: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public synchronized int compareAndSet(byte[] key, int expected, int next) {
+    try {
+      byte[] v = db.get(key);
+      if (v == null) {
+        return ABSENT;
+      }
+      int slot = ByteBuffer.wrap(v).getInt();
+      if (slot != expected) {
+        return slot;
+      }
+      db.put(sync, key, ByteBuffer.allocate(4).putInt(next).array());
+      return next;
+    } catch (RocksDBException e) {
+      throw new StoreException("directory: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public synchronized void close() {
+    db.close();
+    sync.close();
+    options.close();
+  }
+}

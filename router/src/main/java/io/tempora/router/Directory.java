@@ -1,0 +1,138 @@
+package io.tempora.router;
+
+import io.tempora.proto.internal.v1.HomeClaim;
+import io.tempora.proto.internal.v1.HomeMove;
+import io.tempora.proto.internal.v1.ResolveHomesRequest;
+import io.tempora.proto.internal.v1.ResolveHomesResponse;
+import io.tempora.proto.internal.v1.SetHomesRequest;
+import io.tempora.proto.internal.v1.SetHomesResponse;
+import io.tempora.proto.internal.v1.ShardGrpc;
+import io.tempora.proto.v1.Identity;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
+
+/**
+ * The router's view of the identity directory (DISTRIBUTED.md §3): rows live on the shard owning
+ * the slot of the identity; lookups and claims go to those shards in parallel. No cache: every call
+ * asks the shards. Thread-safe.
+ */
+final class Directory {
+  /** Returned for an identity without a row. */
+  static final int ABSENT = -1;
+
+  /** Returned by {@link #tryResolve} for an identity whose directory shard did not answer. */
+  static final int FAILED = -2;
+
+  private final List<ShardClient> shards;
+  private final ShardMap map;
+  private final Fanout fanout;
+  private final Duration deadline;
+
+  Directory(List<ShardClient> shards, ShardMap map, Fanout fanout, Duration deadline) {
+    this.shards = shards;
+    this.map = map;
+    this.fanout = fanout;
+    this.deadline = deadline;
+  }
+
+  private ShardGrpc.ShardBlockingStub stub(ShardClient s) {
+    return ShardGrpc.newBlockingStub(s.channel())
+        .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Recorded home slots, claiming {@code proposed[i]} when absent ({@link #ABSENT}: look up only).
+   */
+  int[] resolve(List<Identity> ids, int[] proposed) {
+    List<String> reasons = new ArrayList<>();
+    int[] out = tryResolve(ids, proposed, reasons);
+    List<Integer> failed = new ArrayList<>();
+    for (int i = 0; i < out.length; i++) {
+      if (out[i] == FAILED) {
+        failed.add(i);
+      }
+    }
+    if (!failed.isEmpty()) {
+      throw Fanout.partialFailure(failed, reasons);
+    }
+    return out;
+  }
+
+  /**
+   * As {@link #resolve}, but positions whose directory shard failed get {@link #FAILED} and one
+   * reason per failed shard is added to {@code reasons}.
+   */
+  int[] tryResolve(List<Identity> ids, int[] proposed, List<String> reasons) {
+    Map<Integer, List<Integer>> groups = new TreeMap<>();
+    for (int i = 0; i < ids.size(); i++) {
+      groups.computeIfAbsent(map.shardOf(ids.get(i)), k -> new ArrayList<>()).add(i);
+    }
+    int[] out = new int[ids.size()];
+    BiFunction<ShardClient, List<Integer>, ResolveHomesResponse> rpc =
+        (s, positions) -> {
+          ResolveHomesRequest.Builder b = ResolveHomesRequest.newBuilder();
+          for (int p : positions) {
+            HomeClaim.Builder c = HomeClaim.newBuilder().setIdentity(ids.get(p));
+            if (proposed[p] != ABSENT) {
+              c.setProposedSlot(proposed[p]);
+            }
+            b.addClaims(c);
+          }
+          return stub(s).resolveHomes(b.build());
+        };
+    Fanout.Outcome<ResolveHomesResponse> o = fanout.tryGroups(groups, rpc);
+    if (o.definite() != null) {
+      throw o.definite();
+    }
+    for (int p : o.failed()) {
+      out[p] = FAILED;
+    }
+    reasons.addAll(o.reasons());
+    for (var e : o.answers().entrySet()) {
+      List<Integer> positions = groups.get(e.getKey());
+      for (int k = 0; k < positions.size(); k++) {
+        var h = e.getValue().getHomes(k);
+        out[positions.get(k)] = h.hasSlot() ? h.getSlot() : ABSENT;
+      }
+    }
+    return out;
+  }
+
+  /** Looks homes up without claiming. */
+  int[] lookup(List<Identity> ids) {
+    int[] none = new int[ids.size()];
+    java.util.Arrays.fill(none, ABSENT);
+    return resolve(ids, none);
+  }
+
+  /** Looks homes up without claiming; failed directory shards as in {@link #tryResolve}. */
+  int[] tryLookup(List<Identity> ids, List<String> reasons) {
+    int[] none = new int[ids.size()];
+    java.util.Arrays.fill(none, ABSENT);
+    return tryResolve(ids, none, reasons);
+  }
+
+  /** Compare-and-set of one home; returns the slot recorded afterwards. */
+  int move(Identity id, int expected, int next) {
+    ShardClient s = shards.get(map.shardOf(id));
+    SetHomesResponse r =
+        Fanout.call(
+            s,
+            c ->
+                stub(c)
+                    .setHomes(
+                        SetHomesRequest.newBuilder()
+                            .addMoves(
+                                HomeMove.newBuilder()
+                                    .setIdentity(id)
+                                    .setExpectedSlot(expected)
+                                    .setNewSlot(next))
+                            .build()));
+    return r.getHomes(0).hasSlot() ? r.getHomes(0).getSlot() : ABSENT;
+  }
+}

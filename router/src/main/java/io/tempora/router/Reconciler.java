@@ -1,0 +1,259 @@
+package io.tempora.router;
+
+import io.tempora.proto.internal.v1.ListLiveRecordsRequest;
+import io.tempora.proto.internal.v1.ListLiveRecordsResponse;
+import io.tempora.proto.internal.v1.ReconcileResponse;
+import io.tempora.proto.internal.v1.ShardGrpc;
+import io.tempora.proto.v1.DeleteRequest;
+import io.tempora.proto.v1.Identity;
+import io.tempora.proto.v1.IngestRequest;
+import io.tempora.proto.v1.Record;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reconciliation by co-location (docs/distributed.md): a full pass over every shard's live records
+ * finds interaction components (records sharing a {@link Signatures signature}) that span shards
+ * and moves the records of the smaller sides to the shard holding most of the component (ties →
+ * lowest id): ingest on the target with the same content, compare-and-set of the directory, delete
+ * on the source. A live copy outside its recorded home (a crash between those steps) is deleted.
+ * Runs under the router's write lock, so no client write of this router interleaves with a move.
+ * Thread-safe.
+ */
+final class Reconciler {
+  private static final Logger LOG = LoggerFactory.getLogger(Reconciler.class);
+  private static final int MAX_ROUNDS = 10;
+  private static final int LIST_PAGE = 1000;
+
+  private final List<ShardClient> shards;
+  private final ShardMap map;
+  private final Directory directory;
+  private final Fanout fanout;
+  private final ReadWriteLock lock;
+  private final Supplier<Signatures> signatures;
+  private final int batch;
+  private final Duration deadline;
+
+  Reconciler(
+      List<ShardClient> shards,
+      ShardMap map,
+      Directory directory,
+      Fanout fanout,
+      ReadWriteLock lock,
+      Supplier<Signatures> signatures,
+      int batch,
+      Duration deadline) {
+    this.shards = shards;
+    this.map = map;
+    this.directory = directory;
+    this.fanout = fanout;
+    this.lock = lock;
+    this.signatures = signatures;
+    this.batch = batch;
+    this.deadline = deadline;
+  }
+
+  /** Runs rounds until one finds nothing to do (at most 10). */
+  ReconcileResponse reconcile() {
+    lock.writeLock().lock();
+    try {
+      ReconcileResponse.Builder total = ReconcileResponse.newBuilder();
+      Signatures sigs = signatures.get();
+      for (int r = 0; r < MAX_ROUNDS; r++) {
+        ReconcileResponse round = round(sigs);
+        total
+            .setRounds(r + 1)
+            .setRecords(round.getRecords())
+            .setComponents(round.getComponents())
+            .setCrossShardComponents(
+                total.getCrossShardComponents() + round.getCrossShardComponents())
+            .setMoved(total.getMoved() + round.getMoved())
+            .setStaleCopiesRemoved(total.getStaleCopiesRemoved() + round.getStaleCopiesRemoved());
+        if (round.getMoved() == 0 && round.getStaleCopiesRemoved() == 0) {
+          break;
+        }
+      }
+      if (total.getMoved() > 0 || total.getStaleCopiesRemoved() > 0) {
+        LOG.info(
+            "reconciled: {} records moved, {} stale copies removed, {} rounds",
+            total.getMoved(),
+            total.getStaleCopiesRemoved(),
+            total.getRounds());
+      }
+      return total.build();
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  private List<Record> listAll(ShardClient s) {
+    List<Record> out = new ArrayList<>();
+    long after = 0;
+    do {
+      long from = after;
+      ListLiveRecordsResponse page =
+          ShardGrpc.newBlockingStub(s.channel())
+              .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
+              .listLiveRecords(
+                  ListLiveRecordsRequest.newBuilder()
+                      .setAfterEntityId(from)
+                      .setPageSize(LIST_PAGE)
+                      .build());
+      out.addAll(page.getRecordsList());
+      after = page.getNextAfterEntityId();
+    } while (after != 0);
+    return out;
+  }
+
+  private ReconcileResponse round(Signatures sigs) {
+    List<List<Record>> perShard = fanout.all(this::listAll);
+    List<Record> records = new ArrayList<>();
+    List<Integer> where = new ArrayList<>();
+    for (int s = 0; s < perShard.size(); s++) {
+      for (Record r : perShard.get(s)) {
+        records.add(r);
+        where.add(s);
+      }
+    }
+    List<Identity> ids = records.stream().map(Record::getIdentity).toList();
+    int[] proposed = new int[ids.size()];
+    for (int i = 0; i < proposed.length; i++) {
+      proposed[i] = map.firstSlot(where.get(i)); // only claimed for rows missing altogether
+    }
+    int[] homes = directory.resolve(ids, proposed);
+
+    // Stale copies: live outside the recorded home.
+    Map<Integer, List<Identity>> stale = new TreeMap<>();
+    List<Integer> live = new ArrayList<>();
+    for (int i = 0; i < records.size(); i++) {
+      if (map.shardOfSlot(homes[i]) != where.get(i)) {
+        stale.computeIfAbsent(where.get(i), k -> new ArrayList<>()).add(ids.get(i));
+      } else {
+        live.add(i);
+      }
+    }
+    long staleCount = 0;
+    for (var e : stale.entrySet()) {
+      delete(e.getKey(), e.getValue());
+      staleCount += e.getValue().size();
+    }
+
+    // Interaction components over the live home copies.
+    int[] parent = new int[records.size()];
+    for (int i = 0; i < parent.length; i++) {
+      parent[i] = i;
+    }
+    Map<String, Integer> first = new HashMap<>();
+    for (int i : live) {
+      for (String sig : sigs.of(records.get(i))) {
+        Integer j = first.putIfAbsent(sig, i);
+        if (j != null) {
+          union(parent, i, j);
+        }
+      }
+    }
+    Map<Integer, List<Integer>> components = new HashMap<>();
+    for (int i : live) {
+      components.computeIfAbsent(find(parent, i), k -> new ArrayList<>()).add(i);
+    }
+    // Moves grouped by (source, target).
+    Map<Long, List<Integer>> moves = new TreeMap<>();
+    long cross = 0;
+    for (List<Integer> members : components.values()) {
+      int[] count = new int[shards.size()];
+      for (int i : members) {
+        count[where.get(i)]++;
+      }
+      int target = 0;
+      int spanned = 0;
+      for (int s = 0; s < count.length; s++) {
+        if (count[s] > 0) {
+          spanned++;
+        }
+        if (count[s] > count[target]) {
+          target = s;
+        }
+      }
+      if (spanned < 2) {
+        continue;
+      }
+      cross++;
+      for (int i : members) {
+        if (where.get(i) != target) {
+          moves.computeIfAbsent((long) where.get(i) << 32 | target, k -> new ArrayList<>()).add(i);
+        }
+      }
+    }
+    long moved = 0;
+    for (var e : moves.entrySet()) {
+      int source = (int) (e.getKey() >>> 32);
+      int target = (int) (long) e.getKey();
+      moved += move(source, target, e.getValue(), records, homes);
+    }
+    return ReconcileResponse.newBuilder()
+        .setRecords(records.size())
+        .setComponents(components.size())
+        .setCrossShardComponents(cross)
+        .setMoved(moved)
+        .setStaleCopiesRemoved(staleCount)
+        .build();
+  }
+
+  /** Import on the target, CAS the directory, delete on the source; returns records moved. */
+  private long move(
+      int source, int target, List<Integer> which, List<Record> records, int[] homes) {
+    long moved = 0;
+    for (int from = 0; from < which.size(); from += batch) {
+      List<Integer> chunk = which.subList(from, Math.min(which.size(), from + batch));
+      IngestRequest.Builder in = IngestRequest.newBuilder();
+      chunk.forEach(i -> in.addRecords(records.get(i)));
+      Fanout.call(shards.get(target), c -> c.stub(deadline).ingest(in.build()));
+      List<Identity> done = new ArrayList<>();
+      int newSlot = map.firstSlot(target);
+      for (int i : chunk) {
+        Identity id = records.get(i).getIdentity();
+        if (directory.move(id, homes[i], newSlot) == newSlot) {
+          done.add(id);
+        }
+        // Otherwise another writer changed the home: the target copy is stale and the next
+        // round removes it.
+      }
+      delete(source, done);
+      moved += done.size();
+    }
+    return moved;
+  }
+
+  private void delete(int shard, List<Identity> ids) {
+    for (int from = 0; from < ids.size(); from += batch) {
+      DeleteRequest.Builder d = DeleteRequest.newBuilder();
+      d.addAllIdentities(ids.subList(from, Math.min(ids.size(), from + batch)));
+      Fanout.call(shards.get(shard), c -> c.stub(deadline).delete(d.build()));
+    }
+  }
+
+  private static int find(int[] parent, int i) {
+    while (parent[i] != i) {
+      parent[i] = parent[parent[i]];
+      i = parent[i];
+    }
+    return i;
+  }
+
+  private static void union(int[] parent, int a, int b) {
+    int ra = find(parent, a);
+    int rb = find(parent, b);
+    if (ra != rb) {
+      parent[Math.max(ra, rb)] = Math.min(ra, rb);
+    }
+  }
+}

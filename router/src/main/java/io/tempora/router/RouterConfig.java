@@ -1,0 +1,109 @@
+package io.tempora.router;
+
+import io.tempora.engine.Limits;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * How a router serves and reaches its shards (DISTRIBUTED.md §6, OPERATIONS.md §2). Immutable;
+ * validated on construction.
+ *
+ * @param host address to bind
+ * @param port gRPC port; 0 picks a free one
+ * @param shards shard addresses {@code host:port}; the position is the shard id
+ * @param limits DOMAIN.md §2.2 limits the router validates writes against (same as the shards')
+ * @param maxInboundMessageBytes largest client message accepted
+ * @param writeDeadline deadline of an ingest or delete sub-batch on a shard ({@code
+ *     router.deadline.ingest})
+ * @param readDeadline deadline of a read on a shard ({@code router.deadline.read})
+ * @param executorThreads threads serving client calls and fan-out
+ * @param reconcileStaleness how often the automatic reconciliation loop runs a round when writes
+ *     went through this router ({@code reconcile.max_staleness}); zero turns the loop off
+ */
+public record RouterConfig(
+    String host,
+    int port,
+    List<String> shards,
+    Limits limits,
+    int maxInboundMessageBytes,
+    Duration writeDeadline,
+    Duration readDeadline,
+    int executorThreads,
+    Duration reconcileStaleness) {
+
+  /** Router ↔ shard message limit (DISTRIBUTED.md §6): 64 MiB. */
+  public static final int SHARD_MESSAGE_BYTES = 64 * 1024 * 1024;
+
+  public RouterConfig {
+    if (host == null || host.isBlank()) {
+      throw new IllegalArgumentException("host must not be empty");
+    }
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException("port " + port + " must be in 0..65535");
+    }
+    shards = List.copyOf(shards);
+    if (shards.isEmpty()) {
+      throw new IllegalArgumentException("shards: at least one shard address is needed");
+    }
+    for (String s : shards) {
+      int colon = s.lastIndexOf(':');
+      if (colon <= 0 || colon == s.length() - 1) {
+        throw new IllegalArgumentException("shards: " + s + " is not HOST:PORT");
+      }
+    }
+    if (maxInboundMessageBytes < 1 || executorThreads < 1) {
+      throw new IllegalArgumentException("message size and executor threads must be positive");
+    }
+    if (!writeDeadline.isPositive() || !readDeadline.isPositive()) {
+      throw new IllegalArgumentException("deadlines must be positive");
+    }
+    if (reconcileStaleness.isNegative()) {
+      throw new IllegalArgumentException("reconcile staleness must not be negative");
+    }
+  }
+
+  /**
+   * Defaults: DOMAIN.md limits, 16 MiB client messages, 30 s writes, 10 s reads, reconciliation
+   * every 2 s.
+   */
+  public static RouterConfig defaults(String host, int port, List<String> shards) {
+    return new RouterConfig(
+        host,
+        port,
+        shards,
+        Limits.defaults(),
+        16 * 1024 * 1024,
+        Duration.ofSeconds(30),
+        Duration.ofSeconds(10),
+        Math.max(8, 4 * Runtime.getRuntime().availableProcessors()),
+        Duration.ofSeconds(2));
+  }
+
+  /** A copy with other limits. */
+  public RouterConfig withLimits(Limits limits) {
+    return new RouterConfig(
+        host,
+        port,
+        shards,
+        limits,
+        maxInboundMessageBytes,
+        writeDeadline,
+        readDeadline,
+        executorThreads,
+        reconcileStaleness);
+  }
+
+  /** A copy with another reconciliation period (zero: no automatic loop). */
+  public RouterConfig withReconcileStaleness(Duration staleness) {
+    return new RouterConfig(
+        host,
+        port,
+        shards,
+        limits,
+        maxInboundMessageBytes,
+        writeDeadline,
+        readDeadline,
+        executorThreads,
+        staleness);
+  }
+}

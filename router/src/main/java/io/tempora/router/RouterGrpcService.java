@@ -1,0 +1,833 @@
+package io.tempora.router;
+
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import io.tempora.engine.write.RequestValidator;
+import io.tempora.proto.internal.v1.ReconcileResponse;
+import io.tempora.proto.v1.AttrValue;
+import io.tempora.proto.v1.CheckpointRequest;
+import io.tempora.proto.v1.CheckpointResponse;
+import io.tempora.proto.v1.ConflictItem;
+import io.tempora.proto.v1.DeleteRequest;
+import io.tempora.proto.v1.DeleteResponse;
+import io.tempora.proto.v1.DescriptorHolders;
+import io.tempora.proto.v1.EntityMember;
+import io.tempora.proto.v1.EntitySummary;
+import io.tempora.proto.v1.ExplainOutcome;
+import io.tempora.proto.v1.ExplainRequest;
+import io.tempora.proto.v1.ExplainResponse;
+import io.tempora.proto.v1.ExportRequest;
+import io.tempora.proto.v1.ExportResponse;
+import io.tempora.proto.v1.GetEntityRequest;
+import io.tempora.proto.v1.GetEntityResponse;
+import io.tempora.proto.v1.GetOntologyRequest;
+import io.tempora.proto.v1.GetOntologyResponse;
+import io.tempora.proto.v1.GetRecordRequest;
+import io.tempora.proto.v1.GetRecordResponse;
+import io.tempora.proto.v1.GetStatsRequest;
+import io.tempora.proto.v1.GetStatsResponse;
+import io.tempora.proto.v1.Identity;
+import io.tempora.proto.v1.IngestRequest;
+import io.tempora.proto.v1.IngestResponse;
+import io.tempora.proto.v1.IngestStreamResponse;
+import io.tempora.proto.v1.ListConflictsRequest;
+import io.tempora.proto.v1.ListConflictsResponse;
+import io.tempora.proto.v1.ListEntitiesRequest;
+import io.tempora.proto.v1.ListEntitiesResponse;
+import io.tempora.proto.v1.ListEntityChangesRequest;
+import io.tempora.proto.v1.ListEntityChangesResponse;
+import io.tempora.proto.v1.Outcome;
+import io.tempora.proto.v1.QueryConflict;
+import io.tempora.proto.v1.QueryConflictEntity;
+import io.tempora.proto.v1.QueryConflictInterval;
+import io.tempora.proto.v1.QueryEntitiesRequest;
+import io.tempora.proto.v1.QueryEntitiesResponse;
+import io.tempora.proto.v1.QueryMatch;
+import io.tempora.proto.v1.QueryMatches;
+import io.tempora.proto.v1.SetOntologyRequest;
+import io.tempora.proto.v1.SetOntologyResponse;
+import io.tempora.proto.v1.TemporaServiceGrpc;
+import io.tempora.proto.v1.WriteItem;
+import io.tempora.shardserver.grpc.RequestMapper;
+import io.tempora.shardserver.grpc.Statuses;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * The client-facing {@code TemporaService} of a router (DISTRIBUTED.md §3, §4 "Reads"). With one
+ * shard every call is forwarded unchanged, so the router answers exactly as the shard does. With
+ * several shards, writes are validated here (DOMAIN.md §2.2), grouped by the home shard of each
+ * identity ({@link ShardMap#shardOf}) and sent as parallel sub-batches; reads fan out in parallel
+ * and are merged (see docs/distributed.md for what is exact and what is not yet). Thread-safe.
+ */
+public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceImplBase {
+  private static final String TOKEN_PREFIX = "r2:";
+
+  private final List<ShardClient> shards;
+  private final ShardMap map;
+  private final RouterConfig config;
+  private final RequestValidator validator;
+  private final Fanout fanout;
+  private final Directory directory;
+  private final ReadWriteLock lock = new ReentrantReadWriteLock();
+  private final AtomicReference<Signatures> signatures = new AtomicReference<>();
+  private final AtomicBoolean dirty = new AtomicBoolean();
+  private final Reconciler reconciler;
+
+  /**
+   * @param shards one client per shard, in shard id order
+   * @param executor runs the parallel shard calls; not owned
+   */
+  public RouterGrpcService(
+      List<ShardClient> shards, RouterConfig config, ExecutorService executor) {
+    this.shards = List.copyOf(shards);
+    this.map = new ShardMap(shards.size());
+    this.config = config;
+    this.validator = new RequestValidator(config.limits());
+    this.fanout = new Fanout(this.shards, executor);
+    this.directory = new Directory(this.shards, map, fanout, config.writeDeadline());
+    this.reconciler =
+        new Reconciler(
+            this.shards,
+            map,
+            directory,
+            fanout,
+            lock,
+            this::freshSignatures,
+            config.limits().maxRecords(),
+            config.writeDeadline());
+  }
+
+  /**
+   * Runs reconciliation now (with one shard there is nothing to do). Clears the dirty mark first,
+   * so writes arriving meanwhile mark it again.
+   */
+  public ReconcileResponse reconcile() {
+    if (single()) {
+      return ReconcileResponse.getDefaultInstance();
+    }
+    dirty.set(false);
+    return reconciler.reconcile();
+  }
+
+  /** True iff a write went through this router since the last reconciliation started. */
+  public boolean dirty() {
+    return dirty.get();
+  }
+
+  private Signatures freshSignatures() {
+    Signatures s =
+        new Signatures(
+            call(only(), c -> c.stub(read()).getOntology(GetOntologyRequest.getDefaultInstance()))
+                .getOntology());
+    signatures.set(s);
+    return s;
+  }
+
+  private Signatures signatures() {
+    Signatures s = signatures.get();
+    return s != null ? s : freshSignatures();
+  }
+
+  private boolean single() {
+    return shards.size() == 1;
+  }
+
+  private ShardClient only() {
+    return shards.get(0);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Plumbing.
+
+  private static <T> void unary(StreamObserver<T> out, Supplier<T> body) {
+    T answer;
+    try {
+      answer = body.get();
+    } catch (RuntimeException e) {
+      out.onError(Statuses.toStatus(e).asRuntimeException());
+      return;
+    }
+    out.onNext(answer);
+    out.onCompleted();
+  }
+
+  private static <T> T call(ShardClient shard, Function<ShardClient, T> rpc) {
+    return Fanout.call(shard, rpc);
+  }
+
+  private <T> List<T> fanOut(Function<ShardClient, T> rpc) {
+    return fanout.all(rpc);
+  }
+
+  private Duration read() {
+    return config.readDeadline();
+  }
+
+  private Duration write() {
+    return config.writeDeadline();
+  }
+
+  private ShardClient home(int slot) {
+    return shards.get(map.shardOfSlot(slot));
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Ontology.
+
+  @Override
+  public void setOntology(SetOntologyRequest request, StreamObserver<SetOntologyResponse> out) {
+    unary(
+        out,
+        () -> {
+          if (single()) {
+            return call(only(), s -> s.stub(write()).setOntology(request));
+          }
+          lock.writeLock().lock();
+          try {
+            // Shard 0 decides (version check, validation); the others follow its document.
+            SetOntologyResponse first = call(only(), s -> s.stub(write()).setOntology(request));
+            SetOntologyRequest rest = request.toBuilder().clearExpectedVersion().build();
+            fanout.groups(groupsOfOthers(), (s, positions) -> s.stub(write()).setOntology(rest));
+            signatures.set(null);
+            dirty.set(true);
+            return first;
+          } finally {
+            lock.writeLock().unlock();
+          }
+        });
+  }
+
+  private Map<Integer, List<Integer>> groupsOfOthers() {
+    Map<Integer, List<Integer>> g = new TreeMap<>();
+    for (int s = 1; s < shards.size(); s++) {
+      g.put(s, List.of(s));
+    }
+    return g;
+  }
+
+  @Override
+  public void getOntology(GetOntologyRequest request, StreamObserver<GetOntologyResponse> out) {
+    unary(out, () -> call(only(), s -> s.stub(read()).getOntology(request)));
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Writes.
+
+  @Override
+  public void ingest(IngestRequest request, StreamObserver<IngestResponse> out) {
+    unary(out, () -> ingest(request));
+  }
+
+  private IngestResponse ingest(IngestRequest request) {
+    if (single()) {
+      return call(only(), s -> s.stub(write()).ingest(request));
+    }
+    validator.validateUpsert(RequestMapper.records(request));
+    if (request.getRecordsCount() == 0) {
+      return IngestResponse.getDefaultInstance();
+    }
+    lock.readLock().lock();
+    try {
+      dirty.set(true);
+      Signatures sigs = signatures();
+      List<Identity> ids = new ArrayList<>();
+      int[] proposed = new int[request.getRecordsCount()];
+      for (int i = 0; i < proposed.length; i++) {
+        ids.add(request.getRecords(i).getIdentity());
+        proposed[i] = sigs.homeSlot(request.getRecords(i));
+      }
+      List<String> reasons = new ArrayList<>();
+      int[] homes = directory.tryResolve(ids, proposed, reasons);
+      List<Integer> failed = new ArrayList<>();
+      Map<Integer, List<Integer>> groups = new TreeMap<>();
+      for (int i = 0; i < homes.length; i++) {
+        if (homes[i] == Directory.FAILED) {
+          failed.add(i);
+        } else {
+          groups.computeIfAbsent(map.shardOfSlot(homes[i]), k -> new ArrayList<>()).add(i);
+        }
+      }
+      Map<Integer, IngestResponse> done =
+          applied(
+              groups,
+              failed,
+              reasons,
+              (shard, positions) -> {
+                IngestRequest.Builder b = IngestRequest.newBuilder();
+                positions.forEach(p -> b.addRecords(request.getRecords(p)));
+                return shard.stub(write()).ingest(b.build());
+              });
+      WriteItem[] items = new WriteItem[homes.length];
+      IngestResponse.Builder answer = IngestResponse.newBuilder();
+      for (var e : done.entrySet()) {
+        List<Integer> positions = groups.get(e.getKey());
+        answer.setTx(Math.max(answer.getTx(), e.getValue().getTx()));
+        answer.addAllEvents(e.getValue().getEventsList());
+        for (WriteItem item : e.getValue().getItemsList()) {
+          int p = positions.get(item.getIndex());
+          items[p] = item.toBuilder().setIndex(p).build();
+        }
+      }
+      answer.addAllItems(List.of(items));
+      return answer.build();
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  @Override
+  public void delete(DeleteRequest request, StreamObserver<DeleteResponse> out) {
+    unary(
+        out,
+        () -> {
+          if (single()) {
+            return call(only(), s -> s.stub(write()).delete(request));
+          }
+          validator.validateDelete(RequestMapper.identities(request));
+          if (request.getIdentitiesCount() == 0) {
+            return DeleteResponse.getDefaultInstance();
+          }
+          lock.readLock().lock();
+          try {
+            dirty.set(true);
+            List<String> reasons = new ArrayList<>();
+            int[] homes = directory.tryLookup(request.getIdentitiesList(), reasons);
+            WriteItem[] items = new WriteItem[homes.length];
+            List<Integer> failed = new ArrayList<>();
+            Map<Integer, List<Integer>> groups = new TreeMap<>();
+            for (int i = 0; i < homes.length; i++) {
+              if (homes[i] == Directory.FAILED) {
+                failed.add(i);
+              } else if (homes[i] == Directory.ABSENT) {
+                items[i] =
+                    WriteItem.newBuilder()
+                        .setIndex(i)
+                        .setOutcome(Outcome.OUTCOME_NOT_FOUND)
+                        .build();
+              } else {
+                groups.computeIfAbsent(map.shardOfSlot(homes[i]), k -> new ArrayList<>()).add(i);
+              }
+            }
+            Map<Integer, DeleteResponse> done =
+                applied(
+                    groups,
+                    failed,
+                    reasons,
+                    (shard, positions) -> {
+                      DeleteRequest.Builder b = DeleteRequest.newBuilder();
+                      positions.forEach(p -> b.addIdentities(request.getIdentities(p)));
+                      return shard.stub(write()).delete(b.build());
+                    });
+            DeleteResponse.Builder answer = DeleteResponse.newBuilder();
+            for (var e : done.entrySet()) {
+              List<Integer> positions = groups.get(e.getKey());
+              answer.setTx(Math.max(answer.getTx(), e.getValue().getTx()));
+              answer.addAllEvents(e.getValue().getEventsList());
+              for (WriteItem item : e.getValue().getItemsList()) {
+                int p = positions.get(item.getIndex());
+                items[p] = item.toBuilder().setIndex(p).build();
+              }
+            }
+            answer.addAllItems(List.of(items));
+            return answer.build();
+          } finally {
+            lock.readLock().unlock();
+          }
+        });
+  }
+
+  /**
+   * Sends the sub-batches; acknowledges only when nothing failed (neither a directory lookup,
+   * {@code failed}, nor a sub-batch), else UNAVAILABLE listing every failed position.
+   */
+  private <T> Map<Integer, T> applied(
+      Map<Integer, List<Integer>> groups,
+      List<Integer> failed,
+      List<String> reasons,
+      java.util.function.BiFunction<ShardClient, List<Integer>, T> rpc) {
+    Fanout.Outcome<T> o = fanout.tryGroups(groups, rpc);
+    if (o.definite() != null && o.answers().isEmpty() && failed.isEmpty()) {
+      throw o.definite();
+    }
+    if (!failed.isEmpty() || !o.failed().isEmpty()) {
+      List<Integer> all = new ArrayList<>(failed);
+      all.addAll(o.failed());
+      List<String> why = new ArrayList<>(reasons);
+      why.addAll(o.reasons());
+      throw Fanout.partialFailure(all, why);
+    }
+    return o.answers();
+  }
+
+  @Override
+  public StreamObserver<IngestRequest> ingestStream(StreamObserver<IngestStreamResponse> out) {
+    return new StreamObserver<>() {
+      private final IngestStreamResponse.Builder summary = IngestStreamResponse.newBuilder();
+      private boolean failed;
+
+      @Override
+      public void onNext(IngestRequest request) {
+        if (failed) {
+          return;
+        }
+        try {
+          IngestResponse r = ingest(request);
+          summary.setRequests(summary.getRequests() + 1);
+          summary.setRecords(summary.getRecords() + request.getRecordsCount());
+          for (WriteItem item : r.getItemsList()) {
+            if (item.getOutcome() == Outcome.OUTCOME_CREATED) {
+              summary.setCreated(summary.getCreated() + 1);
+            } else if (item.getOutcome() == Outcome.OUTCOME_UPDATED) {
+              summary.setUpdated(summary.getUpdated() + 1);
+            } else {
+              summary.setUnchanged(summary.getUnchanged() + 1);
+            }
+          }
+          summary.setLastTx(Math.max(summary.getLastTx(), r.getTx()));
+        } catch (RuntimeException e) {
+          failed = true;
+          Status s = Statuses.toStatus(e);
+          out.onError(
+              s.withDescription("request " + summary.getRequests() + ": " + s.getDescription())
+                  .asRuntimeException());
+        }
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        failed = true;
+      }
+
+      @Override
+      public void onCompleted() {
+        if (!failed) {
+          out.onNext(summary.build());
+          out.onCompleted();
+        }
+      }
+    };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Reads.
+
+  @Override
+  public void queryEntities(
+      QueryEntitiesRequest request, StreamObserver<QueryEntitiesResponse> out) {
+    unary(out, () -> query(request));
+  }
+
+  private static boolean empty(QueryEntitiesResponse r) {
+    return !r.hasConflict() && r.getMatches().getMatchesCount() == 0;
+  }
+
+  private QueryEntitiesResponse query(QueryEntitiesRequest request) {
+    List<QueryEntitiesResponse> parts = fanOut(s -> s.stub(read()).queryEntities(request));
+    List<QueryEntitiesResponse> nonEmpty = parts.stream().filter(p -> !empty(p)).toList();
+    if (nonEmpty.size() <= 1) {
+      return nonEmpty.isEmpty() ? parts.get(0) : nonEmpty.get(0);
+    }
+    // Matches on several shards: merge the raw matches, apply the conflict rule here.
+    QueryEntitiesRequest all = request.toBuilder().setReturnAll(true).build();
+    List<QueryEntitiesResponse> raw = fanOut(s -> s.stub(read()).queryEntities(all));
+    List<QueryMatch> matches = new ArrayList<>();
+    raw.forEach(r -> matches.addAll(r.getMatches().getMatchesList()));
+    Map<Long, GetEntityResponse> entities = new HashMap<>();
+    Function<Long, GetEntityResponse> entity = id -> entities.computeIfAbsent(id, this::entityById);
+    Comparator<Long> byAnchor =
+        (x, y) ->
+            Merges.CANONICAL.compare(
+                entity.apply(x).getMembers(0).getIdentity(),
+                entity.apply(y).getMembers(0).getIdentity());
+    matches.sort(
+        Comparator.<QueryMatch>comparingLong(m -> Merges.start(m.getInterval()))
+            .thenComparingLong(m -> Merges.end(m.getInterval()))
+            .thenComparing(QueryMatch::getEntityId, byAnchor));
+    int version = raw.get(0).getOntologyVersion();
+    QueryConflict conflict = request.getReturnAll() ? null : conflict(request, matches, entity);
+    if (conflict == null) {
+      return QueryEntitiesResponse.newBuilder()
+          .setMatches(QueryMatches.newBuilder().addAllMatches(matches))
+          .setOntologyVersion(version)
+          .build();
+    }
+    return QueryEntitiesResponse.newBuilder()
+        .setConflict(conflict)
+        .setOntologyVersion(version)
+        .build();
+  }
+
+  private GetEntityResponse entityById(long id) {
+    int creator = (int) (id >>> 48);
+    return call(
+        shards.get(creator),
+        s -> s.stub(read()).getEntity(GetEntityRequest.newBuilder().setEntityId(id).build()));
+  }
+
+  /** DOMAIN.md §9 conflict rule over merged matches; null when no instant has two entities. */
+  private QueryConflict conflict(
+      QueryEntitiesRequest request,
+      List<QueryMatch> matches,
+      Function<Long, GetEntityResponse> entity) {
+    TreeSet<Long> bounds = new TreeSet<>();
+    for (QueryMatch m : matches) {
+      bounds.add(Merges.start(m.getInterval()));
+      bounds.add(Merges.end(m.getInterval()));
+    }
+    List<long[]> segments = new ArrayList<>();
+    List<Set<Long>> sets = new ArrayList<>();
+    Long prev = null;
+    for (long b : bounds) {
+      if (prev != null) {
+        Set<Long> e = new HashSet<>();
+        for (QueryMatch m : matches) {
+          if (Merges.start(m.getInterval()) <= prev && Merges.end(m.getInterval()) >= b) {
+            e.add(m.getEntityId());
+          }
+        }
+        if (e.size() >= 2) {
+          int last = segments.size() - 1;
+          if (last >= 0 && segments.get(last)[1] == prev && sets.get(last).equals(e)) {
+            segments.get(last)[1] = b;
+          } else {
+            segments.add(new long[] {prev, b});
+            sets.add(e);
+          }
+        }
+      }
+      prev = b;
+    }
+    if (segments.isEmpty()) {
+      return null;
+    }
+    Map<Identity, GetRecordResponse> records = new HashMap<>();
+    QueryConflict.Builder out = QueryConflict.newBuilder();
+    for (int k = 0; k < segments.size(); k++) {
+      long s = segments.get(k)[0];
+      long e = segments.get(k)[1];
+      List<GetEntityResponse> es =
+          sets.get(k).stream()
+              .map(entity)
+              .sorted(
+                  Comparator.comparing(
+                      (GetEntityResponse x) -> x.getMembers(0).getIdentity(), Merges.CANONICAL))
+              .toList();
+      QueryConflictInterval.Builder ci =
+          QueryConflictInterval.newBuilder().setInterval(Merges.interval(s, e));
+      for (GetEntityResponse x : es) {
+        QueryConflictEntity.Builder qe =
+            QueryConflictEntity.newBuilder().setEntityId(x.getResolved());
+        for (AttrValue d : request.getDescriptorsList()) {
+          DescriptorHolders.Builder h =
+              DescriptorHolders.newBuilder().setAttr(d.getAttr()).setValue(d.getValue());
+          for (EntityMember m : x.getMembersList()) {
+            GetRecordResponse r =
+                records.computeIfAbsent(m.getIdentity(), id -> recordAt(id, x.getResolved()));
+            boolean holds =
+                r.getDescriptorsList().stream()
+                    .anyMatch(
+                        rd ->
+                            rd.getAttr().equals(d.getAttr())
+                                && rd.getValue().equals(d.getValue())
+                                && Merges.start(rd.getInterval()) < e
+                                && Merges.end(rd.getInterval()) > s);
+            if (holds) {
+              h.addHolders(m.getIdentity());
+            }
+          }
+          qe.addDescriptors(h);
+        }
+        ci.addEntities(qe);
+      }
+      out.addIntervals(ci);
+    }
+    return out.build();
+  }
+
+  private GetRecordResponse recordAt(Identity id, long entityId) {
+    return call(
+        shards.get((int) (entityId >>> 48)),
+        s -> s.stub(read()).getRecord(GetRecordRequest.newBuilder().setIdentity(id).build()));
+  }
+
+  @Override
+  public void getEntity(GetEntityRequest request, StreamObserver<GetEntityResponse> out) {
+    unary(
+        out,
+        () -> {
+          int creator = (int) (request.getEntityId() >>> 48);
+          ShardClient shard = creator < shards.size() ? shards.get(creator) : only();
+          return call(shard, s -> s.stub(read()).getEntity(request));
+        });
+  }
+
+  /** The shard to ask about an identity: its home, or its directory shard when unknown. */
+  private ShardClient holder(Identity id) {
+    int home = directory.lookup(List.of(id))[0];
+    return home == Directory.ABSENT ? shards.get(map.shardOf(id)) : home(home);
+  }
+
+  @Override
+  public void getRecord(GetRecordRequest request, StreamObserver<GetRecordResponse> out) {
+    unary(
+        out,
+        () -> {
+          ShardClient shard =
+              single() || !request.hasIdentity() ? only() : holder(request.getIdentity());
+          return call(shard, s -> s.stub(read()).getRecord(request));
+        });
+  }
+
+  @Override
+  public void explain(ExplainRequest request, StreamObserver<ExplainResponse> out) {
+    unary(
+        out,
+        () -> {
+          if (single() || !request.hasA() || !request.hasB() || request.hasAsOfTx()) {
+            return call(only(), s -> s.stub(read()).explain(request));
+          }
+          ShardClient a = holder(request.getA());
+          ShardClient b = holder(request.getB());
+          if (a == b) {
+            return call(a, s -> s.stub(read()).explain(request));
+          }
+          // Each record alone first: NOT_FOUND with the shard's own message if unknown or deleted.
+          ExplainResponse ra =
+              call(
+                  a, s -> s.stub(read()).explain(request.toBuilder().setB(request.getA()).build()));
+          call(b, s -> s.stub(read()).explain(request.toBuilder().setA(request.getB()).build()));
+          // Different shards after reconciliation: different interaction components, no link.
+          ExplainOutcome outcome =
+              request.getA().getEntityType().equals(request.getB().getEntityType())
+                  ? ExplainOutcome.EXPLAIN_OUTCOME_NO_LINK_PATH
+                  : ExplainOutcome.EXPLAIN_OUTCOME_DIFFERENT_ENTITY_TYPE;
+          return ExplainResponse.newBuilder()
+              .setOutcome(outcome)
+              .setOntologyVersion(ra.getOntologyVersion())
+              .build();
+        });
+  }
+
+  @Override
+  public void listConflicts(
+      ListConflictsRequest request, StreamObserver<ListConflictsResponse> out) {
+    unary(
+        out,
+        () -> {
+          if (single()) {
+            return call(only(), s -> s.stub(read()).listConflicts(request));
+          }
+          return mergedConflicts(request);
+        });
+  }
+
+  /**
+   * A k-way merge of every shard's items in DOMAIN.md §7.4 order. The token holds, per shard, the
+   * shard's own token at the merged position ({@code -} once that shard is exhausted).
+   */
+  private ListConflictsResponse mergedConflicts(ListConflictsRequest request) {
+    String[] state = new String[shards.size()];
+    Arrays.fill(state, "+");
+    if (!request.getPageToken().isEmpty()) {
+      String[] parts = decode(request.getPageToken()).split("\n", -1);
+      if (parts.length != shards.size()) {
+        throw new IllegalArgumentException("page_token: malformed");
+      }
+      for (String p : parts) {
+        if (!p.equals("-") && !p.startsWith("+")) {
+          throw new IllegalArgumentException("page_token: malformed");
+        }
+      }
+      state = parts;
+    }
+    String[] st = state;
+    int size = request.getPageSize() == 0 ? 100 : request.getPageSize();
+    List<ListConflictsResponse> pages =
+        fanOut(
+            s ->
+                st[s.id()].equals("-")
+                    ? null
+                    : s.stub(read())
+                        .listConflicts(
+                            request.toBuilder().setPageToken(st[s.id()].substring(1)).build()));
+    int[] taken = new int[shards.size()];
+    List<ConflictItem> items = new ArrayList<>();
+    while (items.size() < size) {
+      int best = -1;
+      for (int s = 0; s < shards.size(); s++) {
+        ListConflictsResponse p = pages.get(s);
+        if (p == null || taken[s] >= p.getItemsCount()) {
+          continue;
+        }
+        if (best < 0
+            || Merges.CONFLICTS.compare(p.getItems(taken[s]), pages.get(best).getItems(taken[best]))
+                < 0) {
+          best = s;
+        }
+      }
+      if (best < 0) {
+        break;
+      }
+      items.add(pages.get(best).getItems(taken[best]++));
+    }
+    boolean more = false;
+    String[] next = new String[shards.size()];
+    for (int s = 0; s < shards.size(); s++) {
+      ListConflictsResponse p = pages.get(s);
+      if (p == null) {
+        next[s] = "-";
+      } else if (taken[s] == p.getItemsCount()) {
+        next[s] = p.getNextPageToken().isEmpty() ? "-" : "+" + p.getNextPageToken();
+      } else if (taken[s] == 0) {
+        next[s] = state[s];
+      } else {
+        int n = taken[s];
+        String from = state[s].substring(1);
+        ListConflictsResponse cut =
+            call(
+                shards.get(s),
+                c ->
+                    c.stub(read())
+                        .listConflicts(
+                            request.toBuilder().setPageToken(from).setPageSize(n).build()));
+        next[s] = "+" + cut.getNextPageToken();
+      }
+      more |= !next[s].equals("-");
+    }
+    int version = 0;
+    for (ListConflictsResponse p : pages) {
+      if (p != null) {
+        version = p.getOntologyVersion();
+      }
+    }
+    return ListConflictsResponse.newBuilder()
+        .addAllItems(items)
+        .setNextPageToken(more ? encode(String.join("\n", next)) : "")
+        .setOntologyVersion(version)
+        .build();
+  }
+
+  private static String encode(String s) {
+    return TOKEN_PREFIX
+        + Base64.getUrlEncoder()
+            .withoutPadding()
+            .encodeToString(s.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static String decode(String token) {
+    if (!token.startsWith(TOKEN_PREFIX)) {
+      throw new IllegalArgumentException("page_token: malformed");
+    }
+    try {
+      return new String(
+          Base64.getUrlDecoder().decode(token.substring(TOKEN_PREFIX.length())),
+          StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("page_token: malformed");
+    }
+  }
+
+  @Override
+  public void listEntities(ListEntitiesRequest request, StreamObserver<ListEntitiesResponse> out) {
+    unary(
+        out,
+        () -> {
+          List<ListEntitiesResponse> pages = fanOut(s -> s.stub(read()).listEntities(request));
+          if (single()) {
+            return pages.get(0);
+          }
+          int size = request.getPageSize() == 0 ? 100 : request.getPageSize();
+          List<EntitySummary> all = new ArrayList<>();
+          boolean more = false;
+          for (ListEntitiesResponse p : pages) {
+            all.addAll(p.getEntitiesList());
+            more |= p.getNextAfterId() != 0;
+          }
+          all.sort((x, y) -> Long.compareUnsigned(x.getEntityId(), y.getEntityId()));
+          List<EntitySummary> page = all.subList(0, Math.min(size, all.size()));
+          boolean hasNext = more || all.size() > size;
+          return ListEntitiesResponse.newBuilder()
+              .addAllEntities(page)
+              .setNextAfterId(hasNext && !page.isEmpty() ? page.getLast().getEntityId() : 0)
+              .setOntologyVersion(pages.get(0).getOntologyVersion())
+              .build();
+        });
+  }
+
+  @Override
+  public void listEntityChanges(
+      ListEntityChangesRequest request, StreamObserver<ListEntityChangesResponse> out) {
+    unary(
+        out,
+        () -> {
+          if (single()) {
+            return call(only(), s -> s.stub(read()).listEntityChanges(request));
+          }
+          throw new UnsupportedOperationException(
+              "ListEntityChanges through a router with several shards is not available yet");
+        });
+  }
+
+  @Override
+  public void getStats(GetStatsRequest request, StreamObserver<GetStatsResponse> out) {
+    unary(
+        out,
+        () -> {
+          List<GetStatsResponse> parts = fanOut(s -> s.stub(read()).getStats(request));
+          GetStatsResponse.Builder sum = GetStatsResponse.newBuilder();
+          for (GetStatsResponse p : parts) {
+            sum.setRecords(sum.getRecords() + p.getRecords())
+                .setEntities(sum.getEntities() + p.getEntities())
+                .setConflicts(sum.getConflicts() + p.getConflicts())
+                .setLastTx(Math.max(sum.getLastTx(), p.getLastTx()))
+                .setOntologyVersion(p.getOntologyVersion());
+          }
+          return sum.build();
+        });
+  }
+
+  @Override
+  public void checkpoint(CheckpointRequest request, StreamObserver<CheckpointResponse> out) {
+    unary(
+        out,
+        () -> {
+          if (single()) {
+            return call(only(), s -> s.stub(config.writeDeadline()).checkpoint(request));
+          }
+          throw new UnsupportedOperationException(
+              "Checkpoint through a router with several shards is not available yet");
+        });
+  }
+
+  @Override
+  public void export(ExportRequest request, StreamObserver<ExportResponse> out) {
+    unary(
+        out,
+        () -> {
+          if (single()) {
+            return call(only(), s -> s.stub(config.writeDeadline()).export(request));
+          }
+          throw new UnsupportedOperationException(
+              "Export through a router with several shards is not available yet");
+        });
+  }
+}

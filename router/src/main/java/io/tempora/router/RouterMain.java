@@ -1,0 +1,81 @@
+package io.tempora.router;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Runs one router: {@code router --listen HOST:PORT --shards H:P,H:P,...}. Serves until SIGTERM or
+ * SIGINT, then stops and exits 0. Usage errors exit 2.
+ */
+@Command(
+    name = "router",
+    mixinStandardHelpOptions = true,
+    description = "Runs one Tempora router in front of shards.")
+public final class RouterMain implements Callable<Integer> {
+  static {
+    if (System.getProperty("logback.configurationFile") == null) {
+      System.setProperty("logback.configurationFile", "tempora-router-logback.xml");
+    }
+  }
+
+  @Option(names = "--listen", required = true, description = "HOST:PORT of the gRPC port")
+  private String listen;
+
+  @Option(
+      names = "--shards",
+      required = true,
+      description = "shard addresses HOST:PORT, comma-separated; the position is the shard id")
+  private String shards;
+
+  /** Entry point; exits with the command's status. */
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new RouterMain()).execute(args));
+  }
+
+  @Override
+  public Integer call() throws InterruptedException {
+    Logger log = LoggerFactory.getLogger(RouterMain.class);
+    int colon = listen.lastIndexOf(':');
+    if (colon <= 0) {
+      throw new CommandLine.ParameterException(
+          new CommandLine(this), "--listen: " + listen + " is not HOST:PORT");
+    }
+    int port;
+    try {
+      port = Integer.parseInt(listen.substring(colon + 1));
+    } catch (NumberFormatException e) {
+      throw new CommandLine.ParameterException(
+          new CommandLine(this), "--listen: port of " + listen + " is not a number");
+    }
+    List<String> addresses = Arrays.stream(shards.split(",")).map(String::trim).toList();
+    RouterConfig config;
+    try {
+      config = RouterConfig.defaults(listen.substring(0, colon), port, addresses);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
+    }
+    RouterServer server = RouterServer.start(config);
+    log.info("router ready: port {}, shards {}", server.port(), addresses);
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  log.info("shutdown requested");
+                  server.close();
+                  stopped.countDown();
+                  Runtime.getRuntime().halt(0);
+                },
+                "tempora-router-shutdown-1"));
+    server.awaitTermination();
+    stopped.await();
+    return 0;
+  }
+}
