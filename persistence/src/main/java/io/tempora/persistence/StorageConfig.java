@@ -21,6 +21,8 @@ import java.time.Duration;
  * @param groupCommitMaxWait immediate mode: longest time the syncer may hold back a WAL fsync to
  *     gather further commits while other writes are in flight ({@code
  *     storage.group_commit_max_wait_us}, 0 = never; a lone write never waits); 0..1 s
+ * @param startupSample records (and as many index rows) checked at open ({@code
+ *     storage.startup_sample}, STORAGE.md §5 step 5); 0..100000, 0 = off
  */
 public record StorageConfig(
     int shardId,
@@ -35,10 +37,12 @@ public record StorageConfig(
     int bloomBitsPerKey,
     int maxBackgroundJobs,
     boolean acceptDataLoss,
-    Duration groupCommitMaxWait) {
+    Duration groupCommitMaxWait,
+    int startupSample) {
 
   private static final long MIB = 1024L * 1024;
   private static final Duration MAX_GROUP_COMMIT_WAIT = Duration.ofSeconds(1);
+  private static final int DEFAULT_STARTUP_SAMPLE = 64;
 
   public StorageConfig {
     if (shardId < 0 || shardId > 0xFFFF) {
@@ -63,6 +67,10 @@ public record StorageConfig(
           "storage.group_commit_max_wait_us must be between 0 and 1000000, got "
               + (groupCommitMaxWait == null ? null : groupCommitMaxWait.toNanos() / 1000));
     }
+    if (startupSample < 0 || startupSample > 100_000) {
+      throw new IllegalArgumentException(
+          "storage.startup_sample must be between 0 and 100000, got " + startupSample);
+    }
     if (writeBufferBytes > blockCacheBytes) {
       throw new IllegalArgumentException(
           "storage.write_buffer_mb ("
@@ -73,7 +81,10 @@ public record StorageConfig(
     }
   }
 
-  /** A configuration without a group-commit wait ({@code storage.group_commit_max_wait_us} 0). */
+  /**
+   * A configuration without a group-commit wait ({@code storage.group_commit_max_wait_us} 0) and
+   * the default start-up sample (64).
+   */
   public StorageConfig(
       int shardId,
       Durability durability,
@@ -100,7 +111,8 @@ public record StorageConfig(
         bloomBitsPerKey,
         maxBackgroundJobs,
         acceptDataLoss,
-        Duration.ZERO);
+        Duration.ZERO,
+        DEFAULT_STARTUP_SAMPLE);
   }
 
   /** The defaults of OPERATIONS.md for a shard. */
@@ -135,7 +147,8 @@ public record StorageConfig(
         bloomBitsPerKey,
         maxBackgroundJobs,
         acceptDataLoss,
-        groupCommitMaxWait);
+        groupCommitMaxWait,
+        startupSample);
   }
 
   /** A copy that opens despite a watermark mismatch (the {@code --accept-data-loss} flag). */
@@ -153,7 +166,8 @@ public record StorageConfig(
         bloomBitsPerKey,
         maxBackgroundJobs,
         accept,
-        groupCommitMaxWait);
+        groupCommitMaxWait,
+        startupSample);
   }
 
   /** A copy with small caches, for tests that open many stores. */
@@ -171,7 +185,8 @@ public record StorageConfig(
         bloomBitsPerKey,
         2,
         acceptDataLoss,
-        groupCommitMaxWait);
+        groupCommitMaxWait,
+        startupSample);
   }
 
   /** A copy with another {@code storage.group_commit_max_wait_us}. */
@@ -189,7 +204,27 @@ public record StorageConfig(
         bloomBitsPerKey,
         maxBackgroundJobs,
         acceptDataLoss,
-        wait);
+        wait,
+        startupSample);
+  }
+
+  /** A copy with another {@code storage.startup_sample}. */
+  public StorageConfig withStartupSample(int records) {
+    return new StorageConfig(
+        shardId,
+        durability,
+        syncInterval,
+        syncBytes,
+        watermarkInterval,
+        internerCacheEntries,
+        blockCacheBytes,
+        writeBufferBytes,
+        maxOpenFiles,
+        bloomBitsPerKey,
+        maxBackgroundJobs,
+        acceptDataLoss,
+        groupCommitMaxWait,
+        records);
   }
 
   private static void positive(String key, Duration d) {

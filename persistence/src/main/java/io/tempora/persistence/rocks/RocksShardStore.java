@@ -103,8 +103,10 @@ public final class RocksShardStore implements Store {
    * Opens the shard store in {@code dataDir} ({@code <dataDir>/db}, {@code <dataDir>/ACKED}),
    * creating it if empty.
    *
-   * @throws StoreException if RocksDB fails, the format version or shard id does not match, or data
-   *     loss is suspected (message contains "data loss suspected")
+   * @throws StoreException if RocksDB fails, the format version or shard id does not match, data
+   *     loss is suspected (message contains "data loss suspected"), or a start-up check of
+   *     STORAGE.md §5 steps 4–5 fails (message contains "start-up check failed" and "tempora
+   *     verify")
    */
   public static RocksShardStore open(Path dataDir, StorageConfig config) {
     return open(dataDir, config, UnaryOperator.identity());
@@ -127,6 +129,14 @@ public final class RocksShardStore implements Store {
       if (format == null) {
         initialise(rocks, config.shardId());
         new AckedFile(config.shardId(), 0, 0).write(dataDir);
+      } else {
+        StartupChecks.run(
+            dataDir,
+            rocks,
+            config.shardId(),
+            config.startupSample(),
+            counters(rocks),
+            new java.util.Random());
       }
       LOG.info("shard {} store open at {} (last_wseq {})", config.shardId(), dataDir, lastWseq);
       return new RocksShardStore(dataDir, config, rocks, lastWseq, walSync);
