@@ -10,6 +10,7 @@ import io.tempora.engine.ontology.TupleKey;
 import io.tempora.engine.store.ConflictEntry;
 import io.tempora.engine.store.Cursor;
 import io.tempora.engine.store.Posting;
+import io.tempora.engine.store.StoreCounts;
 import io.tempora.engine.store.StoreMeta;
 import io.tempora.engine.store.StoreView;
 import io.tempora.persistence.codec.Dictionary;
@@ -31,6 +32,9 @@ import java.util.function.Predicate;
  */
 class RocksView implements StoreView {
   static final byte[] STORE_META = Keys.meta("store_meta");
+  static final byte[] COUNT_RECORDS = Keys.meta("count/records");
+  static final byte[] COUNT_ENTITIES = Keys.meta("count/entities");
+  static final byte[] COUNT_CONFLICTS = Keys.meta("count/conflicts");
   private static final byte[] EMPTY = new byte[0];
 
   private final Source source;
@@ -88,6 +92,18 @@ class RocksView implements StoreView {
   public StoreMeta meta() {
     byte[] v = get(Cf.META, STORE_META);
     return v == null ? StoreMeta.INITIAL : ValueCodec.storeMeta(v);
+  }
+
+  @Override
+  public StoreCounts counts() {
+    return new StoreCounts(
+        count(get(Cf.META, COUNT_RECORDS)),
+        count(get(Cf.META, COUNT_ENTITIES)),
+        count(get(Cf.META, COUNT_CONFLICTS)));
+  }
+
+  private static long count(byte[] v) {
+    return v == null ? 0 : Interner.Values.readId(v);
   }
 
   @Override
