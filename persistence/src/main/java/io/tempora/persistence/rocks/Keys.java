@@ -135,11 +135,20 @@ final class Keys {
     return Arrays.copyOf(sha.digest(), 16);
   }
 
+  // One digest per thread: MessageDigest.getInstance costs more than hashing a short tuple.
+  private static final ThreadLocal<MessageDigest> SHA256 =
+      ThreadLocal.withInitial(
+          () -> {
+            try {
+              return MessageDigest.getInstance("SHA-256");
+            } catch (NoSuchAlgorithmException e) {
+              throw new IllegalStateException("SHA-256 is part of every JDK", e);
+            }
+          });
+
   private static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is part of every JDK", e);
-    }
+    MessageDigest sha = SHA256.get();
+    sha.reset();
+    return sha;
   }
 }
