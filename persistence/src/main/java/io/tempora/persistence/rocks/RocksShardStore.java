@@ -260,8 +260,14 @@ public final class RocksShardStore implements Store {
     long bytes = src.dataSize();
     rocks.write(src.batch());
     lastWseq = wseq;
-    interner.committed(txn.pending());
-    return syncer.written(new WalSyncer.Mark(wseq, meta.lastTx()), bytes);
+    Interner.Pending pending = txn.pending();
+    interner.committed(pending);
+    Commit durable = syncer.written(new WalSyncer.Mark(wseq, meta.lastTx()), bytes);
+    // Filling the caches is left to the waiting request thread, outside the writer permit.
+    return () -> {
+      interner.publish(pending);
+      durable.awaitDurable();
+    };
   }
 
   private void maybeWriteAcked(WalSyncer.Mark mark) {

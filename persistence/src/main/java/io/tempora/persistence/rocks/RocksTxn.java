@@ -260,6 +260,7 @@ final class RocksTxn extends RocksView implements StoreTxn {
   public Commit commit() {
     checkWritable();
     writeCounts();
+    pending.writeCounters(batch);
     Commit c = committer.apply(this);
     committed = true;
     return c;
