@@ -77,7 +77,12 @@ final class Keys {
   }
 
   static byte[] posting(TupleKey key, long rid) {
-    return ByteBuffer.allocate(25).put(postingPrefix(key)).putLong(rid).array();
+    return posting(postingPrefix(key), rid);
+  }
+
+  /** A posting key from its 17-byte prefix ({@link #postingPrefix(TupleKey)}). */
+  static byte[] posting(byte[] prefix, long rid) {
+    return ByteBuffer.allocate(25).put(prefix).putLong(rid).array();
   }
 
   static byte[] event(long tx, int ordinal) {

@@ -156,12 +156,15 @@ final class RocksTxn extends RocksView implements StoreTxn {
 
   @Override
   public void putPosting(TupleKey key, long recordId, IntervalSet intervals) {
-    put(Cf.KEY_POSTINGS, Keys.posting(key, recordId), ValueCodec.intervals(intervals));
+    put(
+        Cf.KEY_POSTINGS,
+        Keys.posting(postingPrefix(key), recordId),
+        ValueCodec.intervals(intervals));
   }
 
   @Override
   public void deletePosting(TupleKey key, long recordId) {
-    delete(Cf.KEY_POSTINGS, Keys.posting(key, recordId));
+    delete(Cf.KEY_POSTINGS, Keys.posting(postingPrefix(key), recordId));
   }
 
   @Override

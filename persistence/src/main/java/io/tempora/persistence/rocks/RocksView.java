@@ -19,7 +19,9 @@ import io.tempora.persistence.codec.ValueCodec;
 import io.tempora.persistence.codec.WtfEight;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.OptionalLong;
 import java.util.function.BiFunction;
@@ -41,6 +43,8 @@ class RocksView implements StoreView {
   private final Interner interner;
   private final Runnable onClose;
   private final List<Cursor<?>> open = new ArrayList<>();
+  // Signatures are SHA-256: one request reads and writes the same tuples several times.
+  private final Map<TupleKey, byte[]> postingPrefixes = new HashMap<>();
   private boolean closed;
 
   RocksView(Source source, Interner interner, Runnable onClose) {
@@ -70,6 +74,11 @@ class RocksView implements StoreView {
         return interner.string(source, kind, id);
       }
     };
+  }
+
+  /** {@link Keys#postingPrefix(TupleKey)}, computed once per tuple for the life of this view. */
+  final byte[] postingPrefix(TupleKey key) {
+    return postingPrefixes.computeIfAbsent(key, Keys::postingPrefix);
   }
 
   final void checkOpen() {
@@ -152,7 +161,7 @@ class RocksView implements StoreView {
   public Cursor<Posting> postings(TupleKey key) {
     return prefix(
         Cf.KEY_POSTINGS,
-        Keys.postingPrefix(key),
+        postingPrefix(key),
         (k, v) -> new Posting(Keys.lastU64(k), ValueCodec.intervals(v)));
   }
 
