@@ -67,7 +67,13 @@ public final class Engine {
    */
   public WriteResult upsert(List<RecordInput> records) {
     validator.validateUpsert(records);
-    return serialised(() -> applyUpsert(records)).awaitDurable();
+    // Normal forms are pure: computed before taking the write lock, so concurrent requests do
+    // this part in parallel.
+    List<Descriptors> normal = new ArrayList<>(records.size());
+    for (RecordInput in : records) {
+      normal.add(Descriptors.of(in.descriptors()));
+    }
+    return serialised(() -> applyUpsert(records, normal)).awaitDurable();
   }
 
   private <T> T serialised(Supplier<T> write) {
@@ -87,7 +93,7 @@ public final class Engine {
     }
   }
 
-  private Applied applyUpsert(List<RecordInput> records) {
+  private Applied applyUpsert(List<RecordInput> records, List<Descriptors> normal) {
     try (StoreTxn txn = store.begin()) {
       StoreMeta meta = txn.meta();
       long tx = meta.lastTx() + 1;
@@ -96,7 +102,7 @@ public final class Engine {
       List<Item> items = new ArrayList<>();
       for (int i = 0; i < records.size(); i++) {
         RecordInput in = records.get(i);
-        Descriptors nf = Descriptors.of(in.descriptors());
+        Descriptors nf = normal.get(i);
         OptionalLong existing = txn.recordId(in.identity());
         RecordVersion cur = existing.isPresent() ? txn.record(existing.getAsLong()) : null;
         if (cur != null && !cur.isDeleted() && cur.descriptors().equals(nf)) {

@@ -19,6 +19,8 @@ import io.tempora.engine.query.QueryRequest;
 import io.tempora.engine.query.QueryResult;
 import io.tempora.engine.store.Cursor;
 import io.tempora.engine.store.Store;
+import io.tempora.engine.store.StoreCounts;
+import io.tempora.engine.store.StoreMeta;
 import io.tempora.engine.store.StoreView;
 import io.tempora.engine.temporal.Interval;
 import java.util.ArrayDeque;
@@ -213,6 +215,15 @@ public final class Reader {
   public long lastTx() {
     try (StoreView v = store.view()) {
       return v.meta().lastTx();
+    }
+  }
+
+  /** GetStats: the maintained counts and the meta of one view, in O(1). */
+  public Stats stats() {
+    try (StoreView v = store.view()) {
+      StoreCounts c = v.counts();
+      StoreMeta m = v.meta();
+      return new Stats(c.records(), c.entities(), c.conflicts(), m.lastTx(), m.ontologyVersion());
     }
   }
 }

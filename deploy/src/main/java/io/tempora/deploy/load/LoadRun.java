@@ -128,7 +128,7 @@ final class LoadRun {
     }
   }
 
-  /** GetStats with its own deadline (it counts by scanning); a failure is noted, not fatal. */
+  /** GetStats with its own deadline; a failure is noted, not fatal. */
   private Map<String, Object> stats(ManagedChannel channel) {
     Map<String, Object> out = new LinkedHashMap<>();
     long begin = System.nanoTime();

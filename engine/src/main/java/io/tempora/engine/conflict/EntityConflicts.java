@@ -42,6 +42,9 @@ public final class EntityConflicts {
     valueCoverage(members)
         .forEach(
             (attr, values) -> {
+              if (values.size() < 2) {
+                return; // one value never overlaps another
+              }
               for (Segment<String> s : Timeline.segments(values, ByteOrder.STRINGS)) {
                 if (s.keys().size() >= 2) {
                   out.add(

@@ -57,6 +57,14 @@ public final class LinkIndex {
     return r;
   }
 
+  /**
+   * Caches what {@link #record(long)} would read: the caller has just written this version ({@code
+   * null} = not live) and built its linking view under this index's ontology.
+   */
+  public void prime(long recordId, LiveRecord r) {
+    records.put(recordId, r);
+  }
+
   /** Builds the linking view of a record version under an ontology. */
   public static LiveRecord live(RecordVersion v, Ontology ontology) {
     SortedMap<TupleKey, IntervalSet> t =

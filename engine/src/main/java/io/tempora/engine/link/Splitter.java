@@ -27,6 +27,10 @@ public final class Splitter {
 
   /** The entities of a component, in anchor order. */
   public static List<Group> split(Collection<Long> component, LinkIndex index) {
+    if (component.size() == 1) {
+      // One record alone never holds a strong conflict with itself: one group.
+      return List.of(new Group(List.of(index.record(component.iterator().next()))));
+    }
     List<LiveRecord> recs = new ArrayList<>();
     for (long rid : component) {
       recs.add(index.record(rid));

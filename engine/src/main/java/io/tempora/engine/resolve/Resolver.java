@@ -25,6 +25,7 @@ import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -81,13 +82,17 @@ public final class Resolver {
     Set<Long> deleted = new HashSet<>();
     Set<Long> changed = new HashSet<>();
     List<Long> seeds = new ArrayList<>(oldRegion);
+    Map<Long, LiveRecord> written = new HashMap<>();
     for (Change c : changes) {
       if (c.before() != null) {
         unindex(oldIdx.record(c.recordId()), c.before());
       }
       txn.putRecord(c.after());
+      written.put(c.recordId(), null);
       if (c.isLiveAfter()) {
-        index(LinkIndex.live(c.after(), after));
+        LiveRecord live = LinkIndex.live(c.after(), after);
+        written.put(c.recordId(), live);
+        index(live);
         changed.add(c.recordId());
         seeds.add(c.recordId());
       } else {
@@ -100,7 +105,7 @@ public final class Resolver {
         touchedVersions.add(c.before());
       }
     }
-    return resolve(oldRegion, seeds, deleted, changed, touchedVersions);
+    return resolve(oldRegion, seeds, deleted, changed, touchedVersions, written);
   }
 
   /** Re-indexes every live record under the new ontology and re-resolves everything. */
@@ -119,7 +124,7 @@ public final class Resolver {
       LiveRecord now = LinkIndex.live(v, after);
       now.tuples().forEach((k, set) -> txn.putPosting(k, rid, set));
     }
-    return resolve(new LinkedHashSet<>(all), all, Set.of(), Set.of(), List.of());
+    return resolve(new LinkedHashSet<>(all), all, Set.of(), Set.of(), List.of(), Map.of());
   }
 
   private void unindex(LiveRecord old, RecordVersion v) {
@@ -143,8 +148,10 @@ public final class Resolver {
       List<Long> seeds,
       Set<Long> deleted,
       Set<Long> changed,
-      List<RecordVersion> oldVersions) {
+      List<RecordVersion> oldVersions,
+      Map<Long, LiveRecord> written) {
     LinkIndex idx = new LinkIndex(txn, after);
+    written.forEach(idx::prime);
     List<Set<Long>> components = idx.components(seeds);
     Set<Long> region = new HashSet<>(oldRegion);
     components.forEach(region::addAll);
@@ -164,7 +171,8 @@ public final class Resolver {
     }
     groups.sort(Comparator.comparing(g -> g.anchor().identity()));
     IdAssignment ids = new IdAssignment(groups, oldMembers, deleted, changed, freshEntityId, tx);
-    Map<Group, Long> idOf = new HashMap<>();
+    // Groups partition the region, so identity is equality here, without hashing every member.
+    Map<Group, Long> idOf = new IdentityHashMap<>();
     for (int g = 0; g < groups.size(); g++) {
       idOf.put(groups.get(g), ids.ids.get(g));
     }

@@ -47,6 +47,7 @@ public final class InMemoryStore implements Store {
 
   private static final class Data {
     StoreMeta meta = StoreMeta.INITIAL;
+    long liveRecords;
     final Map<Integer, Ontology> ontologies = new HashMap<>();
     final Map<Identity, Long> identities = new HashMap<>();
     final NavigableMap<Long, RecordVersion> records = new TreeMap<>(Long::compareUnsigned);
@@ -75,6 +76,11 @@ public final class InMemoryStore implements Store {
     @Override
     public StoreMeta meta() {
       return data.meta;
+    }
+
+    @Override
+    public StoreCounts counts() {
+      return new StoreCounts(data.liveRecords, data.active.size(), data.sorted.size());
     }
 
     @Override
@@ -226,6 +232,12 @@ public final class InMemoryStore implements Store {
 
     @Override
     public void putRecord(RecordVersion version) {
+      RecordVersion prev = data.records.get(version.recordId());
+      long delta = (version.isDeleted() ? 0 : 1) - (prev == null || prev.isDeleted() ? 0 : 1);
+      if (delta != 0) {
+        data.liveRecords += delta;
+        undo.push(() -> data.liveRecords -= delta);
+      }
       put(data.records, version.recordId(), version);
       List<RecordVersion> old = data.history.getOrDefault(version.recordId(), List.of());
       List<RecordVersion> next = new ArrayList<>(old);

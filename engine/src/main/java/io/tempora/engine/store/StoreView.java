@@ -19,6 +19,9 @@ public interface StoreView extends AutoCloseable {
   /** Counters and resolution state. */
   StoreMeta meta();
 
+  /** Live records, active entities and conflict items, maintained with every write: O(1). */
+  StoreCounts counts();
+
   /** The ontology document of a version, or {@code null} if never stored (version 0 is empty). */
   Ontology ontology(int version);
 

@@ -2,6 +2,8 @@ package io.tempora.engine.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tempora.engine.Engine;
+import io.tempora.engine.EngineConfig;
 import io.tempora.engine.conflict.ConflictItem;
 import io.tempora.engine.conflict.ConflictItem.ConstraintViolation;
 import io.tempora.engine.conflict.ConflictItem.Direct;
@@ -18,6 +20,9 @@ import io.tempora.engine.model.RecordVersion.ChangeKind;
 import io.tempora.engine.ontology.Ontology;
 import io.tempora.engine.ontology.Ontology.ConstraintKind;
 import io.tempora.engine.ontology.TupleKey;
+import io.tempora.engine.oracle.Op;
+import io.tempora.engine.oracle.Workload;
+import io.tempora.engine.oracle.WorkloadGenerator;
 import io.tempora.engine.temporal.Interval;
 import io.tempora.engine.temporal.IntervalSet;
 import java.util.ArrayList;
@@ -409,5 +414,65 @@ public abstract class StoreContractTest {
     assertThat(read((StoreView v) -> v.liveRecords(0).toList())).hasSize(50);
     assertThat(read((StoreView v) -> v.members(100).toList())).hasSize(16);
     assertThat(read((StoreView v) -> v.meta().nextRecord())).isEqualTo(51);
+  }
+
+  @Test
+  void counts_directWritesAndAbort_trackLiveRecordsActiveEntitiesAndItems() {
+    Identity bob = Identity.of("person", "crm", "bob");
+    write(
+        t -> {
+          t.putRecord(version(1, ALICE, 1, 1, "a"));
+          t.putRecord(version(2, bob, 1, 1, "b"));
+          t.putRecord(version(1, ALICE, 2, 1, "a2"));
+          t.putEntity(EntityRow.active(10, "person"));
+          t.putEntity(EntityRow.active(11, "person"));
+          t.putConflicts("u1", List.of(direct(10, "name", 0), direct(10, "email", 0)));
+          assertThat(t.counts()).isEqualTo(new StoreCounts(2, 2, 2));
+        });
+    assertThat(read(StoreView::counts)).isEqualTo(new StoreCounts(2, 2, 2));
+    try (StoreTxn t = store.begin()) {
+      t.putRecord(new RecordVersion(2, bob, 2, 2, ChangeKind.DELETED, null));
+      t.putEntity(new EntityRow(11, EntityRow.Status.MERGED, "person", 10, 0));
+      t.putConflicts("u1", List.of());
+      assertThat(t.counts()).isEqualTo(new StoreCounts(1, 1, 0));
+    }
+    assertThat(read(StoreView::counts)).isEqualTo(new StoreCounts(2, 2, 2));
+    write(
+        t -> {
+          t.putRecord(new RecordVersion(2, bob, 2, 2, ChangeKind.DELETED, null));
+          t.putEntity(new EntityRow(11, EntityRow.Status.MERGED, "person", 10, 0));
+          t.putConflicts("u1", List.of(direct(10, "name", 0)));
+        });
+    assertThat(read(StoreView::counts)).isEqualTo(new StoreCounts(1, 1, 1));
+    assertThat(read(StoreCounts::recount)).isEqualTo(new StoreCounts(1, 1, 1));
+  }
+
+  @Test
+  void counts_randomEngineWorkloads_equalFullRecountAfterEveryRequest() {
+    WorkloadGenerator generator = new WorkloadGenerator();
+    Engine engine = new Engine(store, EngineConfig.defaults());
+    int checks = 0;
+    // One store for every seed: later workloads update, delete and re-resolve earlier records.
+    for (long seed = 1; seed <= 12; seed++) {
+      Workload w = generator.generate(seed * 7919);
+      engine.setOntology(w.ontology(), null);
+      assertCountsMatchRecount();
+      for (Op op : w.ops()) {
+        switch (op) {
+          case Op.Upsert u -> engine.upsert(u.records());
+          case Op.Delete d -> engine.delete(d.identities());
+        }
+        assertCountsMatchRecount();
+        checks++;
+      }
+    }
+    assertThat(checks).isGreaterThan(50);
+    assertThat(read(StoreView::counts).records()).isPositive();
+  }
+
+  private void assertCountsMatchRecount() {
+    try (StoreView v = store.view()) {
+      assertThat(v.counts()).isEqualTo(StoreCounts.recount(v));
+    }
   }
 }

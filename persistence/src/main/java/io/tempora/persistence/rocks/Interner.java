@@ -5,6 +5,7 @@ import io.tempora.persistence.codec.Dictionary.Kind;
 import io.tempora.persistence.codec.WtfEight;
 import java.nio.ByteBuffer;
 import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -100,35 +101,56 @@ final class Interner {
     }
   }
 
-  /** Publishes a committed transaction's allocations to the caches and counters. */
+  /**
+   * Advances the id counters past a committed transaction's allocations; called under the writer
+   * permit, before the next transaction begins.
+   */
   void committed(Pending p) {
     synchronized (next) {
       next.putAll(p.next);
     }
-    p.added.forEach(
-        (k, id) -> {
-          ids.put(k, id);
-          strings.put(new Id(k.kind(), id), k.s());
-        });
+  }
+
+  /**
+   * Puts a committed transaction's new strings into the caches. May run after the writer permit is
+   * released (entries never change once committed; a miss reads RocksDB); idempotent.
+   */
+  void publish(Pending p) {
+    synchronized (ids) {
+      p.added.forEach((k, id) -> ids.put(k, id));
+    }
+    synchronized (strings) {
+      p.added.forEach((k, id) -> strings.put(new Id(k.kind(), id), k.s()));
+    }
   }
 
   /** The strings one transaction interned; discarded on abort. */
   final class Pending {
     private final EnumMap<Kind, Long> next;
     private final Map<Str, Long> added = new HashMap<>();
+    private final Map<Str, Long> known = new HashMap<>();
+    private final EnumSet<Kind> advanced = EnumSet.noneOf(Kind.class);
 
     private Pending(EnumMap<Kind, Long> next) {
       this.next = next;
     }
 
-    /** The id of a string, allocating the next one (rows into {@code batch}) if it is new. */
+    /**
+     * The id of a string, allocating the next one (both rows into {@code batch}) if it is new. Ids
+     * found are remembered for the rest of the transaction (they never change).
+     */
     long intern(Source source, Batch batch, Kind kind, String s) {
-      Long mine = added.get(new Str(kind, s));
+      Str key = new Str(kind, s);
+      Long mine = added.get(key);
+      if (mine == null) {
+        mine = known.get(key);
+      }
       if (mine != null) {
         return mine;
       }
       OptionalLong found = find(source, kind, s);
       if (found.isPresent()) {
+        known.put(key, found.getAsLong());
         return found.getAsLong();
       }
       long id = next.get(kind);
@@ -137,11 +159,18 @@ final class Interner {
         throw new StoreException("interner: " + kind + " ids exhausted");
       }
       next.put(kind, id + 1);
-      added.put(new Str(kind, s), id);
+      advanced.add(kind);
+      added.put(key, id);
       batch.put(Cf.INTERNER, Keys.internId(kind, id), Values.string(s));
       batch.put(Cf.INTERNER, Keys.internString(kind, s), Values.id(id));
-      batch.put(Cf.META, Keys.meta(counterName(kind)), Values.id(id + 1));
       return id;
+    }
+
+    /** Puts the advanced counters ({@code meta/next_*}) into the batch; once, before commit. */
+    void writeCounters(Batch batch) {
+      for (Kind kind : advanced) {
+        batch.put(Cf.META, Keys.meta(counterName(kind)), Values.id(next.get(kind)));
+      }
     }
 
     boolean isEmpty() {

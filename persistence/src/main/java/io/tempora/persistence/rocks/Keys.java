@@ -77,7 +77,12 @@ final class Keys {
   }
 
   static byte[] posting(TupleKey key, long rid) {
-    return ByteBuffer.allocate(25).put(postingPrefix(key)).putLong(rid).array();
+    return posting(postingPrefix(key), rid);
+  }
+
+  /** A posting key from its 17-byte prefix ({@link #postingPrefix(TupleKey)}). */
+  static byte[] posting(byte[] prefix, long rid) {
+    return ByteBuffer.allocate(25).put(prefix).putLong(rid).array();
   }
 
   static byte[] event(long tx, int ordinal) {
@@ -135,11 +140,20 @@ final class Keys {
     return Arrays.copyOf(sha.digest(), 16);
   }
 
+  // One digest per thread: MessageDigest.getInstance costs more than hashing a short tuple.
+  private static final ThreadLocal<MessageDigest> SHA256 =
+      ThreadLocal.withInitial(
+          () -> {
+            try {
+              return MessageDigest.getInstance("SHA-256");
+            } catch (NoSuchAlgorithmException e) {
+              throw new IllegalStateException("SHA-256 is part of every JDK", e);
+            }
+          });
+
   private static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is part of every JDK", e);
-    }
+    MessageDigest sha = SHA256.get();
+    sha.reset();
+    return sha;
   }
 }

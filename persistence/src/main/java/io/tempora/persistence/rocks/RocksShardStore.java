@@ -2,6 +2,7 @@ package io.tempora.persistence.rocks;
 
 import io.tempora.engine.store.Commit;
 import io.tempora.engine.store.Store;
+import io.tempora.engine.store.StoreCounts;
 import io.tempora.engine.store.StoreException;
 import io.tempora.engine.store.StoreMeta;
 import io.tempora.engine.store.StoreTxn;
@@ -141,11 +142,45 @@ public final class RocksShardStore implements Store {
             new java.util.Random());
       }
       LOG.info("shard {} store open at {} (last_wseq {})", config.shardId(), dataDir, lastWseq);
-      return new RocksShardStore(dataDir, config, rocks, lastWseq, walSync);
+      RocksShardStore store = new RocksShardStore(dataDir, config, rocks, lastWseq, walSync);
+      if (lastWseq != 0 && rocks.get(Cf.META, RocksView.COUNT_RECORDS) == null) {
+        try {
+          store.recountOnce();
+        } catch (RuntimeException e) {
+          store.close();
+          throw e;
+        }
+      }
+      return store;
     } catch (RuntimeException e) {
       rocks.close();
       throw e;
     }
+  }
+
+  /**
+   * Writes {@code meta/count/*} from a full scan: only for a data dir written before the counters
+   * existed (or that never held a record), once; every later write maintains them.
+   */
+  private void recountOnce() {
+    long begin = System.nanoTime();
+    StoreCounts c;
+    try (StoreView v = view()) {
+      c = StoreCounts.recount(v);
+    }
+    try (WriteBatch b = new WriteBatch()) {
+      b.put(rocks.handle(Cf.META), RocksView.COUNT_RECORDS, longValue(c.records()));
+      b.put(rocks.handle(Cf.META), RocksView.COUNT_ENTITIES, longValue(c.entities()));
+      b.put(rocks.handle(Cf.META), RocksView.COUNT_CONFLICTS, longValue(c.conflicts()));
+      rocks.writeSync(b);
+    } catch (RocksDBException e) {
+      throw RocksStore.failure("write counters", Cf.META, e);
+    }
+    LOG.info(
+        "shard {}: meta/count/* were missing, recounted {} in {} ms",
+        config.shardId(),
+        c,
+        (System.nanoTime() - begin) / 1_000_000);
   }
 
   private static void checkFormat(Path dataDir, byte[] format, byte[] shard, int shardId) {
@@ -297,8 +332,14 @@ public final class RocksShardStore implements Store {
     long bytes = src.dataSize();
     rocks.write(src.batch());
     lastWseq = wseq;
-    interner.committed(txn.pending());
-    return syncer.written(new WalSyncer.Mark(wseq, meta.lastTx()), bytes);
+    Interner.Pending pending = txn.pending();
+    interner.committed(pending);
+    Commit durable = syncer.written(new WalSyncer.Mark(wseq, meta.lastTx()), bytes);
+    // Filling the caches is left to the waiting request thread, outside the writer permit.
+    return () -> {
+      interner.publish(pending);
+      durable.awaitDurable();
+    };
   }
 
   private void maybeWriteAcked(WalSyncer.Mark mark) {

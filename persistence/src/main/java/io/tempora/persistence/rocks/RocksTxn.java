@@ -9,6 +9,7 @@ import io.tempora.engine.model.RecordVersion;
 import io.tempora.engine.ontology.Ontology;
 import io.tempora.engine.ontology.TupleKey;
 import io.tempora.engine.store.Commit;
+import io.tempora.engine.store.StoreCounts;
 import io.tempora.engine.store.StoreMeta;
 import io.tempora.engine.store.StoreTxn;
 import io.tempora.engine.temporal.IntervalSet;
@@ -30,6 +31,10 @@ final class RocksTxn extends RocksView implements StoreTxn {
   private final Interner.Pending pending;
   private final Function<RocksTxn, Commit> committer;
   private StoreMeta writtenMeta;
+  private StoreCounts counts;
+  private long dRecords;
+  private long dEntities;
+  private long dConflicts;
   private boolean committed;
 
   RocksTxn(
@@ -93,6 +98,31 @@ final class RocksTxn extends RocksView implements StoreTxn {
   }
 
   @Override
+  public StoreCounts counts() {
+    if (counts == null) {
+      counts = super.counts();
+    }
+    return counts.plus(dRecords, dEntities, dConflicts);
+  }
+
+  /** Puts the changed counters into the batch (meta {@code count/*}); called once, at commit. */
+  private void writeCounts() {
+    if (dRecords == 0 && dEntities == 0 && dConflicts == 0) {
+      return;
+    }
+    StoreCounts c = counts();
+    if (dRecords != 0) {
+      put(Cf.META, COUNT_RECORDS, Interner.Values.id(c.records()));
+    }
+    if (dEntities != 0) {
+      put(Cf.META, COUNT_ENTITIES, Interner.Values.id(c.entities()));
+    }
+    if (dConflicts != 0) {
+      put(Cf.META, COUNT_CONFLICTS, Interner.Values.id(c.conflicts()));
+    }
+  }
+
+  @Override
   public void putMeta(StoreMeta meta) {
     put(Cf.META, STORE_META, ValueCodec.storeMeta(meta));
     writtenMeta = meta;
@@ -114,21 +144,27 @@ final class RocksTxn extends RocksView implements StoreTxn {
   public void putRecord(RecordVersion version) {
     byte[] rid = Keys.u64(version.recordId());
     byte[] current = get(Cf.RECORDS, rid);
+    boolean wasLive = false;
     if (current != null) {
       RecordVersion old = ValueCodec.recordVersion(version.recordId(), current, dictionary());
       put(Cf.RECORD_VERSIONS, Keys.recordVersion(version.recordId(), old.version()), current);
+      wasLive = !old.isDeleted();
     }
+    dRecords += (version.isDeleted() ? 0 : 1) - (wasLive ? 1 : 0);
     put(Cf.RECORDS, rid, ValueCodec.recordVersion(version, dictionary()));
   }
 
   @Override
   public void putPosting(TupleKey key, long recordId, IntervalSet intervals) {
-    put(Cf.KEY_POSTINGS, Keys.posting(key, recordId), ValueCodec.intervals(intervals));
+    put(
+        Cf.KEY_POSTINGS,
+        Keys.posting(postingPrefix(key), recordId),
+        ValueCodec.intervals(intervals));
   }
 
   @Override
   public void deletePosting(TupleKey key, long recordId) {
-    delete(Cf.KEY_POSTINGS, Keys.posting(key, recordId));
+    delete(Cf.KEY_POSTINGS, Keys.posting(postingPrefix(key), recordId));
   }
 
   @Override
@@ -167,6 +203,8 @@ final class RocksTxn extends RocksView implements StoreTxn {
     if (old != null && old.status() == EntityRow.Status.MERGED) {
       delete(Cf.ALIASES, Keys.pair(old.mergedInto(), id));
     }
+    boolean wasActive = old != null && old.status() == EntityRow.Status.ACTIVE;
+    dEntities += (row.status() == EntityRow.Status.ACTIVE ? 1 : 0) - (wasActive ? 1 : 0);
     put(Cf.ENTITY_IDS, Keys.u64(id), ValueCodec.entityRow(row));
     if (row.status() == EntityRow.Status.ACTIVE) {
       put(Cf.ACTIVE_ENTITIES, Keys.u64(id), new byte[0]);
@@ -180,7 +218,9 @@ final class RocksTxn extends RocksView implements StoreTxn {
 
   @Override
   public void putConflicts(String unit, List<ConflictItem> items) {
-    for (ConflictItem old : conflicts(unit)) {
+    List<ConflictItem> previous = conflicts(unit);
+    dConflicts += items.size() - previous.size();
+    for (ConflictItem old : previous) {
       delete(Cf.CONFLICT_ORDER, ConflictOrder.key(old));
       for (long id : old.entityIds()) {
         delete(Cf.CONFLICT_UNITS, Keys.u64AndString(id, unit));
@@ -222,6 +262,8 @@ final class RocksTxn extends RocksView implements StoreTxn {
   @Override
   public Commit commit() {
     checkWritable();
+    writeCounts();
+    pending.writeCounters(batch);
     Commit c = committer.apply(this);
     committed = true;
     return c;

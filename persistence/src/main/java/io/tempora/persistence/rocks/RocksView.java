@@ -10,6 +10,7 @@ import io.tempora.engine.ontology.TupleKey;
 import io.tempora.engine.store.ConflictEntry;
 import io.tempora.engine.store.Cursor;
 import io.tempora.engine.store.Posting;
+import io.tempora.engine.store.StoreCounts;
 import io.tempora.engine.store.StoreMeta;
 import io.tempora.engine.store.StoreView;
 import io.tempora.persistence.codec.Dictionary;
@@ -18,7 +19,9 @@ import io.tempora.persistence.codec.ValueCodec;
 import io.tempora.persistence.codec.WtfEight;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.OptionalLong;
 import java.util.function.BiFunction;
@@ -31,12 +34,17 @@ import java.util.function.Predicate;
  */
 class RocksView implements StoreView {
   static final byte[] STORE_META = Keys.meta("store_meta");
+  static final byte[] COUNT_RECORDS = Keys.meta("count/records");
+  static final byte[] COUNT_ENTITIES = Keys.meta("count/entities");
+  static final byte[] COUNT_CONFLICTS = Keys.meta("count/conflicts");
   private static final byte[] EMPTY = new byte[0];
 
   private final Source source;
   private final Interner interner;
   private final Runnable onClose;
   private final List<Cursor<?>> open = new ArrayList<>();
+  // Signatures are SHA-256: one request reads and writes the same tuples several times.
+  private final Map<TupleKey, byte[]> postingPrefixes = new HashMap<>();
   private boolean closed;
 
   RocksView(Source source, Interner interner, Runnable onClose) {
@@ -68,6 +76,11 @@ class RocksView implements StoreView {
     };
   }
 
+  /** {@link Keys#postingPrefix(TupleKey)}, computed once per tuple for the life of this view. */
+  final byte[] postingPrefix(TupleKey key) {
+    return postingPrefixes.computeIfAbsent(key, Keys::postingPrefix);
+  }
+
   final void checkOpen() {
     if (closed) {
       throw new IllegalStateException("view is closed");
@@ -88,6 +101,18 @@ class RocksView implements StoreView {
   public StoreMeta meta() {
     byte[] v = get(Cf.META, STORE_META);
     return v == null ? StoreMeta.INITIAL : ValueCodec.storeMeta(v);
+  }
+
+  @Override
+  public StoreCounts counts() {
+    return new StoreCounts(
+        count(get(Cf.META, COUNT_RECORDS)),
+        count(get(Cf.META, COUNT_ENTITIES)),
+        count(get(Cf.META, COUNT_CONFLICTS)));
+  }
+
+  private static long count(byte[] v) {
+    return v == null ? 0 : Interner.Values.readId(v);
   }
 
   @Override
@@ -136,7 +161,7 @@ class RocksView implements StoreView {
   public Cursor<Posting> postings(TupleKey key) {
     return prefix(
         Cf.KEY_POSTINGS,
-        Keys.postingPrefix(key),
+        postingPrefix(key),
         (k, v) -> new Posting(Keys.lastU64(k), ValueCodec.intervals(v)));
   }
 

@@ -7,6 +7,7 @@ import io.tempora.engine.model.RecordVersion;
 import io.tempora.engine.ontology.Ontology;
 import io.tempora.engine.ontology.TupleKey;
 import io.tempora.engine.store.Cursor;
+import io.tempora.engine.store.StoreCounts;
 import io.tempora.engine.temporal.IntervalSet;
 import io.tempora.persistence.codec.Dictionary.Kind;
 import io.tempora.persistence.codec.ValueCodec;
@@ -46,7 +47,16 @@ final class StoreVerifier {
     v.postings();
     v.memberships();
     v.interner();
+    v.counts();
     return v.problems;
+  }
+
+  private void counts() {
+    StoreCounts kept = view.counts();
+    StoreCounts actual = StoreCounts.recount(view);
+    if (!kept.equals(actual)) {
+      report("counters differ from a recount", "meta/count/* " + kept + ", recount " + actual);
+    }
   }
 
   private void report(String problemClass, String example) {

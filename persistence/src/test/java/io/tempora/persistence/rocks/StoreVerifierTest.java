@@ -6,6 +6,7 @@ import io.tempora.engine.Engine;
 import io.tempora.engine.EngineConfig;
 import io.tempora.engine.conformance.Workloads;
 import io.tempora.engine.oracle.Workload;
+import io.tempora.engine.store.StoreCounts;
 import io.tempora.engine.store.StoreView;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -47,6 +48,7 @@ class StoreVerifierTest {
         b.delete(rocks.handle(Cf.KEY_POSTINGS), posting);
         b.delete(rocks.handle(Cf.INTERNER), internString);
         b.put(rocks.handle(Cf.MEMBERSHIPS), Keys.pair(999, 12345), new byte[0]);
+        b.put(rocks.handle(Cf.META), RocksView.COUNT_ENTITIES, RocksShardStore.longValue(10_000));
         rocks.writeSync(b);
       }
       assertThat(store.verify())
@@ -54,7 +56,32 @@ class StoreVerifierTest {
               "missing attr_value row",
               "missing key_postings row",
               "broken interner pair",
-              "dangling membership row");
+              "dangling membership row",
+              "counters differ from a recount");
+    }
+  }
+
+  @Test
+  void open_dataDirWithoutCounters_recountsOnceAndStaysConsistent() throws RocksDBException {
+    StoreCounts before;
+    try (RocksShardStore store = loaded(dir, 5)) {
+      try (StoreView v = store.view()) {
+        before = v.counts();
+      }
+      RocksStore rocks = store.rocks();
+      try (WriteBatch b = new WriteBatch()) {
+        b.delete(rocks.handle(Cf.META), RocksView.COUNT_RECORDS);
+        b.delete(rocks.handle(Cf.META), RocksView.COUNT_ENTITIES);
+        b.delete(rocks.handle(Cf.META), RocksView.COUNT_CONFLICTS);
+        rocks.writeSync(b);
+      }
+    }
+    assertThat(before.records()).isPositive();
+    try (RocksShardStore store = RocksShardStore.open(dir, TestStores.fastConfig())) {
+      try (StoreView v = store.view()) {
+        assertThat(v.counts()).isEqualTo(before);
+      }
+      assertThat(store.verify()).isEmpty();
     }
   }
 

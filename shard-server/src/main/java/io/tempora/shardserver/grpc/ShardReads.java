@@ -3,9 +3,8 @@ package io.tempora.shardserver.grpc;
 import io.tempora.engine.Engine;
 import io.tempora.engine.Reader;
 import io.tempora.engine.Reader.EntitySummary;
+import io.tempora.engine.Stats;
 import io.tempora.engine.model.EntityEvent;
-import io.tempora.engine.query.ConflictFilter;
-import io.tempora.engine.query.ConflictPage;
 import io.tempora.proto.v1.GetStatsResponse;
 import io.tempora.proto.v1.ListEntitiesRequest;
 import io.tempora.proto.v1.ListEntitiesResponse;
@@ -15,7 +14,7 @@ import java.util.List;
 
 /**
  * The reads of TemporaService that the engine offers only in pieces: entity pages, event pages cut
- * at transaction boundaries, and statistics (computed by a scan until the store keeps counters).
+ * at transaction boundaries, and statistics (read from the counters the store maintains).
  * Thread-safe.
  */
 public final class ShardReads {
@@ -111,35 +110,15 @@ public final class ShardReads {
     return one.stream().filter(e -> e.tx() == cut).toList();
   }
 
-  /** Counts of records, entities and conflicts (a scan of the entity and conflict indexes). */
+  /** O(1): the counters the store maintains with every write. */
   public GetStatsResponse stats() {
-    long lastTx = reader.lastTx();
-    int version = engine.ontology().version();
-    long entities = 0;
-    long records = 0;
-    long after = 0;
-    for (List<EntitySummary> page = reader.listEntities(after, MAX_PAGE);
-        !page.isEmpty();
-        page = reader.listEntities(after, MAX_PAGE)) {
-      for (EntitySummary e : page) {
-        entities++;
-        records += e.members().size();
-      }
-      after = page.get(page.size() - 1).entityId();
-    }
-    long conflicts = 0;
-    String token = null;
-    do {
-      ConflictPage p = reader.listConflicts(ConflictFilter.NONE, MAX_PAGE, token);
-      conflicts += p.items().size();
-      token = p.nextPageToken();
-    } while (token != null);
+    Stats st = reader.stats();
     return GetStatsResponse.newBuilder()
-        .setRecords(records)
-        .setEntities(entities)
-        .setConflicts(conflicts)
-        .setLastTx(lastTx)
-        .setOntologyVersion(version)
+        .setRecords(st.records())
+        .setEntities(st.entities())
+        .setConflicts(st.conflicts())
+        .setLastTx(st.lastTx())
+        .setOntologyVersion(st.ontologyVersion())
         .build();
   }
 }
