@@ -5,6 +5,7 @@ import static io.tempora.deploy.config.ConfigKeys.*;
 import io.tempora.deploy.config.ConfigException;
 import io.tempora.deploy.config.Settings;
 import io.tempora.engine.Limits;
+import io.tempora.persistence.CheckpointConfig;
 import io.tempora.persistence.Durability;
 import io.tempora.persistence.StorageConfig;
 import io.tempora.shardserver.ShardServerConfig;
@@ -25,6 +26,7 @@ import java.util.Locale;
  * @param storage the RocksDB store's configuration
  * @param limits request limits
  * @param statsInterval how often RocksDB figures are polled
+ * @param checkpoints the checkpoint schedule and retention
  */
 public record ShardSettings(
     int shardId,
@@ -34,7 +36,8 @@ public record ShardSettings(
     int httpPort,
     StorageConfig storage,
     Limits limits,
-    Duration statsInterval) {
+    Duration statsInterval,
+    CheckpointConfig checkpoints) {
 
   private static final long MIB = 1024L * 1024;
 
@@ -87,7 +90,18 @@ public record ShardSettings(
           http.port(),
           storage,
           limits,
-          s.duration(STORAGE_STATS_INTERVAL));
+          s.duration(STORAGE_STATS_INTERVAL),
+          checkpoints(s));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(e.getMessage());
+    }
+  }
+
+  /** The checkpoint keys; reloadable, so SIGHUP uses this too. */
+  static CheckpointConfig checkpoints(Settings s) {
+    try {
+      return new CheckpointConfig(
+          s.duration(STORAGE_CHECKPOINT_INTERVAL), s.integer(STORAGE_CHECKPOINT_RETAIN));
     } catch (IllegalArgumentException e) {
       throw new ConfigException(e.getMessage());
     }
