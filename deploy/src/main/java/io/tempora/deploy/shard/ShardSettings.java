@@ -81,7 +81,12 @@ public record ShardSettings(
               s.integer(LIMITS_MAX_RECORDS),
               s.integer(LIMITS_MAX_DESCRIPTORS),
               s.integer(LIMITS_MAX_IDENTITY_BYTES),
-              s.integer(LIMITS_MAX_STRING_BYTES));
+              s.integer(LIMITS_MAX_STRING_BYTES),
+              new Limits.KeyNames(
+                  LIMITS_MAX_RECORDS,
+                  LIMITS_MAX_DESCRIPTORS,
+                  LIMITS_MAX_IDENTITY_BYTES,
+                  LIMITS_MAX_STRING_BYTES));
       return new ShardSettings(
           id,
           Path.of(s.string(SHARD_DATA_DIR)),
