@@ -18,6 +18,11 @@ import java.time.Duration;
  * @param bloomBitsPerKey bloom filter bits per key
  * @param maxBackgroundJobs RocksDB flush and compaction threads
  * @param acceptDataLoss open even if the acknowledged watermark is ahead of the database
+ * @param groupCommitMaxWait immediate mode: longest time the syncer may hold back a WAL fsync to
+ *     gather further commits while other writes are in flight ({@code
+ *     storage.group_commit_max_wait_us}, 0 = never; a lone write never waits); 0..1 s
+ * @param startupSample records (and as many index rows) checked at open ({@code
+ *     storage.startup_sample}, STORAGE.md §5 step 5); 0..100000, 0 = off
  */
 public record StorageConfig(
     int shardId,
@@ -31,9 +36,13 @@ public record StorageConfig(
     int maxOpenFiles,
     int bloomBitsPerKey,
     int maxBackgroundJobs,
-    boolean acceptDataLoss) {
+    boolean acceptDataLoss,
+    Duration groupCommitMaxWait,
+    int startupSample) {
 
   private static final long MIB = 1024L * 1024;
+  private static final Duration MAX_GROUP_COMMIT_WAIT = Duration.ofSeconds(1);
+  private static final int DEFAULT_STARTUP_SAMPLE = 64;
 
   public StorageConfig {
     if (shardId < 0 || shardId > 0xFFFF) {
@@ -51,6 +60,17 @@ public record StorageConfig(
     atLeast("storage.max_open_files", maxOpenFiles, 16);
     atLeast("storage.bloom_bits_per_key", bloomBitsPerKey, 1);
     atLeast("storage.max_background_jobs", maxBackgroundJobs, 1);
+    if (groupCommitMaxWait == null
+        || groupCommitMaxWait.isNegative()
+        || groupCommitMaxWait.compareTo(MAX_GROUP_COMMIT_WAIT) > 0) {
+      throw new IllegalArgumentException(
+          "storage.group_commit_max_wait_us must be between 0 and 1000000, got "
+              + (groupCommitMaxWait == null ? null : groupCommitMaxWait.toNanos() / 1000));
+    }
+    if (startupSample < 0 || startupSample > 100_000) {
+      throw new IllegalArgumentException(
+          "storage.startup_sample must be between 0 and 100000, got " + startupSample);
+    }
     if (writeBufferBytes > blockCacheBytes) {
       throw new IllegalArgumentException(
           "storage.write_buffer_mb ("
@@ -59,6 +79,40 @@ public record StorageConfig(
               + blockCacheBytes / MIB
               + "): memtables are charged to the cache");
     }
+  }
+
+  /**
+   * A configuration without a group-commit wait ({@code storage.group_commit_max_wait_us} 0) and
+   * the default start-up sample (64).
+   */
+  public StorageConfig(
+      int shardId,
+      Durability durability,
+      Duration syncInterval,
+      long syncBytes,
+      Duration watermarkInterval,
+      int internerCacheEntries,
+      long blockCacheBytes,
+      long writeBufferBytes,
+      int maxOpenFiles,
+      int bloomBitsPerKey,
+      int maxBackgroundJobs,
+      boolean acceptDataLoss) {
+    this(
+        shardId,
+        durability,
+        syncInterval,
+        syncBytes,
+        watermarkInterval,
+        internerCacheEntries,
+        blockCacheBytes,
+        writeBufferBytes,
+        maxOpenFiles,
+        bloomBitsPerKey,
+        maxBackgroundJobs,
+        acceptDataLoss,
+        Duration.ZERO,
+        DEFAULT_STARTUP_SAMPLE);
   }
 
   /** The defaults of OPERATIONS.md for a shard. */
@@ -92,7 +146,9 @@ public record StorageConfig(
         maxOpenFiles,
         bloomBitsPerKey,
         maxBackgroundJobs,
-        acceptDataLoss);
+        acceptDataLoss,
+        groupCommitMaxWait,
+        startupSample);
   }
 
   /** A copy that opens despite a watermark mismatch (the {@code --accept-data-loss} flag). */
@@ -109,7 +165,9 @@ public record StorageConfig(
         maxOpenFiles,
         bloomBitsPerKey,
         maxBackgroundJobs,
-        accept);
+        accept,
+        groupCommitMaxWait,
+        startupSample);
   }
 
   /** A copy with small caches, for tests that open many stores. */
@@ -126,7 +184,47 @@ public record StorageConfig(
         maxOpenFiles,
         bloomBitsPerKey,
         2,
-        acceptDataLoss);
+        acceptDataLoss,
+        groupCommitMaxWait,
+        startupSample);
+  }
+
+  /** A copy with another {@code storage.group_commit_max_wait_us}. */
+  public StorageConfig withGroupCommitMaxWait(Duration wait) {
+    return new StorageConfig(
+        shardId,
+        durability,
+        syncInterval,
+        syncBytes,
+        watermarkInterval,
+        internerCacheEntries,
+        blockCacheBytes,
+        writeBufferBytes,
+        maxOpenFiles,
+        bloomBitsPerKey,
+        maxBackgroundJobs,
+        acceptDataLoss,
+        wait,
+        startupSample);
+  }
+
+  /** A copy with another {@code storage.startup_sample}. */
+  public StorageConfig withStartupSample(int records) {
+    return new StorageConfig(
+        shardId,
+        durability,
+        syncInterval,
+        syncBytes,
+        watermarkInterval,
+        internerCacheEntries,
+        blockCacheBytes,
+        writeBufferBytes,
+        maxOpenFiles,
+        bloomBitsPerKey,
+        maxBackgroundJobs,
+        acceptDataLoss,
+        groupCommitMaxWait,
+        records);
   }
 
   private static void positive(String key, Duration d) {

@@ -1,9 +1,11 @@
 package io.tempora.engine.store;
 
 /**
- * A committed write unit. The write is visible once {@link StoreTxn#commit()} returns; whether it
- * is also durable depends on the store's durability mode, and {@link #awaitDurable()} waits until
- * it is (a disk store may share one fsync among concurrent commits). Thread-safe.
+ * A committed write unit. Whether it is durable once {@link StoreTxn#commit()} returns depends on
+ * the store's durability mode, and {@link #awaitDurable()} waits until it is (a disk store may
+ * share one fsync among concurrent commits). Views opened after {@link #awaitDurable()} returns see
+ * the write; a store whose views show only durable state (STORAGE.md §4.3) may hide it from views
+ * until then. Thread-safe.
  */
 public interface Commit {
   /** A commit that is durable at once (in-memory stores, or nothing written). */

@@ -1,10 +1,10 @@
 package io.tempora.persistence.rocks;
 
+import io.tempora.engine.conflict.ConflictItem;
+import io.tempora.engine.conflict.ConflictOrder;
 import io.tempora.engine.model.EntityRow;
-import io.tempora.engine.model.Ids;
 import io.tempora.engine.store.Cursor;
 import io.tempora.engine.store.StoreException;
-import io.tempora.engine.store.StoreMeta;
 import io.tempora.persistence.StorageConfig;
 import io.tempora.persistence.VerifyReport;
 import io.tempora.persistence.codec.Dictionary.Kind;
@@ -16,7 +16,6 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.rocksdb.RocksIterator;
 
 /**
  * {@code tempora verify --data-dir DIR} (STORAGE.md §5): opens a stopped shard's data dir (or a
@@ -122,53 +121,8 @@ public final class DataDirVerifier {
 
   /** Each counter above the highest id it allocated (§5 step 4), one seekForPrev each. */
   private void counters(int shard) {
-    byte[] metaBytes = rocks.get(Cf.META, RocksView.STORE_META);
-    StoreMeta meta = metaBytes == null ? StoreMeta.INITIAL : ValueCodec.storeMeta(metaBytes);
-    checkCounter(
-        "store_meta next record", meta.nextRecord(), highestId(Cf.RECORDS, shard), Ids::counter);
-    checkCounter(
-        "store_meta next entity", meta.nextEntity(), highestId(Cf.ENTITY_IDS, shard), Ids::counter);
-    for (Kind k : Kind.values()) {
-      long next = RocksShardStore.readLong(rocks.get(Cf.META, Keys.meta(Interner.counterName(k))));
-      checkCounter(
-          "meta/" + Interner.counterName(k), next == 0 ? 1 : next, highestInterned(k), id -> id);
-    }
-  }
-
-  private void checkCounter(
-      String name, long next, long highest, java.util.function.LongUnaryOperator counterOf) {
-    if (highest != -1 && counterOf.applyAsLong(highest) >= next) {
-      report(
-          "counter not above the highest id",
-          name + " " + next + " <= highest id " + Long.toUnsignedString(highest));
-    }
-  }
-
-  /** The highest u64 key of {@code cf} within {@code shard}'s id range, or -1. */
-  private long highestId(Cf cf, int shard) {
-    byte[] lo = Keys.u64((long) shard << 48);
-    try (RocksIterator it = rocks.db().newIterator(rocks.handle(cf))) {
-      it.seekForPrev(Keys.u64(Ids.of(shard, Ids.MAX_COUNTER)));
-      if (!it.isValid() || java.util.Arrays.compareUnsigned(it.key(), lo) < 0) {
-        return -1;
-      }
-      return Keys.u64(it.key(), 0);
-    }
-  }
-
-  private long highestInterned(Kind k) {
-    byte[] last = new byte[1 + k.width()];
-    java.util.Arrays.fill(last, (byte) 0xFF);
-    last[0] = (byte) k.tag();
-    try (RocksIterator it = rocks.db().newIterator(rocks.handle(Cf.INTERNER))) {
-      it.seekForPrev(last);
-      if (!it.isValid() || it.key()[0] != (byte) k.tag()) {
-        return -1;
-      }
-      byte[] key = it.key();
-      return k.width() == 8
-          ? Keys.u64(key, 1)
-          : Integer.toUnsignedLong(java.nio.ByteBuffer.wrap(key, 1, 4).getInt());
+    for (String problem : CounterCheck.problems(rocks, shard)) {
+      report("counter not above the highest id", problem);
     }
   }
 
@@ -188,6 +142,98 @@ public final class DataDirVerifier {
               });
       entities(view);
       conflictUnits(view);
+      conflictOrder(view);
+      events(view);
+    }
+  }
+
+  /** Every stored conflict item has its conflict_order row, and every such row a stored item. */
+  private void conflictOrder(RocksView view) {
+    try (Cursor<byte[]> c =
+        view.scan(
+            Cf.CONFLICTS,
+            new byte[0],
+            null,
+            (k, v) -> {
+              String unit = io.tempora.persistence.codec.WtfEight.decode(k, 0, k.length);
+              for (ConflictItem item : ValueCodec.conflictItems(v)) {
+                byte[] row = view.get(Cf.CONFLICT_ORDER, ConflictOrder.key(item));
+                if (row == null || !ValueCodec.conflictItem(row).equals(item)) {
+                  report("conflict without its conflict_order row", unit);
+                }
+              }
+              return null;
+            })) {
+      c.toList();
+    }
+    try (Cursor<byte[]> c =
+        view.scan(
+            Cf.CONFLICT_ORDER,
+            new byte[0],
+            null,
+            (k, v) -> {
+              ConflictItem item = ValueCodec.conflictItem(v);
+              if (!java.util.Arrays.equals(k, ConflictOrder.key(item))) {
+                report(
+                    "conflict_order row under another item's key", item.kind() + " " + ids(item));
+              } else if (!stored(view, item)) {
+                report(
+                    "conflict_order row naming no stored conflict", item.kind() + " " + ids(item));
+              }
+              return null;
+            })) {
+      c.toList();
+    }
+  }
+
+  private static boolean stored(RocksView view, ConflictItem item) {
+    for (long eid : item.entityIds()) {
+      for (String unit : view.conflictUnits(eid).toList()) {
+        if (view.conflicts(unit).contains(item)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  private static String ids(ConflictItem item) {
+    return item.entityIds().stream().map(Long::toUnsignedString).toList().toString();
+  }
+
+  /**
+   * Events: per tx, ordinals 0, 1, … without gaps; the event's tx equals its key's; no tx after
+   * {@code last_tx}.
+   */
+  private void events(RocksView view) {
+    long lastTx = view.meta().lastTx();
+    long[] expect = {0, 0}; // tx, next ordinal
+    try (Cursor<byte[]> c =
+        view.scan(
+            Cf.EVENTS,
+            new byte[0],
+            null,
+            (k, v) -> {
+              long tx = Keys.u64(k, 0);
+              int ordinal = ((k[8] & 0xFF) << 8) | (k[9] & 0xFF);
+              String at = "tx " + tx + " ordinal " + ordinal;
+              if (tx != expect[0]) {
+                expect[0] = tx;
+                expect[1] = 0;
+              }
+              if (ordinal != expect[1]) {
+                report("event ordinals not contiguous from 0", at);
+              }
+              expect[1] = ordinal + 1L;
+              if (ValueCodec.event(v).tx() != tx) {
+                report("event tx disagrees with its key", at);
+              }
+              if (tx == 0 || Long.compareUnsigned(tx, lastTx) > 0) {
+                report("event outside transactions 1..last_tx", at + " (last_tx " + lastTx + ")");
+              }
+              return null;
+            })) {
+      c.toList();
     }
   }
 
@@ -297,7 +343,7 @@ public final class DataDirVerifier {
   }
 
   /** Reads the latest state; the read-only database never changes under it. */
-  private record LatestSource(RocksStore rocks) implements Source {
+  record LatestSource(RocksStore rocks) implements Source {
     @Override
     public byte[] get(Cf cf, byte[] key) {
       return rocks.get(cf, key);

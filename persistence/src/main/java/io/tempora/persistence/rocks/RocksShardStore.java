@@ -6,6 +6,7 @@ import io.tempora.engine.store.StoreException;
 import io.tempora.engine.store.StoreMeta;
 import io.tempora.engine.store.StoreTxn;
 import io.tempora.engine.store.StoreView;
+import io.tempora.persistence.Durability;
 import io.tempora.persistence.StorageConfig;
 import io.tempora.persistence.StorageStats;
 import io.tempora.persistence.SyncListener;
@@ -15,6 +16,7 @@ import java.nio.file.Path;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.Semaphore;
+import java.util.function.UnaryOperator;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.Snapshot;
 import org.rocksdb.WriteBatch;
@@ -44,31 +46,78 @@ public final class RocksShardStore implements Store {
   private final RocksStore rocks;
   private final Interner interner;
   private final WalSyncer syncer;
+  private final DurableViews durableViews;
   private final Semaphore writer = new Semaphore(1, true);
   private long lastWseq;
   private long lastAckedWrite;
   private volatile boolean closed;
 
-  private RocksShardStore(Path dataDir, StorageConfig config, RocksStore rocks, long lastWseq) {
+  private RocksShardStore(
+      Path dataDir,
+      StorageConfig config,
+      RocksStore rocks,
+      long lastWseq,
+      UnaryOperator<Runnable> walSync) {
     this.dataDir = dataDir;
     this.config = config;
     this.rocks = rocks;
     this.lastWseq = lastWseq;
     this.interner = new Interner(config.internerCacheEntries(), counters(rocks));
     long tx = metaOf(rocks).lastTx();
+    if (config.durability() == Durability.IMMEDIATE) {
+      // What the open recovered counts as durable from here on: make it so.
+      rocks.syncWal();
+      this.durableViews = new DurableViews(rocks);
+    } else {
+      this.durableViews = null;
+    }
     this.syncer =
         new WalSyncer(
-            config, new WalSyncer.Mark(lastWseq, tx), rocks::syncWal, this::maybeWriteAcked);
+            config,
+            new WalSyncer.Mark(lastWseq, tx),
+            walSync.apply(rocks::syncWal),
+            this::maybeWriteAcked,
+            this::captureSyncPoint);
+  }
+
+  /** Immediate mode: the snapshot an fsync is about to cover, published once it has. */
+  private WalSyncer.SyncPoint captureSyncPoint() {
+    DurableViews.Point point = durableViews.capture();
+    return new WalSyncer.SyncPoint() {
+      @Override
+      public WalSyncer.Mark mark() {
+        return point.mark();
+      }
+
+      @Override
+      public void publish() {
+        durableViews.publish(point);
+      }
+
+      @Override
+      public void discard() {
+        point.release();
+      }
+    };
   }
 
   /**
    * Opens the shard store in {@code dataDir} ({@code <dataDir>/db}, {@code <dataDir>/ACKED}),
    * creating it if empty.
    *
-   * @throws StoreException if RocksDB fails, the format version or shard id does not match, or data
-   *     loss is suspected (message contains "data loss suspected")
+   * @throws StoreException if RocksDB fails, the format version or shard id does not match, data
+   *     loss is suspected (message contains "data loss suspected"), or a start-up check of
+   *     STORAGE.md §5 steps 4–5 fails (message contains "start-up check failed" and "tempora
+   *     verify")
    */
   public static RocksShardStore open(Path dataDir, StorageConfig config) {
+    return open(dataDir, config, UnaryOperator.identity());
+  }
+
+  /**
+   * As {@link #open(Path, StorageConfig)}, the syncer's WAL fsync wrapped (tests delay or fail it).
+   */
+  static RocksShardStore open(Path dataDir, StorageConfig config, UnaryOperator<Runnable> walSync) {
     RocksStore rocks = RocksStore.open(dataDir, config);
     try {
       byte[] format = rocks.get(Cf.META, FORMAT);
@@ -82,9 +131,17 @@ public final class RocksShardStore implements Store {
       if (format == null) {
         initialise(rocks, config.shardId());
         new AckedFile(config.shardId(), 0, 0).write(dataDir);
+      } else {
+        StartupChecks.run(
+            dataDir,
+            rocks,
+            config.shardId(),
+            config.startupSample(),
+            counters(rocks),
+            new java.util.Random());
       }
       LOG.info("shard {} store open at {} (last_wseq {})", config.shardId(), dataDir, lastWseq);
-      return new RocksShardStore(dataDir, config, rocks, lastWseq);
+      return new RocksShardStore(dataDir, config, rocks, lastWseq, walSync);
     } catch (RuntimeException e) {
       rocks.close();
       throw e;
@@ -182,11 +239,22 @@ public final class RocksShardStore implements Store {
     }
   }
 
+  /**
+   * A read view. In {@code immediate} mode it reads the durable read view (STORAGE.md §4.3): the
+   * state of the last finished WAL fsync, which holds every acknowledged write and nothing a
+   * machine crash could still remove; a write shows once its {@link Commit#awaitDurable()} has
+   * returned. Otherwise it reads the latest committed state.
+   */
   @Override
   public StoreView view() {
     checkOpen();
+    if (durableViews != null) {
+      DurableViews.Point point = durableViews.acquire();
+      SnapshotSource src = new SnapshotSource(rocks, point.snapshot(), point::release);
+      return new RocksView(src, interner, src::close);
+    }
     Snapshot snap = rocks.snapshot();
-    SnapshotSource src = new SnapshotSource(rocks, snap);
+    SnapshotSource src = new SnapshotSource(rocks, snap, () -> rocks.release(snap));
     return new RocksView(src, interner, src::close);
   }
 
@@ -198,6 +266,7 @@ public final class RocksShardStore implements Store {
       checkOpen();
       syncer.checkHealthy();
       BatchSource src = new BatchSource(rocks);
+      syncer.transactionBegun();
       return new RocksTxn(
           src,
           src,
@@ -205,6 +274,7 @@ public final class RocksShardStore implements Store {
           this::commit,
           () -> {
             src.close();
+            syncer.transactionEnded();
             writer.release();
           });
     } catch (RuntimeException e) {
@@ -298,6 +368,16 @@ public final class RocksShardStore implements Store {
     return closed ? StorageStats.EMPTY : rocks.stats();
   }
 
+  /** Commits made durable by the syncer's fsyncs; divided by {@link #walSyncCount()}: per fsync. */
+  public long walSyncedCommits() {
+    return syncer.syncedCommits();
+  }
+
+  /** Fsyncs held back by {@code storage.group_commit_max_wait_us} to gather further commits. */
+  public long groupCommitWaits() {
+    return syncer.groupWaits();
+  }
+
   /** The configuration. */
   public StorageConfig config() {
     return config;
@@ -320,6 +400,9 @@ public final class RocksShardStore implements Store {
       }
       closed = true;
       syncer.close();
+      if (durableViews != null) {
+        durableViews.close();
+      }
       try {
         rocks.flushAll();
         rocks.syncWal();
@@ -338,11 +421,13 @@ public final class RocksShardStore implements Store {
   private static final class SnapshotSource implements Source {
     private final RocksStore rocks;
     private final Snapshot snapshot;
+    private final Runnable release;
     private final org.rocksdb.ReadOptions options;
 
-    SnapshotSource(RocksStore rocks, Snapshot snapshot) {
+    SnapshotSource(RocksStore rocks, Snapshot snapshot, Runnable release) {
       this.rocks = rocks;
       this.snapshot = snapshot;
+      this.release = release;
       this.options = new org.rocksdb.ReadOptions().setSnapshot(snapshot);
     }
 
@@ -363,7 +448,7 @@ public final class RocksShardStore implements Store {
 
     void close() {
       options.close();
-      rocks.release(snapshot);
+      release.run();
     }
   }
 

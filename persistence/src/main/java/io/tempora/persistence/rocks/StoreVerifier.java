@@ -66,36 +66,66 @@ final class StoreVerifier {
     return Long.toUnsignedString(id);
   }
 
+  /** An index row picked for the start-up sample. */
+  record Row(Cf cf, byte[] key, byte[] value) {}
+
+  /**
+   * Checks only the given live records and index rows ({@code identity}, {@code attr_value}, {@code
+   * key_postings}, {@code memberships}), both ways: the start-up sample of STORAGE.md §5 step 5.
+   */
+  static Map<String, Problem> sample(RocksView view, List<Long> records, List<Row> rows) {
+    StoreVerifier v = new StoreVerifier(view);
+    records.forEach(v::record);
+    for (Row r : rows) {
+      switch (r.cf()) {
+        case IDENTITY -> v.identityRow(r.key(), r.value());
+        case ATTR_VALUE -> v.attrValueRow(r.key(), r.value());
+        case KEY_POSTINGS -> v.postingRow(r.key(), r.value());
+        case MEMBERSHIPS -> v.membershipRow(r.key(), r.value());
+        default -> throw new IllegalArgumentException("no sample check for " + r.cf());
+      }
+    }
+    return v.problems;
+  }
+
   private void records() {
     try (Cursor<Long> live = view.liveRecords(0)) {
       while (live.hasNext()) {
-        long rid = live.next();
-        RecordVersion v = view.record(rid);
-        OptionalLong back = view.recordId(v.identity());
-        if (back.isEmpty() || back.getAsLong() != rid) {
-          report("record without its identity row", "record " + id(rid));
-        }
-        for (Map.Entry<AttrValue, IntervalSet> e : v.descriptors().coverage().entrySet()) {
-          AttrValue av = e.getKey();
-          if (!hasPosting(view.valuePostings(av.attr(), av.value()), rid, e.getValue())) {
-            report("missing attr_value row", "record " + id(rid) + " " + av);
-          }
-        }
-        LinkIndex.live(v, ontology)
-            .tuples()
-            .forEach(
-                (key, set) -> {
-                  if (!hasPosting(view.postings(key), rid, set)) {
-                    report("missing key_postings row", "record " + id(rid) + " " + key);
-                  }
-                });
-        long eid = view.entityOf(rid);
-        if (eid == 0) {
-          report("live record without entity", "record " + id(rid));
-        } else if (view.get(Cf.MEMBERSHIPS, Keys.pair(eid, rid)) == null) {
-          report("missing membership row", "entity " + id(eid) + " record " + id(rid));
-        }
+        record(live.next());
       }
+    }
+  }
+
+  /** One live record against its identity, attr_value, key_postings and membership rows. */
+  private void record(long rid) {
+    RecordVersion v = live(rid);
+    if (v == null) {
+      report("sampled record is not live", "record " + id(rid));
+      return;
+    }
+    OptionalLong back = view.recordId(v.identity());
+    if (back.isEmpty() || back.getAsLong() != rid) {
+      report("record without its identity row", "record " + id(rid));
+    }
+    for (Map.Entry<AttrValue, IntervalSet> e : v.descriptors().coverage().entrySet()) {
+      AttrValue av = e.getKey();
+      if (!hasPosting(view.valuePostings(av.attr(), av.value()), rid, e.getValue())) {
+        report("missing attr_value row", "record " + id(rid) + " " + av);
+      }
+    }
+    LinkIndex.live(v, ontology)
+        .tuples()
+        .forEach(
+            (key, set) -> {
+              if (!hasPosting(view.postings(key), rid, set)) {
+                report("missing key_postings row", "record " + id(rid) + " " + key);
+              }
+            });
+    long eid = view.entityOf(rid);
+    if (eid == 0) {
+      report("live record without entity", "record " + id(rid));
+    } else if (view.get(Cf.MEMBERSHIPS, Keys.pair(eid, rid)) == null) {
+      report("missing membership row", "entity " + id(eid) + " record " + id(rid));
     }
   }
 
@@ -185,21 +215,18 @@ final class StoreVerifier {
   }
 
   private void memberships() {
-    try (Cursor<byte[]> c =
-        view.scan(
-            Cf.MEMBERSHIPS,
-            new byte[0],
-            null,
-            (k, v) -> {
-              long eid = Keys.u64(k, 0);
-              long rid = Keys.lastU64(k);
-              if (live(rid) == null || view.entityOf(rid) != eid) {
-                report("dangling membership row", "entity " + id(eid) + " record " + id(rid));
-              }
-              return null;
-            })) {
+    try (Cursor<byte[]> c = view.scan(Cf.MEMBERSHIPS, new byte[0], null, this::membershipRow)) {
       c.toList();
     }
+  }
+
+  private byte[] membershipRow(byte[] k, byte[] v) {
+    long eid = Keys.u64(k, 0);
+    long rid = Keys.lastU64(k);
+    if (live(rid) == null || view.entityOf(rid) != eid) {
+      report("dangling membership row", "entity " + id(eid) + " record " + id(rid));
+    }
+    return null;
   }
 
   private void interner() {

@@ -11,15 +11,20 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Makes commits durable as the durability mode says (STORAGE.md §4.2, §4.3). {@code immediate}:
- * group commit; one syncer thread fsyncs the WAL once for every commit waiting at that moment and
- * releases them together. {@code batched}: the thread fsyncs every interval or after a number of
- * WAL bytes, and commits do not wait. {@code async}: no thread, no fsync. Thread-safe; the owner
- * closes it.
+ * group commit; one syncer thread captures a sync point (a snapshot and the last write it holds),
+ * fsyncs the WAL once for every commit written by then, publishes the point and releases those
+ * commits together. With {@code group_commit_max_wait} above zero it holds the fsync back, up to
+ * that long after the oldest waiting commit, while other writers are evidently active (a
+ * transaction is open, more than one commit waits, or the previous fsync covered several); a lone
+ * writer never waits. {@code batched}: the thread fsyncs every interval or after a number of WAL
+ * bytes, and commits do not wait. {@code async}: no thread, no fsync. Thread-safe; the owner closes
+ * it.
  */
 final class WalSyncer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(WalSyncer.class);
@@ -28,31 +33,62 @@ final class WalSyncer implements AutoCloseable {
   /** A write sequence and the transaction number it carried. */
   record Mark(long wseq, long tx) {}
 
+  /** What one fsync covers, captured just before it ({@code immediate} mode). */
+  interface SyncPoint {
+    /** The last write the point holds; the fsync makes it and everything before durable. */
+    Mark mark();
+
+    /** Called once the fsync covering the point has finished. */
+    void publish();
+
+    /** Called instead of {@link #publish()} when the fsync failed. */
+    void discard();
+  }
+
   private final Durability mode;
   private final Runnable syncWal;
   private final Consumer<Mark> onDurable;
+  private final Supplier<SyncPoint> capture;
+  private final long maxWaitNanos;
   private final long intervalNanos;
   private final long syncBytes;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition work = lock.newCondition();
   private final Condition synced = lock.newCondition();
   private final AtomicLong syncs = new AtomicLong();
+  private final AtomicLong syncedCommits = new AtomicLong();
+  private final AtomicLong groupWaits = new AtomicLong();
   private final Thread thread;
   private volatile SyncListener listener = SyncListener.NONE;
 
   private Mark written;
   private Mark durable;
-  private long requested;
   private long bytesSinceSync;
+  private boolean transactionOpen;
+  private long pendingSinceNanos;
+  private long lastBatch;
   private StoreException failure;
   private boolean stopping;
   private boolean finished;
   private long lastSyncNanos = System.nanoTime();
 
-  WalSyncer(StorageConfig config, Mark start, Runnable syncWal, Consumer<Mark> onDurable) {
+  /**
+   * @param start the last write at open, durable
+   * @param syncWal fsyncs the WAL; covers every write that returned before the call
+   * @param onDurable told each newly durable write, on the syncer thread
+   * @param capture {@code immediate} mode: the sync point taken before each fsync
+   */
+  WalSyncer(
+      StorageConfig config,
+      Mark start,
+      Runnable syncWal,
+      Consumer<Mark> onDurable,
+      Supplier<SyncPoint> capture) {
     this.mode = config.durability();
     this.syncWal = syncWal;
     this.onDurable = onDurable;
+    this.capture = capture;
+    this.maxWaitNanos = config.groupCommitMaxWait().toNanos();
     this.intervalNanos = config.syncInterval().toNanos();
     this.syncBytes = config.syncBytes();
     this.written = start;
@@ -80,13 +116,40 @@ final class WalSyncer implements AutoCloseable {
     }
   }
 
+  /** A write transaction began: a commit may follow, worth a group-commit wait. */
+  void transactionBegun() {
+    lock.lock();
+    try {
+      transactionOpen = true;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The write transaction ended (committed or not): no commit follows from it. */
+  void transactionEnded() {
+    lock.lock();
+    try {
+      if (transactionOpen) {
+        transactionOpen = false;
+        work.signalAll();
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** Records a write that reached the WAL and returns its durability handle. */
   Commit written(Mark mark, long bytes) {
     lock.lock();
     try {
+      if (written.wseq() <= durable.wseq()) {
+        pendingSinceNanos = System.nanoTime();
+      }
       written = mark;
       bytesSinceSync += bytes;
-      if (mode == Durability.BATCHED) {
+      transactionOpen = false;
+      if (mode != Durability.ASYNC) {
         work.signalAll();
       }
     } finally {
@@ -98,11 +161,6 @@ final class WalSyncer implements AutoCloseable {
   private void awaitDurable(long wseq) {
     lock.lock();
     try {
-      if (durable.wseq() >= wseq) {
-        return;
-      }
-      requested = Math.max(requested, wseq);
-      work.signalAll();
       while (durable.wseq() < wseq) {
         if (failure != null) {
           throw new StoreException("WAL fsync failed; write " + wseq + " not durable", failure);
@@ -127,6 +185,16 @@ final class WalSyncer implements AutoCloseable {
     listener = l;
   }
 
+  /** Commits made durable by those fsyncs (requests per fsync = this / {@link #syncCount()}). */
+  long syncedCommits() {
+    return syncedCommits.get();
+  }
+
+  /** Fsyncs the syncer held back to gather further commits ({@code group_commit_max_wait}). */
+  long groupWaits() {
+    return groupWaits.get();
+  }
+
   /** The last write known durable. */
   Mark durable() {
     lock.lock();
@@ -147,32 +215,93 @@ final class WalSyncer implements AutoCloseable {
           synced.signalAll();
           return;
         }
+        if (mode == Durability.IMMEDIATE) {
+          gather();
+        }
         target = written;
         bytesSinceSync = 0;
       } finally {
         lock.unlock();
       }
-      // Every write issued before this call, including target, is covered by the fsync.
-      long before = durable().wseq();
-      long started = System.nanoTime();
-      try {
-        syncWal.run();
-        syncs.incrementAndGet();
-        listener.synced(target.wseq() - before, System.nanoTime() - started);
-      } catch (RuntimeException e) {
-        LOG.error("WAL fsync failed; refusing further writes", e);
-        fail(e);
+      if (!sync(target)) {
         return;
       }
-      lock.lock();
-      try {
-        durable = target;
-        lastSyncNanos = System.nanoTime();
-        synced.signalAll();
-      } finally {
-        lock.unlock();
+    }
+  }
+
+  /**
+   * One fsync covering {@code target} (and, in immediate mode, its sync point); false if failed.
+   */
+  private boolean sync(Mark target) {
+    // Every write that returned before the capture, including target, is in the snapshot, and the
+    // fsync, issued after it, covers them all.
+    long started = System.nanoTime();
+    SyncPoint point = mode == Durability.IMMEDIATE ? capture.get() : null;
+    try {
+      syncWal.run();
+      syncs.incrementAndGet();
+    } catch (RuntimeException e) {
+      if (point != null) {
+        point.discard();
       }
-      onDurable.accept(target);
+      LOG.error("WAL fsync failed; refusing further writes", e);
+      fail(e);
+      return false;
+    }
+    Mark done = target;
+    if (point != null) {
+      // Published before any waiting commit is released: a read after an ack sees the write.
+      point.publish();
+      done = point.mark().wseq() > target.wseq() ? point.mark() : target;
+    }
+    long batch;
+    lock.lock();
+    try {
+      lastBatch = Math.max(0, done.wseq() - durable.wseq());
+      batch = lastBatch;
+      syncedCommits.addAndGet(lastBatch);
+      durable = done;
+      if (written.wseq() > done.wseq()) {
+        // Commits the sync missed were written after it started: none is older than that.
+        pendingSinceNanos = started;
+      }
+      lastSyncNanos = System.nanoTime();
+      synced.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    listener.synced(batch, System.nanoTime() - started);
+    onDurable.accept(done);
+    return true;
+  }
+
+  /**
+   * Holding the lock, with commits waiting: while other writers are evidently active (a transaction
+   * is open, more than one commit waits, or the previous fsync covered more than one) and the
+   * oldest waiting commit is younger than the maximum wait, waits for more. A lone writer's commit
+   * (the only one waiting, no transaction open, the previous fsync covered one) syncs at once.
+   */
+  private void gather() {
+    if (maxWaitNanos == 0) {
+      return;
+    }
+    long deadline = pendingSinceNanos + maxWaitNanos;
+    boolean waited = false;
+    while (!stopping && (transactionOpen || lastBatch > 1 || written.wseq() - durable.wseq() > 1)) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        break;
+      }
+      waited = true;
+      try {
+        work.awaitNanos(left);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    if (waited) {
+      groupWaits.incrementAndGet();
     }
   }
 
@@ -186,7 +315,7 @@ final class WalSyncer implements AutoCloseable {
       if (stopping) {
         return pending;
       }
-      if (mode == Durability.IMMEDIATE && requested > durable.wseq()) {
+      if (mode == Durability.IMMEDIATE && pending) {
         return true;
       }
       if (mode == Durability.BATCHED && pending) {

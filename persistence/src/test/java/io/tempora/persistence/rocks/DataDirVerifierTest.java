@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.tempora.engine.Engine;
 import io.tempora.engine.EngineConfig;
 import io.tempora.engine.conformance.Workloads;
+import io.tempora.engine.model.EntityEvent;
 import io.tempora.engine.model.Ids;
 import io.tempora.engine.oracle.Workload;
 import io.tempora.engine.store.StoreException;
@@ -16,6 +17,7 @@ import io.tempora.persistence.codec.ValueCodec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -89,6 +91,54 @@ class DataDirVerifierTest {
     assertThat(report.render())
         .contains("missing attr_value row: ")
         .contains("problem(s) in 5 class(es)");
+  }
+
+  @Test
+  @DisplayName("verify checks conflict_order against conflicts, and events")
+  void verify_conflictOrderAndEventFaults_reportsEachClass() throws RocksDBException {
+    Path d = null;
+    for (long seed = 1; seed <= 20 && d == null; seed++) {
+      Path candidate = dir.resolve("s" + seed);
+      load(candidate, seed);
+      try (RocksShardStore store = RocksShardStore.open(candidate, TestStores.fastConfig())) {
+        if (keys(store, Cf.CONFLICT_ORDER).size() >= 2 && !keys(store, Cf.EVENTS).isEmpty()) {
+          d = candidate;
+        }
+      }
+    }
+    assertThat(d).as("a workload with conflicts and events").isNotNull();
+    try (RocksShardStore store = RocksShardStore.open(d, TestStores.fastConfig());
+        WriteBatch b = new WriteBatch()) {
+      RocksStore rocks = store.rocks();
+      List<byte[]> order = keys(store, Cf.CONFLICT_ORDER);
+      b.delete(rocks.handle(Cf.CONFLICT_ORDER), order.get(0));
+      byte[] moved = java.util.Arrays.copyOf(order.get(1), order.get(1).length + 1);
+      b.put(rocks.handle(Cf.CONFLICT_ORDER), moved, rocks.get(Cf.CONFLICT_ORDER, order.get(1)));
+      long lastTx = ValueCodec.storeMeta(rocks.get(Cf.META, RocksView.STORE_META)).lastTx();
+      long tx = Keys.u64(keys(store, Cf.EVENTS).get(0), 0);
+      b.put(rocks.handle(Cf.EVENTS), Keys.event(tx, 700), event(tx));
+      b.put(rocks.handle(Cf.EVENTS), Keys.event(lastTx + 5, 0), event(lastTx + 5));
+      b.put(rocks.handle(Cf.EVENTS), Keys.event(lastTx + 6, 0), event(lastTx + 7));
+      rocks.writeSync(b);
+    }
+    VerifyReport report = DataDirVerifier.verify(d);
+    assertThat(report.problems())
+        .containsKeys(
+            "conflict without its conflict_order row",
+            "conflict_order row under another item's key",
+            "event ordinals not contiguous from 0",
+            "event outside transactions 1..last_tx",
+            "event tx disagrees with its key");
+  }
+
+  private static byte[] event(long tx) {
+    return ValueCodec.event(new EntityEvent(tx, EntityEvent.Kind.CREATED, 1, List.of()));
+  }
+
+  private static List<byte[]> keys(RocksShardStore store, Cf cf) {
+    try (StoreView v = store.view()) {
+      return ((RocksView) v).scan(cf, new byte[0], null, (k, val) -> k).toList();
+    }
   }
 
   @Test

@@ -39,7 +39,9 @@ class NativeResourceOwnershipTest {
           "RocksShardStore.java:      this.options = new org.rocksdb.ReadOptions().setSnapshot(snapshot);",
           "SnapshotSource.close() closes it when the view closes",
           "RocksShardStore.java:    private final WriteBatchWithIndex batch = new WriteBatchWithIndex(true);",
-          "BatchSource.close() closes it when the transaction closes");
+          "BatchSource.close() closes it when the transaction closes",
+          "DurableViews.java:    Snapshot snapshot = rocks.snapshot();",
+          "DurableViews.Point.release() releases it after the publisher and the last view let go");
 
   @Test
   void sources_outsideRocksStore_createNativeObjectsOnlyInTryWithResourcesOrOwners()

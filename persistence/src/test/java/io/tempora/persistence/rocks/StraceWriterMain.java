@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -19,9 +20,11 @@ import java.util.List;
  * Child JVM of {@link WalFsyncStraceIT} (STORAGE.md ST-T2), run under strace: {@code writers}
  * threads each submit {@code requests} upserts in {@code immediate} mode, writing {@code B t k} to
  * a marker file before submitting and {@code A t k} after the acknowledgement (each one {@code
- * write} syscall, visible in the trace). Prints {@code DONE <requests> <walSyncs>} and exits.
+ * write} syscall, visible in the trace). Prints {@code DONE <requests> <walSyncs> <syncedCommits>
+ * <groupWaits>} (the syncer's counters over the run) and exits.
  *
- * <p>Arguments: data dir, marker file, writers, requests per writer.
+ * <p>Arguments: data dir, marker file, writers, requests per writer, {@code
+ * storage.group_commit_max_wait_us}.
  */
 public final class StraceWriterMain {
   private StraceWriterMain() {}
@@ -31,11 +34,16 @@ public final class StraceWriterMain {
     int requests = Integer.parseInt(args[3]);
     // Default sizes: the small test caches make the write buffer manager flush (and fsync a new
     // WAL) every few writes, which would blur the count of group-commit fsyncs.
-    StorageConfig config = StorageConfig.defaults(0).withDurability(Durability.IMMEDIATE);
+    StorageConfig config =
+        StorageConfig.defaults(0)
+            .withDurability(Durability.IMMEDIATE)
+            .withGroupCommitMaxWait(Duration.ofNanos(Long.parseLong(args[4]) * 1000));
     try (RocksShardStore store = RocksShardStore.open(Path.of(args[0]), config);
         FileOutputStream markers = new FileOutputStream(args[1])) {
       Engine engine = new Engine(store, EngineConfig.defaults());
-      long before = store.walSyncCount();
+      long syncs = store.walSyncCount();
+      long commits = store.walSyncedCommits();
+      long waits = store.groupCommitWaits();
       List<Thread> threads = new ArrayList<>();
       for (int t = 0; t < writers; t++) {
         int thread = t;
@@ -48,7 +56,14 @@ public final class StraceWriterMain {
         t.join();
       }
       System.out.println(
-          "DONE " + (long) writers * requests + " " + (store.walSyncCount() - before));
+          "DONE "
+              + (long) writers * requests
+              + " "
+              + (store.walSyncCount() - syncs)
+              + " "
+              + (store.walSyncedCommits() - commits)
+              + " "
+              + (store.groupCommitWaits() - waits));
     }
   }
 

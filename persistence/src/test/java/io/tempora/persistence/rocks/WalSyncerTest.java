@@ -1,6 +1,7 @@
 package io.tempora.persistence.rocks;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tempora.engine.model.Identity;
 import io.tempora.engine.store.Commit;
@@ -15,6 +16,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -62,6 +64,91 @@ class WalSyncerTest {
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  @Test
+  void immediate_loneWriterWithGroupCommitWait_neverWaits() {
+    StorageConfig config =
+        StorageConfig.defaults(0)
+            .withSmallCaches()
+            .withDurability(Durability.IMMEDIATE)
+            .withGroupCommitMaxWait(Duration.ofSeconds(1));
+    try (RocksShardStore store = RocksShardStore.open(dir, config)) {
+      long before = store.walSyncCount();
+      for (int i = 1; i <= 50; i++) {
+        commitOne(store, i).awaitDurable();
+      }
+      // ST-T2 "a single writer gets no added delay": the syncer never held an fsync back.
+      assertThat(store.groupCommitWaits()).isZero();
+      assertThat(store.walSyncCount()).isEqualTo(before + 50);
+    }
+  }
+
+  @Test
+  void immediate_commitsPiledUpDuringAnFsync_nextFsyncWaitsForMore() throws Exception {
+    StorageConfig config =
+        StorageConfig.defaults(0)
+            .withSmallCaches()
+            .withDurability(Durability.IMMEDIATE)
+            .withGroupCommitMaxWait(Duration.ofSeconds(1));
+    CountDownLatch firstSyncEntered = new CountDownLatch(1);
+    CountDownLatch releaseFirstSync = new CountDownLatch(1);
+    boolean[] gated = {false};
+    ExecutorService pool = Executors.newFixedThreadPool(THREADS);
+    try (RocksShardStore store =
+        RocksShardStore.open(
+            dir,
+            config,
+            sync ->
+                () -> {
+                  if (!gated[0]) {
+                    gated[0] = true;
+                    firstSyncEntered.countDown();
+                    awaitUninterruptibly(releaseFirstSync);
+                  }
+                  sync.run();
+                })) {
+      Commit first = commitOne(store, 1);
+      assertThat(firstSyncEntered.await(30, TimeUnit.SECONDS)).isTrue();
+      List<Future<?>> done = new ArrayList<>();
+      done.add(pool.submit(first::awaitDurable));
+      for (int i = 2; i <= THREADS; i++) {
+        Commit c = commitOne(store, i);
+        done.add(pool.submit(c::awaitDurable));
+      }
+      releaseFirstSync.countDown();
+      for (Future<?> f : done) {
+        f.get(30, TimeUnit.SECONDS);
+      }
+      // The first fsync covered commit 1; the other 15 waited together for the second, which was
+      // held back because several commits were waiting (other writers evidently active).
+      assertThat(store.groupCommitWaits()).isPositive();
+      assertThat(store.walSyncedCommits()).isEqualTo(THREADS);
+      assertThat(store.walSyncCount()).isLessThanOrEqualTo(3);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private static void awaitUninterruptibly(CountDownLatch latch) {
+    try {
+      latch.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Test
+  void config_groupCommitWaitOutOfRange_isRejectedNamingTheKey() {
+    StorageConfig base = StorageConfig.defaults(0);
+    assertThatThrownBy(() -> base.withGroupCommitMaxWait(Duration.ofSeconds(2)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("storage.group_commit_max_wait_us")
+        .hasMessageContaining("2000000");
+    assertThatThrownBy(() -> base.withGroupCommitMaxWait(Duration.ofNanos(-1000)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("storage.group_commit_max_wait_us");
+    assertThat(base.groupCommitMaxWait()).isZero();
   }
 
   @Test
