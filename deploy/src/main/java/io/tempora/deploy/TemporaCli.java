@@ -2,6 +2,8 @@ package io.tempora.deploy;
 
 import io.tempora.deploy.cluster.ClusterCommand;
 import io.tempora.deploy.config.ConfigException;
+import io.tempora.deploy.datadir.AdminCommand;
+import io.tempora.deploy.datadir.VerifyCommand;
 import io.tempora.deploy.load.LoadCommand;
 import io.tempora.deploy.shard.ShardCommand;
 import io.tempora.engine.store.StoreException;
@@ -29,6 +31,8 @@ public final class TemporaCli implements Runnable {
     ClusterCommand.class,
     QuickstartCommand.class,
     LoadCommand.class,
+    VerifyCommand.class,
+    AdminCommand.class,
     CommandLine.HelpCommand.class
   };
 

@@ -10,6 +10,7 @@ import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.tempora.engine.Engine;
 import io.tempora.persistence.HomeDirectory;
 import io.tempora.persistence.InMemoryHomeDirectory;
+import io.tempora.shardserver.grpc.Checkpointer;
 import io.tempora.shardserver.grpc.MalformedRequestGuard;
 import io.tempora.shardserver.grpc.ShardInternalGrpcService;
 import io.tempora.shardserver.grpc.TemporaGrpcService;
@@ -160,7 +161,18 @@ public final class ShardServer implements AutoCloseable {
    *
    * @throws IllegalStateException if already serving or closed
    */
-  public synchronized void serve(Engine engine, HomeDirectory directory) {
+  public void serve(Engine engine, HomeDirectory directory) {
+    serve(engine, directory, null);
+  }
+
+  /**
+   * As {@link #serve(Engine, HomeDirectory)}, with the Checkpoint RPC answered by {@code
+   * checkpointer} (null: UNIMPLEMENTED).
+   *
+   * @throws IllegalStateException if already serving or closed
+   */
+  public synchronized void serve(
+      Engine engine, HomeDirectory directory, Checkpointer checkpointer) {
     if (state != State.RECOVERING) {
       throw new IllegalStateException("serve() in state " + state);
     }
@@ -172,7 +184,7 @@ public final class ShardServer implements AutoCloseable {
         .addService(
             MalformedRequestGuard.guard(
                 ServerInterceptors.intercept(
-                    new TemporaGrpcService(engine, metrics),
+                    new TemporaGrpcService(engine, metrics, checkpointer),
                     new IngestAdmission(
                         config.ingestQueueRequests(), config.ingestQueueBytes(), metrics))))
         .addService(new ShardInternalGrpcService(engine, directory))

@@ -173,8 +173,15 @@ public final class ConfigKeys {
           "storage.checkpoint_interval",
           "1h",
           true,
-          "time between checkpoints (checkpoints are not implemented yet; SIGHUP already reloads"
-              + " it)");
+          "time between scheduled checkpoints into <data-dir>/checkpoints (0 = none; docs/storage.md)");
+  public static final String STORAGE_CHECKPOINT_RETAIN =
+      integer(
+          "storage.checkpoint_retain",
+          "3",
+          1,
+          10_000,
+          true,
+          "checkpoints kept (the newest); older ones are deleted after each checkpoint");
   public static final String SHUTDOWN_DRAIN_DELAY =
       duration(
           "shutdown.drain_delay",

@@ -40,6 +40,10 @@ final class Reloader {
     }
     Map<String, ConfigKey> keys = ConfigKeys.byName();
     Map<String, Object> changed = next.changedFrom(current);
+    if (changed.containsKey(ConfigKeys.STORAGE_CHECKPOINT_INTERVAL)
+        || changed.containsKey(ConfigKeys.STORAGE_CHECKPOINT_RETAIN)) {
+      process.checkpointIntervalChanged(ShardSettings.checkpoints(next));
+    }
     for (Map.Entry<String, Object> c : changed.entrySet()) {
       if (keys.get(c.getKey()).reloadable()) {
         apply(c.getKey(), next);
@@ -59,8 +63,6 @@ final class Reloader {
   private void apply(String key, Settings next) {
     if (key.equals(ConfigKeys.LOG_LEVEL)) {
       Logging.setLevel(next.string(key));
-    } else if (key.equals(ConfigKeys.STORAGE_CHECKPOINT_INTERVAL)) {
-      process.checkpointIntervalChanged(next.duration(key));
     }
     LOG.info("{} is now {} ({})", key, next.values().get(key), next.sources().get(key));
   }

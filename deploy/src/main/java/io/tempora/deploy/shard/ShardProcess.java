@@ -3,13 +3,14 @@ package io.tempora.deploy.shard;
 import io.tempora.deploy.TemporaCli;
 import io.tempora.engine.Engine;
 import io.tempora.engine.EngineConfig;
+import io.tempora.persistence.CheckpointConfig;
 import io.tempora.persistence.HomeDirectory;
 import io.tempora.persistence.rocks.RocksHomeDirectory;
 import io.tempora.persistence.rocks.RocksShardStore;
 import io.tempora.shardserver.ShardServer;
 import io.tempora.shardserver.ops.OpsHttpServer;
 import io.tempora.shardserver.ops.ShardMetrics;
-import java.time.Duration;
+import java.time.Clock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,18 +27,21 @@ public final class ShardProcess implements AutoCloseable {
   private final RocksShardStore store;
   private final HomeDirectory directory;
   private final StoreMetrics storeMetrics;
+  private final Checkpointing checkpoints;
 
   private ShardProcess(
       ShardServer server,
       OpsHttpServer http,
       RocksShardStore store,
       HomeDirectory directory,
-      StoreMetrics storeMetrics) {
+      StoreMetrics storeMetrics,
+      Checkpointing checkpoints) {
     this.server = server;
     this.http = http;
     this.store = store;
     this.directory = directory;
     this.storeMetrics = storeMetrics;
+    this.checkpoints = checkpoints;
   }
 
   /** Starts a shard; on failure releases what already started and rethrows. */
@@ -48,6 +52,7 @@ public final class ShardProcess implements AutoCloseable {
     RocksShardStore store = null;
     HomeDirectory directory = null;
     StoreMetrics storeMetrics = null;
+    Checkpointing checkpoints = null;
     try {
       http =
           OpsHttpServer.start(
@@ -68,9 +73,13 @@ public final class ShardProcess implements AutoCloseable {
       directory = RocksHomeDirectory.open(cfg.dataDir());
       Engine engine = new Engine(store, new EngineConfig(cfg.shardId(), cfg.limits()));
       storeMetrics = StoreMetrics.start(metrics, store, engine, cfg.statsInterval());
-      server.serve(engine, directory);
+      checkpoints = Checkpointing.start(store, cfg.checkpoints(), metrics, Clock.systemUTC());
+      server.serve(engine, directory, checkpoints);
     } catch (RuntimeException e) {
       server.close();
+      if (checkpoints != null) {
+        checkpoints.close();
+      }
       if (storeMetrics != null) {
         storeMetrics.close();
       }
@@ -92,7 +101,7 @@ public final class ShardProcess implements AutoCloseable {
         server.healthPort(),
         http.port(),
         cfg.dataDir());
-    return new ShardProcess(server, http, store, directory, storeMetrics);
+    return new ShardProcess(server, http, store, directory, storeMetrics, checkpoints);
   }
 
   /** The shard's metrics. */
@@ -101,11 +110,11 @@ public final class ShardProcess implements AutoCloseable {
   }
 
   /**
-   * Hook for SIGHUP's {@code storage.checkpoint_interval}: checkpoints are not implemented yet, so
-   * the new interval is only recorded; the checkpoint scheduler reschedules here once it exists.
+   * SIGHUP's {@code storage.checkpoint_interval} and {@code storage.checkpoint_retain}: replaces
+   * the schedule (the next checkpoint is one new interval away) and the retention.
    */
-  void checkpointIntervalChanged(Duration interval) {
-    LOG.info("checkpoint interval {} noted; no checkpoint scheduler runs yet", interval);
+  void checkpointIntervalChanged(CheckpointConfig config) {
+    checkpoints.reconfigure(config);
   }
 
   /** Blocks until the servers have terminated. */
@@ -118,6 +127,7 @@ public final class ShardProcess implements AutoCloseable {
     try {
       server.close();
     } finally {
+      checkpoints.close();
       storeMetrics.close();
       http.close();
       try {

@@ -5,6 +5,7 @@ import static io.tempora.deploy.config.ConfigKeys.*;
 import io.tempora.deploy.config.ConfigException;
 import io.tempora.deploy.config.Settings;
 import io.tempora.engine.Limits;
+import io.tempora.persistence.CheckpointConfig;
 import io.tempora.persistence.Durability;
 import io.tempora.persistence.StorageConfig;
 import io.tempora.shardserver.ShardServerConfig;
@@ -25,6 +26,7 @@ import java.util.Locale;
  * @param storage the RocksDB store's configuration
  * @param limits request limits
  * @param statsInterval how often RocksDB figures are polled
+ * @param checkpoints the checkpoint schedule and retention
  */
 public record ShardSettings(
     int shardId,
@@ -34,7 +36,8 @@ public record ShardSettings(
     int httpPort,
     StorageConfig storage,
     Limits limits,
-    Duration statsInterval) {
+    Duration statsInterval,
+    CheckpointConfig checkpoints) {
 
   private static final long MIB = 1024L * 1024;
 
@@ -78,7 +81,12 @@ public record ShardSettings(
               s.integer(LIMITS_MAX_RECORDS),
               s.integer(LIMITS_MAX_DESCRIPTORS),
               s.integer(LIMITS_MAX_IDENTITY_BYTES),
-              s.integer(LIMITS_MAX_STRING_BYTES));
+              s.integer(LIMITS_MAX_STRING_BYTES),
+              new Limits.KeyNames(
+                  LIMITS_MAX_RECORDS,
+                  LIMITS_MAX_DESCRIPTORS,
+                  LIMITS_MAX_IDENTITY_BYTES,
+                  LIMITS_MAX_STRING_BYTES));
       return new ShardSettings(
           id,
           Path.of(s.string(SHARD_DATA_DIR)),
@@ -87,7 +95,18 @@ public record ShardSettings(
           http.port(),
           storage,
           limits,
-          s.duration(STORAGE_STATS_INTERVAL));
+          s.duration(STORAGE_STATS_INTERVAL),
+          checkpoints(s));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(e.getMessage());
+    }
+  }
+
+  /** The checkpoint keys; reloadable, so SIGHUP uses this too. */
+  static CheckpointConfig checkpoints(Settings s) {
+    try {
+      return new CheckpointConfig(
+          s.duration(STORAGE_CHECKPOINT_INTERVAL), s.integer(STORAGE_CHECKPOINT_RETAIN));
     } catch (IllegalArgumentException e) {
       throw new ConfigException(e.getMessage());
     }

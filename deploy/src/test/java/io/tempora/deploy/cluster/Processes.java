@@ -60,10 +60,12 @@ final class Processes {
             Integer.toString(id),
             "--data-dir",
             data.toString(),
-            "--health-port",
-            Integer.toString(freePort()),
-            "--drain-delay-ms",
-            "0"),
+            "--set",
+            "ops.health_listen=" + freePort(),
+            "--set",
+            "ops.http_listen=" + freePort(),
+            "--set",
+            "shutdown.drain_delay=0s"),
         port,
         log);
   }

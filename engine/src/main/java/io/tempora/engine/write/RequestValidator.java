@@ -24,7 +24,11 @@ public final class RequestValidator {
   public void validateUpsert(List<RecordInput> records) {
     if (records.size() > limits.maxRecords()) {
       throw new IllegalArgumentException(
-          "records: count " + records.size() + " exceeds limit " + limits.maxRecords());
+          "records: count "
+              + records.size()
+              + " exceeds limit "
+              + limits.maxRecords()
+              + key(limits.keyNames().maxRecords()));
     }
     Map<Identity, Integer> seen = new HashMap<>();
     for (int i = 0; i < records.size(); i++) {
@@ -36,17 +40,24 @@ public final class RequestValidator {
         fail(p + "descriptors must not be empty");
       }
       if (ds.size() > limits.maxDescriptors()) {
-        fail(p + "descriptor count " + ds.size() + " exceeds limit " + limits.maxDescriptors());
+        fail(
+            p
+                + "descriptor count "
+                + ds.size()
+                + " exceeds limit "
+                + limits.maxDescriptors()
+                + key(limits.keyNames().maxDescriptors()));
       }
       for (int j = 0; j < ds.size(); j++) {
         String q = p + "descriptor " + j + ": ";
         requireNonEmpty(q, "attr", ds.get(j).attr());
         requireNonEmpty(q, "value", ds.get(j).value());
       }
+      String attrKey = limits.keyNames().maxAttrValueBytes();
       for (int j = 0; j < ds.size(); j++) {
         String q = p + "descriptor " + j + ": ";
-        requireLength(q, "attr", ds.get(j).attr(), limits.maxAttrValueBytes());
-        requireLength(q, "value", ds.get(j).value(), limits.maxAttrValueBytes());
+        requireLength(q, "attr", ds.get(j).attr(), limits.maxAttrValueBytes(), attrKey);
+        requireLength(q, "value", ds.get(j).value(), limits.maxAttrValueBytes(), attrKey);
       }
       for (int j = 0; j < ds.size(); j++) {
         checkInterval(p + "descriptor " + j + ": ", ds.get(j));
@@ -62,7 +73,11 @@ public final class RequestValidator {
   public void validateDelete(List<Identity> identities) {
     if (identities.size() > limits.maxRecords()) {
       throw new IllegalArgumentException(
-          "identities: count " + identities.size() + " exceeds limit " + limits.maxRecords());
+          "identities: count "
+              + identities.size()
+              + " exceeds limit "
+              + limits.maxRecords()
+              + key(limits.keyNames().maxRecords()));
     }
     Map<Identity, Integer> seen = new HashMap<>();
     for (int i = 0; i < identities.size(); i++) {
@@ -79,9 +94,10 @@ public final class RequestValidator {
     requireNonEmpty(p, "entity_type", id.entityType());
     requireNonEmpty(p, "perspective", id.perspective());
     requireNonEmpty(p, "uid", id.uid());
-    requireLength(p, "entity_type", id.entityType(), limits.maxIdentityBytes());
-    requireLength(p, "perspective", id.perspective(), limits.maxIdentityBytes());
-    requireLength(p, "uid", id.uid(), limits.maxIdentityBytes());
+    String k = limits.keyNames().maxIdentityBytes();
+    requireLength(p, "entity_type", id.entityType(), limits.maxIdentityBytes(), k);
+    requireLength(p, "perspective", id.perspective(), limits.maxIdentityBytes(), k);
+    requireLength(p, "uid", id.uid(), limits.maxIdentityBytes(), k);
   }
 
   private static void checkInterval(String q, Descriptor d) {
@@ -98,11 +114,16 @@ public final class RequestValidator {
     }
   }
 
-  private static void requireLength(String p, String field, String s, int limit) {
+  private static void requireLength(String p, String field, String s, int limit, String key) {
     int n = utf8Length(s);
     if (n > limit) {
-      fail(p + field + " length " + n + " exceeds limit " + limit);
+      fail(p + field + " length " + n + " exceeds limit " + limit + key(key));
     }
+  }
+
+  /** The configuration key naming a limit, as a message suffix ("" when none is configured). */
+  private static String key(String name) {
+    return name.isEmpty() ? "" : " (" + name + ")";
   }
 
   /** UTF-8 length without encoding; a lone surrogate counts 3 bytes, as Java encodes "?". */

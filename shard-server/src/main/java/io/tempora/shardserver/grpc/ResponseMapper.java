@@ -17,7 +17,9 @@ import io.tempora.engine.query.QueryResult;
 import io.tempora.engine.store.StoreMeta.ResolutionJob;
 import io.tempora.engine.temporal.Interval;
 import io.tempora.engine.write.WriteResult;
+import io.tempora.persistence.CheckpointInfo;
 import io.tempora.proto.v1.BlockedMergeConflict;
+import io.tempora.proto.v1.CheckpointResponse;
 import io.tempora.proto.v1.ConflictKind;
 import io.tempora.proto.v1.ConstraintConflict;
 import io.tempora.proto.v1.DeleteResponse;
@@ -365,5 +367,14 @@ public final class ResponseMapper {
     }
     x.blocked().forEach(m -> b.addBlocked(conflict(m)));
     return b.build();
+  }
+
+  static CheckpointResponse checkpoint(CheckpointInfo c) {
+    return CheckpointResponse.newBuilder()
+        .setPath(c.dir().toString())
+        .setLastTx(c.tx())
+        .setName(c.dir().getFileName().toString())
+        .setCreatedUnixSeconds(c.utc().getEpochSecond())
+        .build();
   }
 }

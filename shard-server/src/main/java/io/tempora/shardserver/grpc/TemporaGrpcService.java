@@ -48,23 +48,27 @@ public final class TemporaGrpcService extends TemporaServiceGrpc.TemporaServiceI
   private final Reader reader;
   private final ShardReads reads;
   private final ShardMetrics metrics;
+  private final Checkpointer checkpointer;
 
   /**
    * @param engine the shard's engine; the caller keeps ownership
    */
   public TemporaGrpcService(Engine engine) {
-    this(engine, null);
+    this(engine, null, null);
   }
 
   /**
    * @param engine the shard's engine; the caller keeps ownership
    * @param metrics counts applied ingests; null for none
+   * @param checkpointer takes checkpoints for the Checkpoint RPC; null when the store has none (the
+   *     RPC then answers UNIMPLEMENTED)
    */
-  public TemporaGrpcService(Engine engine, ShardMetrics metrics) {
+  public TemporaGrpcService(Engine engine, ShardMetrics metrics, Checkpointer checkpointer) {
     this.engine = engine;
     this.reader = engine.reader();
     this.reads = new ShardReads(engine);
     this.metrics = metrics;
+    this.checkpointer = checkpointer;
   }
 
   private WriteResult counted(WriteResult r) {
@@ -201,8 +205,11 @@ public final class TemporaGrpcService extends TemporaServiceGrpc.TemporaServiceI
     Calls.unary(
         out,
         () -> {
-          throw new UnsupportedOperationException(
-              "Checkpoint is not implemented yet: this shard runs on an in-memory store");
+          if (checkpointer == null) {
+            throw new UnsupportedOperationException(
+                "Checkpoint is not available: this shard runs on an in-memory store");
+          }
+          return ResponseMapper.checkpoint(checkpointer.checkpointNow());
         });
   }
 

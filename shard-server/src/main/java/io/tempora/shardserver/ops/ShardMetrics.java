@@ -6,6 +6,7 @@ import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.time.Instant;
 import java.util.function.DoubleSupplier;
 
 /**
@@ -16,6 +17,11 @@ public final class ShardMetrics {
   /** Latency buckets of OPERATIONS.md §5, in seconds. */
   static final double[] LATENCY_BUCKETS = {
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30
+  };
+
+  /** Checkpoint duration buckets, in seconds: checkpoints flush memtables, so they take longer. */
+  static final double[] CHECKPOINT_BUCKETS = {
+    0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300
   };
 
   private final PrometheusRegistry registry = new PrometheusRegistry();
@@ -30,6 +36,9 @@ public final class ShardMetrics {
   private final Gauge recoveryDuration;
   private final Histogram walSyncDuration;
   private final Histogram groupCommitBatch;
+  private final Counter checkpoints;
+  private final Histogram checkpointDuration;
+  private final Gauge lastCheckpoint;
 
   /**
    * @param shardId labels {@code tempora_shard_info}
@@ -112,6 +121,24 @@ public final class ShardMetrics {
             .classicOnly()
             .classicUpperBounds(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)
             .register(registry);
+    checkpoints =
+        Counter.builder()
+            .name("tempora_checkpoints_total")
+            .help("Checkpoints taken (scheduled and on request), by result")
+            .labelNames("result")
+            .register(registry);
+    checkpointDuration =
+        Histogram.builder()
+            .name("tempora_checkpoint_duration_seconds")
+            .help("Time to take one checkpoint, including pruning old ones")
+            .classicOnly()
+            .classicUpperBounds(CHECKPOINT_BUCKETS)
+            .register(registry);
+    lastCheckpoint =
+        Gauge.builder()
+            .name("tempora_last_checkpoint_timestamp_seconds")
+            .help("When the last successful checkpoint was taken (Unix time; 0 = none yet)")
+            .register(registry);
     recoveryDuration =
         Gauge.builder()
             .name("tempora_recovery_duration_seconds")
@@ -145,6 +172,21 @@ public final class ShardMetrics {
   public void walSynced(long writes, long nanos) {
     walSyncDuration.observe(nanos / 1e9);
     groupCommitBatch.observe(writes);
+  }
+
+  /**
+   * Records one checkpoint attempt.
+   *
+   * @param ok whether it succeeded (label {@code result} = {@code ok} or {@code error})
+   * @param nanos how long it took
+   * @param takenAt when it was taken (successes only; null otherwise)
+   */
+  public void checkpointed(boolean ok, long nanos, Instant takenAt) {
+    checkpoints.labelValues(ok ? "ok" : "error").inc();
+    checkpointDuration.observe(nanos / 1e9);
+    if (ok) {
+      lastCheckpoint.set(takenAt.getEpochSecond());
+    }
   }
 
   /** Sets how long the store took to open and check. */

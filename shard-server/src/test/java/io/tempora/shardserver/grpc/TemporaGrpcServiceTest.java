@@ -663,7 +663,7 @@ class TemporaGrpcServiceTest {
   }
 
   @Test
-  void checkpointAndExport_areUnimplemented() {
+  void checkpointOnInMemoryStoreAndExport_areUnimplemented() {
     assertStatus(
         () -> stub.checkpoint(CheckpointRequest.getDefaultInstance()),
         Status.Code.UNIMPLEMENTED,
