@@ -28,6 +28,7 @@ import java.util.function.Function;
 final class RocksTxn extends RocksView implements StoreTxn {
   private final Batch batch;
   private final Interner.Pending pending;
+  private final RecordIndexes indexes;
   private final Function<RocksTxn, Commit> committer;
   private StoreMeta writtenMeta;
   private boolean committed;
@@ -41,6 +42,7 @@ final class RocksTxn extends RocksView implements StoreTxn {
     super(source, interner, onClose);
     this.batch = batch;
     this.pending = interner.begin();
+    this.indexes = new RecordIndexes(source, batch);
     this.committer = committer;
   }
 
@@ -118,7 +120,9 @@ final class RocksTxn extends RocksView implements StoreTxn {
       RecordVersion old = ValueCodec.recordVersion(version.recordId(), current, dictionary());
       put(Cf.RECORD_VERSIONS, Keys.recordVersion(version.recordId(), old.version()), current);
     }
-    put(Cf.RECORDS, rid, ValueCodec.recordVersion(version, dictionary()));
+    byte[] encoded = ValueCodec.recordVersion(version, dictionary());
+    put(Cf.RECORDS, rid, encoded);
+    indexes.recordChanged(version.recordId(), current, encoded);
   }
 
   @Override
