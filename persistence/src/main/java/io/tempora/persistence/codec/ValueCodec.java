@@ -22,7 +22,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
+import java.util.SortedSet;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.Function;
 
 /**
@@ -251,6 +253,33 @@ public final class ValueCodec {
   public static RecordVersion recordVersion(long recordId, byte[] b, Dictionary dict) {
     return decode(
         b, "record " + Long.toUnsignedString(recordId), in -> readVersion(recordId, in, dict));
+  }
+
+  /**
+   * Reads the type and perspective ids and the distinct piece intervals of an encoded record
+   * version without decoding strings (the record indexes' view of it).
+   */
+  public static RecordSummary recordSummary(long recordId, byte[] b) {
+    return decode(b, "record " + Long.toUnsignedString(recordId), ValueCodec::readSummary);
+  }
+
+  private static RecordSummary readSummary(Input in) {
+    boolean deleted = in.readByte() == ChangeKind.DELETED.ordinal();
+    in.readVarInt(true);
+    in.readVarLong(true);
+    long type = in.readVarInt(true) & 0xFFFFFFFFL;
+    long persp = in.readVarInt(true) & 0xFFFFFFFFL;
+    in.skip(in.readVarInt(true));
+    SortedSet<Interval> intervals = new TreeSet<>();
+    if (!deleted) {
+      for (int n = in.readVarInt(true); n > 0; n--) {
+        in.readVarInt(true);
+        in.readVarLong(true);
+        long s = Primitives.instant(in);
+        intervals.add(new Interval(s, Primitives.instant(in)));
+      }
+    }
+    return new RecordSummary(deleted, type, persp, intervals);
   }
 
   private static RecordVersion readVersion(long recordId, Input in, Dictionary dict) {

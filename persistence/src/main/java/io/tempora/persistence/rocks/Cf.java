@@ -22,7 +22,10 @@ enum Cf {
   CONFLICTS("conflicts", 0),
   CONFLICT_ORDER("conflict_order", -1),
   CONFLICT_UNITS("conflict_units", 8),
-  EVENTS("events", -1);
+  EVENTS("events", -1),
+  TEMPORAL("temporal", -1),
+  ENTITY_TYPE_IDX("entity_type_idx", 4),
+  PERSPECTIVE_IDX("perspective_idx", 4);
 
   private final String cfName;
   private final int prefix;

@@ -29,6 +29,7 @@ import java.util.function.Function;
 final class RocksTxn extends RocksView implements StoreTxn {
   private final Batch batch;
   private final Interner.Pending pending;
+  private final RecordIndexes indexes;
   private final Function<RocksTxn, Commit> committer;
   private StoreMeta writtenMeta;
   private StoreCounts counts;
@@ -46,6 +47,7 @@ final class RocksTxn extends RocksView implements StoreTxn {
     super(source, interner, onClose);
     this.batch = batch;
     this.pending = interner.begin();
+    this.indexes = new RecordIndexes(source, batch);
     this.committer = committer;
   }
 
@@ -151,7 +153,9 @@ final class RocksTxn extends RocksView implements StoreTxn {
       wasLive = !old.isDeleted();
     }
     dRecords += (version.isDeleted() ? 0 : 1) - (wasLive ? 1 : 0);
-    put(Cf.RECORDS, rid, ValueCodec.recordVersion(version, dictionary()));
+    byte[] encoded = ValueCodec.recordVersion(version, dictionary());
+    put(Cf.RECORDS, rid, encoded);
+    indexes.recordChanged(version.recordId(), current, encoded);
   }
 
   @Override

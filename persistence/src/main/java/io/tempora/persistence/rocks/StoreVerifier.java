@@ -42,6 +42,7 @@ final class StoreVerifier {
   static Map<String, Problem> verify(RocksView view) {
     StoreVerifier v = new StoreVerifier(view);
     v.records();
+    IndexVerifier.verify(view, v::report);
     v.identities();
     v.attrValues();
     v.postings();
