@@ -84,13 +84,15 @@ class DataDirVerifierTest {
             "dangling key_postings row",
             "broken interner pair",
             "counter not above the highest id",
-            "active_entities row naming no active entity");
+            "active_entities row naming no active entity",
+            // The planted active_entities row also makes the maintained count differ from a recount.
+            "counters differ from a recount");
     assertThat(report.problems().get("counter not above the highest id").examples())
         .anySatisfy(e -> assertThat(e).contains("store_meta next record 1"));
     assertThat(report.exitCode()).isEqualTo(VerifyReport.EXIT_PROBLEMS);
     assertThat(report.render())
         .contains("missing attr_value row: ")
-        .contains("problem(s) in 5 class(es)");
+        .contains("problem(s) in 6 class(es)");
   }
 
   @Test
