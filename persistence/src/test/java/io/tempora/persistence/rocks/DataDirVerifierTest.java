@@ -85,7 +85,8 @@ class DataDirVerifierTest {
             "broken interner pair",
             "counter not above the highest id",
             "active_entities row naming no active entity",
-            // The planted active_entities row also makes the maintained count differ from a recount.
+            // The planted active_entities row also makes the maintained count differ from a
+            // recount.
             "counters differ from a recount");
     assertThat(report.problems().get("counter not above the highest id").examples())
         .anySatisfy(e -> assertThat(e).contains("store_meta next record 1"));
