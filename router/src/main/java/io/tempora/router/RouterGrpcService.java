@@ -117,15 +117,17 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
   }
 
   /**
-   * Runs reconciliation now (with one shard there is nothing to do). Clears the dirty mark first,
-   * so writes arriving meanwhile mark it again.
+   * Runs reconciliation now (with one shard there is nothing to do): incremental rounds over what
+   * changed since the last one, or full passes when {@code full} (or when this router has not run a
+   * full one yet, or after an ontology change). Clears the dirty mark first, so writes arriving
+   * meanwhile mark it again.
    */
-  public ReconcileResponse reconcile() {
+  public ReconcileResponse reconcile(boolean full) {
     if (single()) {
       return ReconcileResponse.getDefaultInstance();
     }
     dirty.set(false);
-    return reconciler.reconcile();
+    return reconciler.reconcile(full);
   }
 
   /** True iff a write went through this router since the last reconciliation started. */
@@ -211,6 +213,7 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
             SetOntologyRequest rest = request.toBuilder().clearExpectedVersion().build();
             fanout.groups(groupsOfOthers(), (s, positions) -> s.stub(write()).setOntology(rest));
             signatures.set(null);
+            reconciler.requireFull();
             dirty.set(true);
             return first;
           } finally {
