@@ -208,13 +208,28 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
           }
           lock.writeLock().lock();
           try {
+            int before =
+                call(
+                        only(),
+                        s -> s.stub(read()).getOntology(GetOntologyRequest.getDefaultInstance()))
+                    .getOntologyVersion();
             // Shard 0 decides (version check, validation); the others follow its document.
             SetOntologyResponse first = call(only(), s -> s.stub(write()).setOntology(request));
             SetOntologyRequest rest = request.toBuilder().clearExpectedVersion().build();
-            fanout.groups(groupsOfOthers(), (s, positions) -> s.stub(write()).setOntology(rest));
+            Map<Integer, SetOntologyResponse> others =
+                fanout.groups(
+                    groupsOfOthers(), (s, positions) -> s.stub(write()).setOntology(rest));
             signatures.set(null);
-            reconciler.requireFull();
-            dirty.set(true);
+            // A new version may change every signature: the next round is full. Setting an equal
+            // document keeps the version and rounds incremental.
+            boolean switched = first.getVersion() != before;
+            for (SetOntologyResponse r : others.values()) {
+              switched |= r.getVersion() != first.getVersion();
+            }
+            if (switched) {
+              reconciler.requireFull();
+              dirty.set(true);
+            }
             return first;
           } finally {
             lock.writeLock().unlock();
