@@ -211,6 +211,43 @@ public final class Reader {
     }
   }
 
+  /**
+   * Live records holding {@code value} of {@code attr} somewhere in time (the value postings), in
+   * record id order: what a router's incremental reconciliation reads to find the records sharing a
+   * signature (docs/distributed.md).
+   */
+  public List<Identity> holders(String attr, String value) {
+    try (StoreView v = store.view();
+        Cursor<io.tempora.engine.store.Posting> ps = v.valuePostings(attr, value)) {
+      List<Identity> out = new ArrayList<>();
+      while (ps.hasNext()) {
+        RecordVersion r = v.record(ps.next().recordId());
+        if (!r.isDeleted()) {
+          out.add(r.identity());
+        }
+      }
+      return out;
+    }
+  }
+
+  /**
+   * Current members (canonical order) of an entity id, or an empty list when it is not active
+   * (alias, deleted or unknown).
+   */
+  public List<Identity> membersOf(long entityId) {
+    try (StoreView v = store.view()) {
+      EntityRow row = v.entity(entityId);
+      if (row == null || row.status() != Status.ACTIVE) {
+        return List.of();
+      }
+      List<Identity> out = new ArrayList<>();
+      for (LiveRecord m : Query.loadMembers(v, entityId)) {
+        out.add(m.identity());
+      }
+      return out;
+    }
+  }
+
   /** The last transaction number consumed (0 = none). */
   public long lastTx() {
     try (StoreView v = store.view()) {

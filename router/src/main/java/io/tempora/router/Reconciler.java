@@ -1,9 +1,14 @@
 package io.tempora.router;
 
+import io.tempora.proto.internal.v1.ChangedRecordsRequest;
+import io.tempora.proto.internal.v1.ChangedRecordsResponse;
+import io.tempora.proto.internal.v1.FindRecordsRequest;
+import io.tempora.proto.internal.v1.FindRecordsResponse;
 import io.tempora.proto.internal.v1.ListLiveRecordsRequest;
 import io.tempora.proto.internal.v1.ListLiveRecordsResponse;
 import io.tempora.proto.internal.v1.ReconcileResponse;
 import io.tempora.proto.internal.v1.ShardGrpc;
+import io.tempora.proto.v1.AttrValue;
 import io.tempora.proto.v1.DeleteRequest;
 import io.tempora.proto.v1.Identity;
 import io.tempora.proto.v1.IngestRequest;
@@ -11,8 +16,12 @@ import io.tempora.proto.v1.Record;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReadWriteLock;
@@ -21,17 +30,26 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reconciliation by co-location (docs/distributed.md): a full pass over every shard's live records
- * finds interaction components (records sharing a {@link Signatures signature}) that span shards
- * and moves the records of the smaller sides to the shard holding most of the component (ties →
- * lowest id): ingest on the target with the same content, compare-and-set of the directory, delete
- * on the source. A live copy outside its recorded home (a crash between those steps) is deleted.
- * Runs under the router's write lock, so no client write of this router interleaves with a move.
- * Thread-safe.
+ * Reconciliation by co-location (docs/distributed.md): finds interaction components (records
+ * sharing a {@link Signatures signature}) that span shards and moves the records of the smaller
+ * sides to the shard holding most of the component (ties → lowest id): ingest on the target with
+ * the same content, compare-and-set of the directory, delete on the source. A live copy outside its
+ * recorded home (a crash between those steps) is deleted.
+ *
+ * <p>A round is incremental (DISTRIBUTED.md DS-1): it reads each shard's change feed (the engine's
+ * entity events) from this router's cursor, takes the live records of the entities they name, and
+ * follows their signatures through the shards' value postings to closure, so it reads the changed
+ * records plus the components they touch. A full round reads every live record instead: the first
+ * round after this router starts (its cursors live in memory), after an ontology change, and on
+ * request. Runs under the router's write lock, so no client write of this router interleaves with a
+ * move. Thread-safe.
  */
 final class Reconciler {
   private static final Logger LOG = LoggerFactory.getLogger(Reconciler.class);
   private static final int MAX_ROUNDS = 10;
+  private static final int MAX_INCREMENTAL_ROUNDS = 10_000;
+  private static final int FEED_EVENTS = 10_000;
+  private static final int FIND_VALUES = 5_000;
   private static final int LIST_PAGE = 1000;
 
   private final List<ShardClient> shards;
@@ -42,6 +60,8 @@ final class Reconciler {
   private final Supplier<Signatures> signatures;
   private final int batch;
   private final Duration deadline;
+  private final long[] cursor;
+  private boolean fullNeeded = true;
 
   Reconciler(
       List<ShardClient> shards,
@@ -60,6 +80,190 @@ final class Reconciler {
     this.signatures = signatures;
     this.batch = batch;
     this.deadline = deadline;
+    this.cursor = new long[shards.size()];
+  }
+
+  /** The next round is a full pass (after an ontology change: every signature may differ). */
+  void requireFull() {
+    lock.writeLock().lock();
+    try {
+      fullNeeded = true;
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  /** Runs rounds until every change is reconciled: full ones when asked or needed. */
+  ReconcileResponse reconcile(boolean full) {
+    lock.writeLock().lock();
+    try {
+      if (full || fullNeeded) {
+        // Changes up to the heads read now are covered by the full pass.
+        long[] heads = new long[shards.size()];
+        List<Long> lastTx =
+            fanout.all(
+                s ->
+                    s.stub(deadline)
+                        .getStats(io.tempora.proto.v1.GetStatsRequest.getDefaultInstance())
+                        .getLastTx());
+        for (int i = 0; i < heads.length; i++) {
+          heads[i] = lastTx.get(i) + 1;
+        }
+        ReconcileResponse r = reconcile();
+        System.arraycopy(heads, 0, cursor, 0, heads.length);
+        fullNeeded = false;
+        return r.toBuilder().setFull(true).build();
+      }
+      return incremental();
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  private ReconcileResponse incremental() {
+    ReconcileResponse.Builder total = ReconcileResponse.newBuilder();
+    Signatures sigs = signatures.get();
+    for (int r = 0; r < MAX_INCREMENTAL_ROUNDS; r++) {
+      Feed feed = pull();
+      ReconcileResponse round =
+          feed.seeds().isEmpty()
+              ? ReconcileResponse.getDefaultInstance()
+              : closeAndMove(feed, sigs);
+      // Acknowledge only after the moves: a failure above leaves the cursors, and the next round
+      // reads the same changes again (every step is idempotent).
+      System.arraycopy(feed.next(), 0, cursor, 0, cursor.length);
+      total
+          .setRounds(r + 1)
+          .setChanges(total.getChanges() + feed.events())
+          .setRecords(total.getRecords() + round.getRecords())
+          .setComponents(total.getComponents() + round.getComponents())
+          .setCrossShardComponents(
+              total.getCrossShardComponents() + round.getCrossShardComponents())
+          .setMoved(total.getMoved() + round.getMoved())
+          .setStaleCopiesRemoved(total.getStaleCopiesRemoved() + round.getStaleCopiesRemoved());
+      if (!feed.more() && feed.seeds().isEmpty()) {
+        break;
+      }
+    }
+    if (total.getMoved() > 0 || total.getStaleCopiesRemoved() > 0) {
+      LOG.info(
+          "reconciled incrementally: {} changes, {} records read, {} moved, {} stale copies"
+              + " removed",
+          total.getChanges(),
+          total.getRecords(),
+          total.getMoved(),
+          total.getStaleCopiesRemoved());
+    }
+    return total.build();
+  }
+
+  /** What the change feeds gave: changed live records with their shard, and the next cursors. */
+  private record Feed(
+      List<Record> seeds, List<Integer> where, long[] next, long events, boolean more) {}
+
+  private Feed pull() {
+    List<ChangedRecordsResponse> answers =
+        fanout.all(
+            s ->
+                internal(s)
+                    .changedRecords(
+                        ChangedRecordsRequest.newBuilder()
+                            .setFromTx(cursor[s.id()])
+                            .setLimit(FEED_EVENTS)
+                            .build()));
+    List<Record> seeds = new ArrayList<>();
+    List<Integer> where = new ArrayList<>();
+    long[] next = new long[shards.size()];
+    long events = 0;
+    boolean more = false;
+    for (int s = 0; s < answers.size(); s++) {
+      ChangedRecordsResponse a = answers.get(s);
+      for (Record r : a.getRecordsList()) {
+        seeds.add(r);
+        where.add(s);
+      }
+      next[s] = a.getNextFromTx();
+      events += a.getEvents();
+      more |= a.getMore();
+    }
+    return new Feed(seeds, where, next, events, more);
+  }
+
+  private ShardGrpc.ShardBlockingStub internal(ShardClient s) {
+    return ShardGrpc.newBlockingStub(s.channel())
+        .withMaxInboundMessageSize(RouterConfig.SHARD_MESSAGE_BYTES)
+        .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * The closure of the changed records under shared signatures, over every shard (each signature
+   * followed once, through its probe value), then the moves of a full round over that set.
+   */
+  private ReconcileResponse closeAndMove(Feed feed, Signatures sigs) {
+    List<Record> records = new ArrayList<>();
+    List<Integer> where = new ArrayList<>();
+    Set<Located> held = new HashSet<>();
+    Set<String> followed = new HashSet<>();
+    Map<String, AttrValue> pending = new LinkedHashMap<>();
+    for (int i = 0; i < feed.seeds().size(); i++) {
+      add(feed.seeds().get(i), feed.where().get(i), records, where, held, followed, pending, sigs);
+    }
+    while (!pending.isEmpty()) {
+      Map<String, AttrValue> batch = new LinkedHashMap<>();
+      var it = pending.entrySet().iterator();
+      while (it.hasNext() && batch.size() < FIND_VALUES) {
+        var e = it.next();
+        batch.put(e.getKey(), e.getValue());
+        it.remove();
+      }
+      followed.addAll(batch.keySet());
+      FindRecordsRequest find =
+          FindRecordsRequest.newBuilder().addAllValues(new LinkedHashSet<>(batch.values())).build();
+      List<FindRecordsResponse> found = fanout.all(s -> internal(s).findRecords(find));
+      for (int s = 0; s < found.size(); s++) {
+        for (Record r : found.get(s).getRecordsList()) {
+          if (sharesAny(sigs.of(r), batch.keySet())) {
+            add(r, s, records, where, held, followed, pending, sigs);
+          }
+        }
+      }
+    }
+    return process(records, where, sigs);
+  }
+
+  /** A record copy: its shard and identity. */
+  private record Located(int shard, Identity identity) {}
+
+  private static boolean sharesAny(List<String> of, Set<String> batch) {
+    for (String sig : of) {
+      if (batch.contains(sig)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static void add(
+      Record r,
+      int shard,
+      List<Record> records,
+      List<Integer> where,
+      Set<Located> held,
+      Set<String> followed,
+      Map<String, AttrValue> pending,
+      Signatures sigs) {
+    if (!held.add(new Located(shard, r.getIdentity()))) {
+      return;
+    }
+    records.add(r);
+    where.add(shard);
+    sigs.probes(r)
+        .forEach(
+            (sig, probe) -> {
+              if (!followed.contains(sig)) {
+                pending.putIfAbsent(sig, probe);
+              }
+            });
   }
 
   /** Runs rounds until one finds nothing to do (at most 10). */
@@ -124,6 +328,15 @@ final class Reconciler {
         where.add(s);
       }
     }
+    return process(records, where, sigs);
+  }
+
+  /**
+   * One round's work over a set of live records closed under shared signatures (every record of the
+   * shards, or the closure of the changed ones): stale copies removed, components spanning shards
+   * moved to their majority shard.
+   */
+  private ReconcileResponse process(List<Record> records, List<Integer> where, Signatures sigs) {
     List<Identity> ids = records.stream().map(Record::getIdentity).toList();
     int[] proposed = new int[ids.size()];
     for (int i = 0; i < proposed.length; i++) {

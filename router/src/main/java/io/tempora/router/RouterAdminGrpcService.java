@@ -6,7 +6,10 @@ import io.tempora.proto.internal.v1.ReconcileResponse;
 import io.tempora.proto.internal.v1.RouterGrpc;
 import io.tempora.shardserver.grpc.Statuses;
 
-/** The router's admin service ({@code tempora.internal.v1.Router}): Reconcile. Thread-safe. */
+/**
+ * The router's admin service ({@code tempora.internal.v1.Router}): Reconcile (incremental, or full
+ * with {@code full = true}). Thread-safe.
+ */
 final class RouterAdminGrpcService extends RouterGrpc.RouterImplBase {
   private final RouterGrpcService service;
 
@@ -18,7 +21,7 @@ final class RouterAdminGrpcService extends RouterGrpc.RouterImplBase {
   public void reconcile(ReconcileRequest request, StreamObserver<ReconcileResponse> out) {
     ReconcileResponse answer;
     try {
-      answer = service.reconcile();
+      answer = service.reconcile(request.getFull());
     } catch (RuntimeException e) {
       out.onError(Statuses.toStatus(e).asRuntimeException());
       return;

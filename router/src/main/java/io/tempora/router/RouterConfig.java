@@ -19,6 +19,7 @@ import java.util.List;
  * @param executorThreads threads serving client calls and fan-out
  * @param reconcileStaleness how often the automatic reconciliation loop runs a round when writes
  *     went through this router ({@code reconcile.max_staleness}); zero turns the loop off
+ * @param fanout how reads fan out to the shards
  */
 public record RouterConfig(
     String host,
@@ -29,7 +30,34 @@ public record RouterConfig(
     Duration writeDeadline,
     Duration readDeadline,
     int executorThreads,
-    Duration reconcileStaleness) {
+    Duration reconcileStaleness,
+    FanoutConfig fanout) {
+
+  /**
+   * Fan-out of reads (DISTRIBUTED.md §4 "Fan-out", OPERATIONS.md §2).
+   *
+   * @param parallelism at most this many shard calls of one request at a time ({@code
+   *     router.fanout_parallelism}, default 64)
+   * @param margin subtracted from the client's remaining deadline to give each shard call its
+   *     deadline, so the router has time to merge and answer ({@code router.fanout_margin_ms},
+   *     default 50 ms)
+   */
+  public record FanoutConfig(int parallelism, Duration margin) {
+    public FanoutConfig {
+      if (parallelism < 1) {
+        throw new IllegalArgumentException(
+            "fan-out parallelism " + parallelism + " must be at least 1");
+      }
+      if (margin.isNegative()) {
+        throw new IllegalArgumentException("fan-out margin " + margin + " must not be negative");
+      }
+    }
+
+    /** 64 calls at a time, 50 ms margin. */
+    public static FanoutConfig defaults() {
+      return new FanoutConfig(64, Duration.ofMillis(50));
+    }
+  }
 
   /** Router ↔ shard message limit (DISTRIBUTED.md §6): 64 MiB. */
   public static final int SHARD_MESSAGE_BYTES = 64 * 1024 * 1024;
@@ -57,6 +85,9 @@ public record RouterConfig(
     if (!writeDeadline.isPositive() || !readDeadline.isPositive()) {
       throw new IllegalArgumentException("deadlines must be positive");
     }
+    if (fanout == null) {
+      throw new IllegalArgumentException("fanout must be set");
+    }
     if (reconcileStaleness.isNegative()) {
       throw new IllegalArgumentException("reconcile staleness must not be negative");
     }
@@ -76,7 +107,8 @@ public record RouterConfig(
         Duration.ofSeconds(30),
         Duration.ofSeconds(10),
         Math.max(8, 4 * Runtime.getRuntime().availableProcessors()),
-        Duration.ofSeconds(2));
+        Duration.ofSeconds(2),
+        FanoutConfig.defaults());
   }
 
   /** A copy with other limits. */
@@ -90,7 +122,8 @@ public record RouterConfig(
         writeDeadline,
         readDeadline,
         executorThreads,
-        reconcileStaleness);
+        reconcileStaleness,
+        fanout);
   }
 
   /** A copy with another reconciliation period (zero: no automatic loop). */
@@ -104,6 +137,37 @@ public record RouterConfig(
         writeDeadline,
         readDeadline,
         executorThreads,
-        staleness);
+        staleness,
+        fanout);
+  }
+
+  /** A copy with other fan-out settings. */
+  public RouterConfig withFanout(FanoutConfig fanout) {
+    return new RouterConfig(
+        host,
+        port,
+        shards,
+        limits,
+        maxInboundMessageBytes,
+        writeDeadline,
+        readDeadline,
+        executorThreads,
+        reconcileStaleness,
+        fanout);
+  }
+
+  /** A copy with other per-shard-call deadlines used when the client sets none. */
+  public RouterConfig withDeadlines(Duration write, Duration read) {
+    return new RouterConfig(
+        host,
+        port,
+        shards,
+        limits,
+        maxInboundMessageBytes,
+        write,
+        read,
+        executorThreads,
+        reconcileStaleness,
+        fanout);
   }
 }

@@ -102,7 +102,7 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
     this.map = new ShardMap(shards.size());
     this.config = config;
     this.validator = new RequestValidator(config.limits());
-    this.fanout = new Fanout(this.shards, executor);
+    this.fanout = new Fanout(this.shards, executor, config.fanout().parallelism());
     this.directory = new Directory(this.shards, map, fanout, config.writeDeadline());
     this.reconciler =
         new Reconciler(
@@ -117,15 +117,17 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
   }
 
   /**
-   * Runs reconciliation now (with one shard there is nothing to do). Clears the dirty mark first,
-   * so writes arriving meanwhile mark it again.
+   * Runs reconciliation now (with one shard there is nothing to do): incremental rounds over what
+   * changed since the last one, or full passes when {@code full} (or when this router has not run a
+   * full one yet, or after an ontology change). Clears the dirty mark first, so writes arriving
+   * meanwhile mark it again.
    */
-  public ReconcileResponse reconcile() {
+  public ReconcileResponse reconcile(boolean full) {
     if (single()) {
       return ReconcileResponse.getDefaultInstance();
     }
     dirty.set(false);
-    return reconciler.reconcile();
+    return reconciler.reconcile(full);
   }
 
   /** True iff a write went through this router since the last reconciliation started. */
@@ -163,7 +165,8 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
     try {
       answer = body.get();
     } catch (RuntimeException e) {
-      out.onError(Statuses.toStatus(e).asRuntimeException());
+      // Trailers carry details such as the missing shards of a fan-out.
+      out.onError(Statuses.toStatus(e).asRuntimeException(Status.trailersFromThrowable(e)));
       return;
     }
     out.onNext(answer);
@@ -178,12 +181,14 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
     return fanout.all(rpc);
   }
 
+  /** Deadline of a shard read made now: the client's remaining one minus the margin. */
   private Duration read() {
-    return config.readDeadline();
+    return Fanout.perCall(config.readDeadline(), config.fanout().margin());
   }
 
+  /** Deadline of a shard write made now: the client's remaining one minus the margin. */
   private Duration write() {
-    return config.writeDeadline();
+    return Fanout.perCall(config.writeDeadline(), config.fanout().margin());
   }
 
   private ShardClient home(int slot) {
@@ -203,12 +208,28 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
           }
           lock.writeLock().lock();
           try {
+            int before =
+                call(
+                        only(),
+                        s -> s.stub(read()).getOntology(GetOntologyRequest.getDefaultInstance()))
+                    .getOntologyVersion();
             // Shard 0 decides (version check, validation); the others follow its document.
             SetOntologyResponse first = call(only(), s -> s.stub(write()).setOntology(request));
             SetOntologyRequest rest = request.toBuilder().clearExpectedVersion().build();
-            fanout.groups(groupsOfOthers(), (s, positions) -> s.stub(write()).setOntology(rest));
+            Map<Integer, SetOntologyResponse> others =
+                fanout.groups(
+                    groupsOfOthers(), (s, positions) -> s.stub(write()).setOntology(rest));
             signatures.set(null);
-            dirty.set(true);
+            // A new version may change every signature: the next round is full. Setting an equal
+            // document keeps the version and rounds incremental.
+            boolean switched = first.getVersion() != before;
+            for (SetOntologyResponse r : others.values()) {
+              switched |= r.getVersion() != first.getVersion();
+            }
+            if (switched) {
+              reconciler.requireFull();
+              dirty.set(true);
+            }
             return first;
           } finally {
             lock.writeLock().unlock();
@@ -441,14 +462,41 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
   }
 
   private QueryEntitiesResponse query(QueryEntitiesRequest request) {
-    List<QueryEntitiesResponse> parts = fanOut(s -> s.stub(read()).queryEntities(request));
+    if (single()) {
+      return call(only(), s -> s.stub(read()).queryEntities(request));
+    }
+    Fanout.Gathered<QueryEntitiesResponse> first =
+        fanout.gather(s -> s.stub(read()).queryEntities(request), request.getAllowPartial());
+    QueryEntitiesResponse merged = merge(request, first);
+    return merged.toBuilder().addAllMissingShards(first.missing()).build();
+  }
+
+  private QueryEntitiesResponse merge(
+      QueryEntitiesRequest request, Fanout.Gathered<QueryEntitiesResponse> first) {
+    List<QueryEntitiesResponse> parts =
+        first.answers().stream().filter(java.util.Objects::nonNull).toList();
+    if (parts.isEmpty()) {
+      return QueryEntitiesResponse.newBuilder()
+          .setMatches(QueryMatches.getDefaultInstance())
+          .build();
+    }
     List<QueryEntitiesResponse> nonEmpty = parts.stream().filter(p -> !empty(p)).toList();
     if (nonEmpty.size() <= 1) {
       return nonEmpty.isEmpty() ? parts.get(0) : nonEmpty.get(0);
     }
-    // Matches on several shards: merge the raw matches, apply the conflict rule here.
+    // Matches on several shards: merge the raw matches, apply the conflict rule here. Only the
+    // shards that answered the first call are asked: a shard that failed since fails the read.
     QueryEntitiesRequest all = request.toBuilder().setReturnAll(true).build();
-    List<QueryEntitiesResponse> raw = fanOut(s -> s.stub(read()).queryEntities(all));
+    List<QueryEntitiesResponse> raw = new ArrayList<>();
+    Set<Integer> absent = new HashSet<>();
+    first.missing().forEach(m -> absent.add(m.getShardId()));
+    fanOut(s -> absent.contains(s.id()) ? null : s.stub(read()).queryEntities(all))
+        .forEach(
+            r -> {
+              if (r != null) {
+                raw.add(r);
+              }
+            });
     List<QueryMatch> matches = new ArrayList<>();
     raw.forEach(r -> matches.addAll(r.getMatches().getMatchesList()));
     Map<Long, GetEntityResponse> entities = new HashMap<>();
@@ -661,14 +709,18 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
     }
     String[] st = state;
     int size = request.getPageSize() == 0 ? 100 : request.getPageSize();
-    List<ListConflictsResponse> pages =
-        fanOut(
+    Fanout.Gathered<ListConflictsResponse> gathered =
+        fanout.gather(
             s ->
                 st[s.id()].equals("-")
                     ? null
                     : s.stub(read())
                         .listConflicts(
-                            request.toBuilder().setPageToken(st[s.id()].substring(1)).build()));
+                            request.toBuilder().setPageToken(st[s.id()].substring(1)).build()),
+            request.getAllowPartial());
+    List<ListConflictsResponse> pages = gathered.answers();
+    Set<Integer> absent = new HashSet<>();
+    gathered.missing().forEach(m -> absent.add(m.getShardId()));
     int[] taken = new int[shards.size()];
     List<ConflictItem> items = new ArrayList<>();
     while (items.size() < size) {
@@ -693,7 +745,9 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
     String[] next = new String[shards.size()];
     for (int s = 0; s < shards.size(); s++) {
       ListConflictsResponse p = pages.get(s);
-      if (p == null) {
+      if (absent.contains(s)) {
+        next[s] = state[s]; // a missing shard resumes where this page started
+      } else if (p == null) {
         next[s] = "-";
       } else if (taken[s] == p.getItemsCount()) {
         next[s] = p.getNextPageToken().isEmpty() ? "-" : "+" + p.getNextPageToken();
@@ -723,6 +777,7 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
         .addAllItems(items)
         .setNextPageToken(more ? encode(String.join("\n", next)) : "")
         .setOntologyVersion(version)
+        .addAllMissingShards(gathered.missing())
         .build();
   }
 
@@ -792,9 +847,17 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
     unary(
         out,
         () -> {
-          List<GetStatsResponse> parts = fanOut(s -> s.stub(read()).getStats(request));
-          GetStatsResponse.Builder sum = GetStatsResponse.newBuilder();
-          for (GetStatsResponse p : parts) {
+          if (single()) {
+            return call(only(), s -> s.stub(read()).getStats(request));
+          }
+          Fanout.Gathered<GetStatsResponse> parts =
+              fanout.gather(s -> s.stub(read()).getStats(request), request.getAllowPartial());
+          GetStatsResponse.Builder sum =
+              GetStatsResponse.newBuilder().addAllMissingShards(parts.missing());
+          for (GetStatsResponse p : parts.answers()) {
+            if (p == null) {
+              continue;
+            }
             sum.setRecords(sum.getRecords() + p.getRecords())
                 .setEntities(sum.getEntities() + p.getEntities())
                 .setConflicts(sum.getConflicts() + p.getConflicts())

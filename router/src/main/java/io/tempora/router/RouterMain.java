@@ -1,5 +1,6 @@
 package io.tempora.router;
 
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -34,6 +35,50 @@ public final class RouterMain implements Callable<Integer> {
       description = "shard addresses HOST:PORT, comma-separated; the position is the shard id")
   private String shards;
 
+  @Option(
+      names = "--fanout-parallelism",
+      defaultValue = "64",
+      description =
+          "at most this many shard calls of one read at a time (default ${DEFAULT-VALUE})")
+  private int fanoutParallelism;
+
+  @Option(
+      names = "--fanout-margin-ms",
+      defaultValue = "50",
+      description =
+          "each shard call of a read gets the client's remaining deadline minus this margin"
+              + " (default ${DEFAULT-VALUE})")
+  private long fanoutMarginMs;
+
+  @Option(
+      names = "--read-deadline-ms",
+      defaultValue = "10000",
+      description = "deadline of a shard read when the client sets none (default ${DEFAULT-VALUE})")
+  private long readDeadlineMs;
+
+  @Option(
+      names = "--write-deadline-ms",
+      defaultValue = "30000",
+      description =
+          "deadline of an ingest or delete sub-batch when the client sets none"
+              + " (default ${DEFAULT-VALUE})")
+  private long writeDeadlineMs;
+
+  @Option(
+      names = "--reconcile-staleness-ms",
+      defaultValue = "2000",
+      description =
+          "the automatic reconciliation loop runs a round this often when writes went through"
+              + " this router; 0 turns it off (default ${DEFAULT-VALUE})")
+  private long reconcileStalenessMs;
+
+  private static Duration positive(long ms) {
+    if (ms <= 0) {
+      throw new IllegalArgumentException("deadlines must be positive, got " + ms + " ms");
+    }
+    return Duration.ofMillis(ms);
+  }
+
   /** Entry point; exits with the command's status. */
   public static void main(String[] args) {
     System.exit(new CommandLine(new RouterMain()).execute(args));
@@ -57,7 +102,13 @@ public final class RouterMain implements Callable<Integer> {
     List<String> addresses = Arrays.stream(shards.split(",")).map(String::trim).toList();
     RouterConfig config;
     try {
-      config = RouterConfig.defaults(listen.substring(0, colon), port, addresses);
+      config =
+          RouterConfig.defaults(listen.substring(0, colon), port, addresses)
+              .withFanout(
+                  new RouterConfig.FanoutConfig(
+                      fanoutParallelism, Duration.ofMillis(fanoutMarginMs)))
+              .withDeadlines(positive(writeDeadlineMs), positive(readDeadlineMs))
+              .withReconcileStaleness(Duration.ofMillis(reconcileStalenessMs));
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
     }

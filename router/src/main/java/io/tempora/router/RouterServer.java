@@ -98,7 +98,7 @@ public final class RouterServer implements AutoCloseable {
           () -> {
             if (service.dirty()) {
               try {
-                service.reconcile();
+                service.reconcile(false);
               } catch (RuntimeException e) {
                 LOG.warn("reconciliation round failed; retrying in {} ms: {}", ms, e.toString());
               }

@@ -1,5 +1,6 @@
 package io.tempora.router;
 
+import io.tempora.proto.v1.AttrValue;
 import io.tempora.proto.v1.Constraint;
 import io.tempora.proto.v1.Descriptor;
 import io.tempora.proto.v1.IdentityKey;
@@ -10,8 +11,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
+import java.util.TreeMap;
 import java.util.zip.CRC32C;
 
 /**
@@ -48,9 +50,19 @@ final class Signatures {
 
   /** Key-tuple signatures first (sorted), then constraint signatures (sorted). */
   List<String> of(Record r) {
+    return new ArrayList<>(probes(r).keySet());
+  }
+
+  /**
+   * The record's signatures (order of {@link #of}), each with a probe: an attribute value every
+   * record having the signature holds (the first key attribute's value of a tuple, the constrained
+   * value of a constraint signature). Records sharing a signature are found through the shards'
+   * value postings of its probe.
+   */
+  java.util.SequencedMap<String, AttrValue> probes(Record r) {
     String type = r.getIdentity().getEntityType();
     Set<String> ignored = ignored(type);
-    TreeSet<String> keys = new TreeSet<>();
+    TreeMap<String, AttrValue> keys = new TreeMap<>();
     for (IdentityKey k : ontology.getIdentityKeysList()) {
       if (!applies(k.getEntityTypesList(), type) || k.getAttributesCount() == 0) {
         continue;
@@ -65,10 +77,10 @@ final class Signatures {
         }
         perAttr.add(ds);
       }
-      tuples(
-          type, k.getName(), perAttr, 0, new ArrayList<>(), Long.MIN_VALUE, Long.MAX_VALUE, keys);
+      Tuples t = new Tuples(type, k.getName(), k.getAttributes(0), perAttr, keys);
+      t.collect(0, new ArrayList<>(), Long.MIN_VALUE, Long.MAX_VALUE);
     }
-    TreeSet<String> constraints = new TreeSet<>();
+    TreeMap<String, AttrValue> constraints = new TreeMap<>();
     for (Constraint c : ontology.getConstraintsList()) {
       if (!applies(c.getEntityTypesList(), type)) {
         continue;
@@ -76,39 +88,43 @@ final class Signatures {
       for (Descriptor d : r.getDescriptorsList()) {
         if (d.getAttr().equals(c.getAttribute())
             && !ignored.contains(d.getAttr() + SEP + d.getValue())) {
-          constraints.add("C" + SEP + type + SEP + c.getName() + SEP + d.getValue());
+          constraints.put(
+              "C" + SEP + type + SEP + c.getName() + SEP + d.getValue(),
+              AttrValue.newBuilder().setAttr(d.getAttr()).setValue(d.getValue()).build());
         }
       }
     }
-    List<String> out = new ArrayList<>(keys);
-    out.addAll(constraints);
+    java.util.LinkedHashMap<String, AttrValue> out = new java.util.LinkedHashMap<>(keys);
+    out.putAll(constraints);
     return out;
   }
 
-  private static void tuples(
+  /** The tuples of one identity key a record forms (values held at a common instant). */
+  private record Tuples(
       String type,
       String key,
+      String firstAttr,
       List<List<Descriptor>> perAttr,
-      int i,
-      List<String> values,
-      long start,
-      long end,
-      Set<String> out) {
-    if (start >= end) {
-      return;
-    }
-    if (i == perAttr.size()) {
-      StringBuilder b = new StringBuilder("K").append(SEP).append(type).append(SEP).append(key);
-      values.forEach(v -> b.append(SEP).append(v));
-      out.add(b.toString());
-      return;
-    }
-    for (Descriptor d : perAttr.get(i)) {
-      long s = d.getInterval().hasStart() ? d.getInterval().getStart() : Long.MIN_VALUE;
-      long e = d.getInterval().hasEnd() ? d.getInterval().getEnd() : Long.MAX_VALUE;
-      values.add(d.getValue());
-      tuples(type, key, perAttr, i + 1, values, Math.max(start, s), Math.min(end, e), out);
-      values.removeLast();
+      Map<String, AttrValue> out) {
+    void collect(int i, List<String> values, long start, long end) {
+      if (start >= end) {
+        return;
+      }
+      if (i == perAttr.size()) {
+        StringBuilder b = new StringBuilder("K").append(SEP).append(type).append(SEP).append(key);
+        values.forEach(v -> b.append(SEP).append(v));
+        out.put(
+            b.toString(),
+            AttrValue.newBuilder().setAttr(firstAttr).setValue(values.get(0)).build());
+        return;
+      }
+      for (Descriptor d : perAttr.get(i)) {
+        long s = d.getInterval().hasStart() ? d.getInterval().getStart() : Long.MIN_VALUE;
+        long e = d.getInterval().hasEnd() ? d.getInterval().getEnd() : Long.MAX_VALUE;
+        values.add(d.getValue());
+        collect(i + 1, values, Math.max(start, s), Math.min(end, e));
+        values.removeLast();
+      }
     }
   }
 

@@ -160,7 +160,7 @@ class DistributedConformanceIT {
   }
 
   /** A fresh single in-process engine (shard 0, in memory) serving TemporaService. */
-  private static final class Reference implements AutoCloseable {
+  static final class Reference implements AutoCloseable {
     final InMemoryStore store = new InMemoryStore();
     final ShardServer server;
     final ManagedChannel channel;
@@ -188,31 +188,14 @@ class DistributedConformanceIT {
     }
   }
 
-  private static void apply(TemporaServiceBlockingStub stub, Workload w, String ns) {
-    for (Op op : w.ops()) {
+  static void apply(TemporaServiceBlockingStub stub, Workload w, String ns) {
+    apply(stub, w.ops(), ns);
+  }
+
+  static void apply(TemporaServiceBlockingStub stub, List<Op> ops, String ns) {
+    for (Op op : ops) {
       switch (op) {
-        case Op.Upsert u -> {
-          IngestRequest.Builder b = IngestRequest.newBuilder();
-          for (RecordInput r : u.records()) {
-            Record.Builder rb = Record.newBuilder().setIdentity(identity(r.identity(), ns));
-            for (io.tempora.engine.model.Descriptor d : r.descriptors()) {
-              Interval.Builder i = Interval.newBuilder();
-              if (!d.startOmitted()) {
-                i.setStart(d.start());
-              }
-              if (!d.endOmitted()) {
-                i.setEnd(d.end());
-              }
-              rb.addDescriptors(
-                  Descriptor.newBuilder()
-                      .setAttr(d.attr())
-                      .setValue(ns + d.value())
-                      .setInterval(i));
-            }
-            b.addRecords(rb);
-          }
-          stub.ingest(b.build());
-        }
+        case Op.Upsert u -> stub.ingest(ingest(u, ns));
         case Op.Delete d -> {
           DeleteRequest.Builder b = DeleteRequest.newBuilder();
           d.identities().forEach(id -> b.addIdentities(identity(id, ns)));
@@ -222,7 +205,28 @@ class DistributedConformanceIT {
     }
   }
 
-  private static Identity identity(io.tempora.engine.model.Identity id, String ns) {
+  /** The ingest request of an upsert, in namespace {@code ns}. */
+  static IngestRequest ingest(Op.Upsert u, String ns) {
+    IngestRequest.Builder b = IngestRequest.newBuilder();
+    for (RecordInput r : u.records()) {
+      Record.Builder rb = Record.newBuilder().setIdentity(identity(r.identity(), ns));
+      for (io.tempora.engine.model.Descriptor d : r.descriptors()) {
+        Interval.Builder i = Interval.newBuilder();
+        if (!d.startOmitted()) {
+          i.setStart(d.start());
+        }
+        if (!d.endOmitted()) {
+          i.setEnd(d.end());
+        }
+        rb.addDescriptors(
+            Descriptor.newBuilder().setAttr(d.attr()).setValue(ns + d.value()).setInterval(i));
+      }
+      b.addRecords(rb);
+    }
+    return b.build();
+  }
+
+  static Identity identity(io.tempora.engine.model.Identity id, String ns) {
     return Identity.newBuilder()
         .setEntityType(ns + id.entityType())
         .setPerspective(id.perspective())
@@ -235,7 +239,7 @@ class DistributedConformanceIT {
     return (types.isEmpty() ? all : types).stream().map(t -> ns + t).toList();
   }
 
-  private static Ontology ontology(Workload w, String ns) {
+  static Ontology ontology(Workload w, String ns) {
     var o = w.ontology();
     List<String> all = List.of("person", "company");
     Ontology.Builder b = Ontology.newBuilder();
@@ -272,7 +276,7 @@ class DistributedConformanceIT {
     return b.build();
   }
 
-  private static List<QueryEntitiesRequest> queries(List<QueryRequest> qs, String ns) {
+  static List<QueryEntitiesRequest> queries(List<QueryRequest> qs, String ns) {
     List<QueryEntitiesRequest> out = new ArrayList<>();
     for (QueryRequest q : qs) {
       QueryEntitiesRequest.Builder b = QueryEntitiesRequest.newBuilder();
@@ -298,7 +302,7 @@ class DistributedConformanceIT {
   }
 
   /** Every read of the namespace as text, entity ids replaced by anchors. */
-  private static String snapshot(
+  static String snapshot(
       TemporaServiceBlockingStub stub,
       String ns,
       List<String> types,

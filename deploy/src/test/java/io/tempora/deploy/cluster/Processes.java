@@ -36,6 +36,15 @@ final class Processes {
       return "127.0.0.1:" + port;
     }
 
+    /** Sends a signal by PID (e.g. {@code STOP}, {@code CONT}) and waits for kill(1). */
+    void signal(String name) throws IOException, InterruptedException {
+      Process k =
+          new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+      if (k.waitFor() != 0) {
+        throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed");
+      }
+    }
+
     /** SIGKILL and wait for the exit. */
     void kill() throws InterruptedException {
       process.destroyForcibly();
@@ -72,13 +81,18 @@ final class Processes {
 
   static Proc router(int port, List<Proc> shards, Path log)
       throws IOException, InterruptedException {
+    return router(port, shards, log, List.of());
+  }
+
+  /** A router with extra flags, e.g. {@code --fanout-margin-ms}. */
+  static Proc router(int port, List<Proc> shards, Path log, List<String> flags)
+      throws IOException, InterruptedException {
     List<String> addresses = new ArrayList<>();
     shards.forEach(s -> addresses.add(s.address()));
-    return start(
-        "router",
-        List.of("--listen", "127.0.0.1:" + port, "--shards", String.join(",", addresses)),
-        port,
-        log);
+    List<String> args = new ArrayList<>();
+    args.addAll(List.of("--listen", "127.0.0.1:" + port, "--shards", String.join(",", addresses)));
+    args.addAll(flags);
+    return start("router", args, port, log);
   }
 
   private static Proc start(String launcher, List<String> args, int port, Path log)

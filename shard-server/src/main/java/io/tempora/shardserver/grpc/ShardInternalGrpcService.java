@@ -3,8 +3,13 @@ package io.tempora.shardserver.grpc;
 import io.grpc.stub.StreamObserver;
 import io.tempora.engine.Engine;
 import io.tempora.engine.Reader;
+import io.tempora.engine.model.EntityEvent;
 import io.tempora.engine.model.Identity;
 import io.tempora.persistence.HomeDirectory;
+import io.tempora.proto.internal.v1.ChangedRecordsRequest;
+import io.tempora.proto.internal.v1.ChangedRecordsResponse;
+import io.tempora.proto.internal.v1.FindRecordsRequest;
+import io.tempora.proto.internal.v1.FindRecordsResponse;
 import io.tempora.proto.internal.v1.HomeClaim;
 import io.tempora.proto.internal.v1.HomeMove;
 import io.tempora.proto.internal.v1.HomeSlot;
@@ -18,16 +23,20 @@ import io.tempora.proto.internal.v1.ShardGrpc;
 import io.tempora.proto.v1.Record;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The implemented part of the internal {@code tempora.internal.v1.Shard} service: the identity
- * directory (ResolveHomes, SetHomes) and the live-record listing reconciliation reads
- * (ListLiveRecords). Other methods answer UNIMPLEMENTED. Thread-safe.
+ * directory (ResolveHomes, SetHomes) and what reconciliation reads: every live record
+ * (ListLiveRecords), the records changed since a transaction (ChangedRecords) and the records
+ * holding given values (FindRecords). Other methods answer UNIMPLEMENTED. Thread-safe.
  */
 public final class ShardInternalGrpcService extends ShardGrpc.ShardImplBase {
   private static final int DEFAULT_PAGE = 1000;
   private static final int MAX_PAGE = 10_000;
+  private static final int MAX_FIND_VALUES = 10_000;
 
   private final Engine engine;
   private final HomeDirectory directory;
@@ -133,5 +142,87 @@ public final class ShardInternalGrpcService extends ShardGrpc.ShardImplBase {
           }
           return b.build();
         });
+  }
+
+  @Override
+  public void changedRecords(
+      ChangedRecordsRequest request, StreamObserver<ChangedRecordsResponse> out) {
+    Calls.unary(
+        out,
+        () -> {
+          int limit = request.getLimit() == 0 ? MAX_PAGE : request.getLimit();
+          if (limit > MAX_PAGE) {
+            throw new IllegalArgumentException("limit: " + limit + " must be in 1.." + MAX_PAGE);
+          }
+          Reader reader = engine.reader();
+          long from = Math.max(1, request.getFromTx());
+          // One more than asked: a transaction cut by the limit is left for the next call.
+          List<EntityEvent> events = reader.events(from, limit + 1);
+          boolean more = events.size() > limit;
+          if (more) {
+            long cut = events.get(limit).tx();
+            events = events.stream().filter(e -> e.tx() < cut).toList();
+            if (events.isEmpty()) {
+              // One transaction alone has more events than the limit: read it whole.
+              events = wholeTransaction(reader, cut, 2 * limit);
+            }
+          }
+          Set<Long> entities = new LinkedHashSet<>();
+          for (EntityEvent e : events) {
+            entities.add(e.entityId());
+            entities.addAll(e.relatedIds());
+          }
+          Set<Identity> members = new LinkedHashSet<>();
+          for (long id : entities) {
+            members.addAll(reader.membersOf(id));
+          }
+          ChangedRecordsResponse.Builder b =
+              ChangedRecordsResponse.newBuilder()
+                  .setEvents(events.size())
+                  .setMore(more)
+                  .setNextFromTx(events.isEmpty() ? from : events.getLast().tx() + 1);
+          members.forEach(id -> addRecord(b::addRecords, reader, id));
+          return b.build();
+        });
+  }
+
+  /** The events of transaction {@code tx}, reading twice as many each time until all are in. */
+  private static List<EntityEvent> wholeTransaction(Reader reader, long tx, int guess) {
+    for (int n = guess; ; n = Math.multiplyExact(n, 2)) {
+      List<EntityEvent> page = reader.events(tx, n);
+      if (page.size() < n || page.getLast().tx() != tx) {
+        return page.stream().filter(e -> e.tx() == tx).toList();
+      }
+    }
+  }
+
+  @Override
+  public void findRecords(FindRecordsRequest request, StreamObserver<FindRecordsResponse> out) {
+    Calls.unary(
+        out,
+        () -> {
+          if (request.getValuesCount() > MAX_FIND_VALUES) {
+            throw new IllegalArgumentException(
+                "values: " + request.getValuesCount() + " must be at most " + MAX_FIND_VALUES);
+          }
+          Reader reader = engine.reader();
+          Set<Identity> found = new LinkedHashSet<>();
+          for (var v : request.getValuesList()) {
+            found.addAll(reader.holders(v.getAttr(), v.getValue()));
+          }
+          FindRecordsResponse.Builder b = FindRecordsResponse.newBuilder();
+          found.forEach(id -> addRecord(b::addRecords, reader, id));
+          return b.build();
+        });
+  }
+
+  private static void addRecord(
+      java.util.function.Consumer<Record> sink, Reader reader, Identity id) {
+    var r = ResponseMapper.record(reader.getRecord(id));
+    sink.accept(
+        Record.newBuilder()
+            .setIdentity(ResponseMapper.identity(id))
+            .addAllDescriptors(r.getDescriptorsList())
+            .build());
   }
 }

@@ -1,0 +1,160 @@
+package io.tempora.router;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.grpc.ManagedChannel;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.tempora.engine.Engine;
+import io.tempora.engine.EngineConfig;
+import io.tempora.engine.Limits;
+import io.tempora.engine.store.InMemoryStore;
+import io.tempora.proto.internal.v1.ReconcileRequest;
+import io.tempora.proto.internal.v1.ReconcileResponse;
+import io.tempora.proto.internal.v1.RouterGrpc;
+import io.tempora.proto.v1.Descriptor;
+import io.tempora.proto.v1.GetRecordRequest;
+import io.tempora.proto.v1.GetStatsRequest;
+import io.tempora.proto.v1.Identity;
+import io.tempora.proto.v1.IdentityKey;
+import io.tempora.proto.v1.IngestRequest;
+import io.tempora.proto.v1.Ontology;
+import io.tempora.proto.v1.Record;
+import io.tempora.proto.v1.SetOntologyRequest;
+import io.tempora.proto.v1.TemporaServiceGrpc;
+import io.tempora.proto.v1.TemporaServiceGrpc.TemporaServiceBlockingStub;
+import io.tempora.shardserver.ShardServer;
+import io.tempora.shardserver.ShardServerConfig;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * DISTRIBUTED.md DS-1 through a router in front of 3 in-process shards: after a first (full) round,
+ * a round reads only the changed records and the components they touch, yet co-locates a component
+ * that a new record joined across shards; {@code full} still reads every record.
+ */
+class IncrementalReconcileTest {
+  private static final int BACKGROUND = 300;
+  private static final Ontology ONTOLOGY =
+      Ontology.newBuilder()
+          .addIdentityKeys(IdentityKey.newBuilder().setName("by-email").addAttributes("email"))
+          .addIdentityKeys(IdentityKey.newBuilder().setName("by-phone").addAttributes("phone"))
+          .build();
+
+  private final List<InMemoryStore> stores = new ArrayList<>();
+  private final List<ShardServer> servers = new ArrayList<>();
+  private RouterServer router;
+  private ManagedChannel channel;
+  private TemporaServiceBlockingStub stub;
+  private RouterGrpc.RouterBlockingStub admin;
+
+  @BeforeEach
+  void start() {
+    List<ShardClient> clients = new ArrayList<>();
+    ShardServerConfig config =
+        ShardServerConfig.defaults("127.0.0.1", 0)
+            .withHealthPort(-1)
+            .withShutdown(Duration.ZERO, Duration.ofSeconds(5));
+    for (int i = 0; i < 3; i++) {
+      InMemoryStore store = new InMemoryStore();
+      stores.add(store);
+      String name = "incremental-shard-" + i + "-" + UUID.randomUUID();
+      servers.add(
+          ShardServer.start(
+              InProcessServerBuilder.forName(name),
+              null,
+              config,
+              new Engine(store, new EngineConfig(i, Limits.defaults()))));
+      clients.add(
+          new ShardClient(i, name, InProcessChannelBuilder.forName(name).directExecutor().build()));
+    }
+    String name = "incremental-router-" + UUID.randomUUID();
+    router =
+        RouterServer.start(
+            InProcessServerBuilder.forName(name),
+            clients,
+            RouterConfig.defaults("127.0.0.1", 0, List.of("a:1", "b:1", "c:1"))
+                .withReconcileStaleness(Duration.ZERO));
+    channel = InProcessChannelBuilder.forName(name).directExecutor().build();
+    stub = TemporaServiceGrpc.newBlockingStub(channel);
+    admin = RouterGrpc.newBlockingStub(channel);
+  }
+
+  @AfterEach
+  void stop() {
+    channel.shutdownNow();
+    router.close();
+    servers.forEach(ShardServer::close);
+    stores.forEach(InMemoryStore::close);
+  }
+
+  @Test
+  void reconcile_afterOneLinkingRecord_readsOnlyItsComponentAndCoLocatesIt() {
+    stub.setOntology(SetOntologyRequest.newBuilder().setOntology(ONTOLOGY).build());
+    IngestRequest.Builder background = IngestRequest.newBuilder();
+    for (int i = 0; i < BACKGROUND; i++) {
+      background.addRecords(record("bg" + i, "email", "bg" + i + "@x"));
+    }
+    stub.ingest(background.build());
+    ReconcileResponse first = reconcile(false);
+    // A holds only a phone; B an email and the same phone: B is homed by its email signature,
+    // chosen so that it lands on another shard than A, and links to A through the phone.
+    Signatures sigs = new Signatures(ONTOLOGY);
+    ShardMap map = new ShardMap(3);
+    Record a = record("a", "phone", "p1");
+    Record b = null;
+    for (int i = 0; b == null; i++) {
+      Record candidate =
+          record("b", "email", "b" + i + "@x").toBuilder()
+              .addDescriptors(Descriptor.newBuilder().setAttr("phone").setValue("p1"))
+              .build();
+      if (map.shardOfSlot(sigs.homeSlot(candidate)) != map.shardOfSlot(sigs.homeSlot(a))) {
+        b = candidate;
+      }
+    }
+    stub.ingest(IngestRequest.newBuilder().addRecords(a).build());
+    reconcile(false);
+    stub.ingest(IngestRequest.newBuilder().addRecords(b).build());
+
+    ReconcileResponse incremental = reconcile(false);
+    long entityA = entityOf(a);
+    long entityB = entityOf(b);
+    ReconcileResponse full = reconcile(true);
+
+    assertThat(first.getFull()).as("a router's first round is full").isTrue();
+    assertThat(first.getRecords()).isEqualTo(BACKGROUND);
+    assertThat(incremental.getFull()).isFalse();
+    assertThat(incremental.getMoved()).isEqualTo(1);
+    assertThat(incremental.getRecords())
+        .as("records read by the incremental round (the shards hold %d)", BACKGROUND + 2)
+        .isLessThanOrEqualTo(10);
+    assertThat(entityA).isEqualTo(entityB);
+    assertThat(full.getFull()).isTrue();
+    assertThat(full.getRecords()).isEqualTo(BACKGROUND + 2);
+    assertThat(full.getMoved()).isZero();
+    assertThat(stub.getStats(GetStatsRequest.getDefaultInstance()).getRecords())
+        .isEqualTo(BACKGROUND + 2);
+  }
+
+  private ReconcileResponse reconcile(boolean full) {
+    return admin.reconcile(ReconcileRequest.newBuilder().setFull(full).build());
+  }
+
+  private long entityOf(Record r) {
+    return stub.getRecord(GetRecordRequest.newBuilder().setIdentity(r.getIdentity()).build())
+        .getEntityId();
+  }
+
+  private static Record record(String uid, String attr, String value) {
+    return Record.newBuilder()
+        .setIdentity(
+            Identity.newBuilder().setEntityType("person").setPerspective("crm").setUid(uid))
+        .addDescriptors(Descriptor.newBuilder().setAttr(attr).setValue(value))
+        .build();
+  }
+}
