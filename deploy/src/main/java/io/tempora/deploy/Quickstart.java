@@ -98,7 +98,7 @@ public final class Quickstart {
           reused
               ? "quickstart: reusing the data directories under "
                   + dir
-                  + " (their records are kept; re-ingesting changes nothing)"
+                  + " (their records are kept)"
               : "quickstart: created the data directories under " + dir);
       err.printf(
           "quickstart: starting %d shards (127.0.0.1:%d, :%d) and a router (%s); logs in %s%n",
