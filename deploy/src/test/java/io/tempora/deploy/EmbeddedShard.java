@@ -6,6 +6,7 @@ import io.tempora.engine.Engine;
 import io.tempora.engine.EngineConfig;
 import io.tempora.engine.Limits;
 import io.tempora.persistence.StorageConfig;
+import io.tempora.persistence.rocks.RocksHomeDirectory;
 import io.tempora.persistence.rocks.RocksShardStore;
 import io.tempora.shardserver.ShardServer;
 import io.tempora.shardserver.ShardServerConfig;
@@ -16,42 +17,59 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A shard inside this process on a loopback port, with its RocksDB store on a data directory, and a
- * plaintext channel to it: the quick start's backend. Swap it for a local cluster's router by
- * returning that router's channel instead. Owns the store, server and channel.
+ * plaintext channel to it (identity directory durable in the data directory, as in a shard
+ * process): the fast quick-start test's backend (behind an in-process router). Owns the store,
+ * server and channel.
  */
 final class EmbeddedShard implements AutoCloseable {
   private final RocksShardStore store;
+  private final RocksHomeDirectory directory;
   private final ShardServer server;
   private final ManagedChannel channel;
   private final boolean reused;
 
   private EmbeddedShard(
-      RocksShardStore store, ShardServer server, ManagedChannel channel, boolean reused) {
+      RocksShardStore store,
+      RocksHomeDirectory directory,
+      ShardServer server,
+      ManagedChannel channel,
+      boolean reused) {
     this.store = store;
+    this.directory = directory;
     this.server = server;
     this.channel = channel;
     this.reused = reused;
   }
 
-  /** Opens (creating if needed) the store in {@code dataDir} and serves it on 127.0.0.1. */
-  static EmbeddedShard start(Path dataDir) {
+  /** Opens (creating if needed) shard {@code shardId}'s store in {@code dataDir} on 127.0.0.1. */
+  static EmbeddedShard start(Path dataDir, int shardId) {
     boolean reused = Files.isDirectory(dataDir.resolve("db"));
     RocksShardStore store =
-        RocksShardStore.open(dataDir, StorageConfig.defaults(0).withSmallCaches());
+        RocksShardStore.open(dataDir, StorageConfig.defaults(shardId).withSmallCaches());
+    RocksHomeDirectory directory = null;
     try {
+      directory = RocksHomeDirectory.open(dataDir);
       ShardServerConfig config =
           ShardServerConfig.defaults("127.0.0.1", 0)
               .withHealthPort(-1)
               .withShutdown(Duration.ZERO, Duration.ofSeconds(10));
       ShardServer server =
-          ShardServer.start(config, new Engine(store, new EngineConfig(0, Limits.defaults())));
+          ShardServer.start(
+              config, new Engine(store, new EngineConfig(shardId, Limits.defaults())));
       ManagedChannel channel =
           NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
-      return new EmbeddedShard(store, server, channel, reused);
+      return new EmbeddedShard(store, directory, server, channel, reused);
     } catch (RuntimeException e) {
+      if (directory != null) {
+        directory.close();
+      }
       store.close();
       throw e;
     }
+  }
+
+  int port() {
+    return server.port();
   }
 
   ManagedChannel channel() {
@@ -74,7 +92,11 @@ final class EmbeddedShard implements AutoCloseable {
     try {
       server.close();
     } finally {
-      store.close();
+      try {
+        directory.close();
+      } finally {
+        store.close();
+      }
     }
   }
 }
