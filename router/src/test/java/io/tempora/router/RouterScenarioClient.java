@@ -43,6 +43,7 @@ import io.tempora.proto.v1.TemporaServiceGrpc;
 import io.tempora.proto.v1.TemporaServiceGrpc.TemporaServiceBlockingStub;
 import io.tempora.shardserver.ShardServer;
 import io.tempora.shardserver.ShardServerConfig;
+import io.tempora.shardserver.grpc.ProtoJson;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;

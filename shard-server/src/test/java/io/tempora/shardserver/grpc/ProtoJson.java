@@ -41,19 +41,19 @@ import java.util.function.LongFunction;
  * JSON, written against the wire types only, so the gRPC path is checked independently of the
  * engine's own renderers.
  */
-final class ProtoJson {
+public final class ProtoJson {
   private final LongFunction<JsonNode> entityRef;
 
   /**
    * @param entityRef renders an entity id inside conflict items and query answers (its anchor)
    */
-  ProtoJson(LongFunction<JsonNode> entityRef) {
+  public ProtoJson(LongFunction<JsonNode> entityRef) {
     this.entityRef = entityRef;
   }
 
   // ---- requests
 
-  static Identity identity(JsonNode node) {
+  public static Identity identity(JsonNode node) {
     io.tempora.engine.model.Identity id = ScenarioJson.identity(node);
     return Identity.newBuilder()
         .setEntityType(id.entityType())
@@ -62,7 +62,7 @@ final class ProtoJson {
         .build();
   }
 
-  static Interval interval(JsonNode interval) {
+  public static Interval interval(JsonNode interval) {
     Interval.Builder b = Interval.newBuilder();
     Long s = ScenarioJson.side(interval, 0);
     Long e = ScenarioJson.side(interval, 1);
@@ -75,7 +75,7 @@ final class ProtoJson {
     return b.build();
   }
 
-  static Record record(JsonNode r) {
+  public static Record record(JsonNode r) {
     Record.Builder b =
         Record.newBuilder()
             .setIdentity(
@@ -96,7 +96,7 @@ final class ProtoJson {
     return b.build();
   }
 
-  static Ontology ontology(JsonNode json) {
+  public static Ontology ontology(JsonNode json) {
     Ontology.Builder b = Ontology.newBuilder();
     for (JsonNode k : json.path("identity_keys")) {
       b.addIdentityKeys(
@@ -137,7 +137,7 @@ final class ProtoJson {
     };
   }
 
-  static QueryEntitiesRequest query(JsonNode json) {
+  public static QueryEntitiesRequest query(JsonNode json) {
     QueryEntitiesRequest.Builder b =
         QueryEntitiesRequest.newBuilder().setReturnAll(json.path("return_all").asBoolean(false));
     for (JsonNode d : json.path("descriptors")) {
@@ -157,7 +157,7 @@ final class ProtoJson {
   }
 
   /** Filters other than {@code entity}, which needs a lookup. */
-  static ConflictFilter.Builder filter(JsonNode json) {
+  public static ConflictFilter.Builder filter(JsonNode json) {
     ConflictFilter.Builder b = ConflictFilter.newBuilder();
     if (json.has("window") && !json.get("window").isNull()) {
       b.setWindow(interval(json.get("window")));
@@ -184,16 +184,16 @@ final class ProtoJson {
 
   // ---- answers
 
-  static ArrayNode interval(Interval i) {
+  public static ArrayNode interval(Interval i) {
     return ScenarioJson.interval(
         i.hasStart() ? i.getStart() : Long.MIN_VALUE, i.hasEnd() ? i.getEnd() : Long.MAX_VALUE);
   }
 
-  static ArrayNode identity(Identity id) {
+  public static ArrayNode identity(Identity id) {
     return NODES.arrayNode().add(id.getEntityType()).add(id.getPerspective()).add(id.getUid());
   }
 
-  static ArrayNode identities(List<Identity> ids) {
+  public static ArrayNode identities(List<Identity> ids) {
     ArrayNode out = NODES.arrayNode();
     ids.forEach(id -> out.add(identity(id)));
     return out;
@@ -203,7 +203,7 @@ final class ProtoJson {
     return value.name().substring(prefix.length());
   }
 
-  static ObjectNode write(long tx, List<WriteItem> items, List<EntityEvent> events) {
+  public static ObjectNode write(long tx, List<WriteItem> items, List<EntityEvent> events) {
     ObjectNode out = NODES.objectNode();
     out.set("tx", ScenarioJson.tx(tx));
     ArrayNode array = out.putArray("items");
@@ -224,7 +224,7 @@ final class ProtoJson {
     return out;
   }
 
-  static ArrayNode events(List<EntityEvent> events) {
+  public static ArrayNode events(List<EntityEvent> events) {
     ArrayNode out = NODES.arrayNode();
     for (EntityEvent e : events) {
       ObjectNode o = out.addObject();
@@ -237,7 +237,7 @@ final class ProtoJson {
     return out;
   }
 
-  static ArrayNode descriptors(List<Descriptor> ds) {
+  public static ArrayNode descriptors(List<Descriptor> ds) {
     ArrayNode out = NODES.arrayNode();
     for (Descriptor d : ds) {
       ObjectNode o = out.addObject();
@@ -248,7 +248,7 @@ final class ProtoJson {
     return out;
   }
 
-  static ObjectNode record(GetRecordResponse r) {
+  public static ObjectNode record(GetRecordResponse r) {
     ObjectNode out = NODES.objectNode();
     out.put("record_id", ScenarioJson.recordId(r.getRecordId()));
     out.put("status", strip(r.getStatus(), "RECORD_STATUS_"));
@@ -271,7 +271,7 @@ final class ProtoJson {
     return out;
   }
 
-  ObjectNode entity(GetEntityResponse e) {
+  public ObjectNode entity(GetEntityResponse e) {
     ObjectNode out = NODES.objectNode();
     out.put("requested", ScenarioJson.entityId(e.getRequested()));
     out.put("resolved", ScenarioJson.entityId(e.getResolved()));
@@ -296,7 +296,7 @@ final class ProtoJson {
     return out;
   }
 
-  ArrayNode conflicts(List<ConflictItem> items) {
+  public ArrayNode conflicts(List<ConflictItem> items) {
     ArrayNode out = NODES.arrayNode();
     items.forEach(i -> out.add(conflict(i)));
     return out;
@@ -356,7 +356,7 @@ final class ProtoJson {
     }
   }
 
-  ObjectNode query(QueryEntitiesResponse r) {
+  public ObjectNode query(QueryEntitiesResponse r) {
     ObjectNode out = NODES.objectNode();
     if (r.hasMatches()) {
       ArrayNode matches = out.putArray("matches");
@@ -390,7 +390,7 @@ final class ProtoJson {
     return out;
   }
 
-  ObjectNode explain(ExplainResponse x) {
+  public ObjectNode explain(ExplainResponse x) {
     ObjectNode out = NODES.objectNode();
     out.put("outcome", strip(x.getOutcome(), "EXPLAIN_OUTCOME_"));
     boolean withPath =
