@@ -7,5 +7,10 @@ public enum Durability {
   /** Acknowledged once in the WAL; a background fsync runs every interval or after some bytes. */
   BATCHED,
   /** Acknowledged once in the WAL; never fsynced by Tempora. */
-  ASYNC
+  ASYNC;
+
+  /** The name in configuration and metrics: {@code immediate}, {@code batched}, {@code async}. */
+  public String configName() {
+    return name().toLowerCase(java.util.Locale.ROOT);
+  }
 }

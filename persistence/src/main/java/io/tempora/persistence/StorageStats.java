@@ -17,6 +17,10 @@ package io.tempora.persistence;
  * @param compactionWriteBytes bytes written by compactions since open
  * @param liveSstBytes size of live SST files
  * @param estimatedKeys estimated number of keys over all column families
+ * @param compactions compactions finished since open
+ * @param compactionMicros microseconds spent in those compactions
+ * @param backgroundErrors background errors (flush, compaction) since open
+ * @param walBytes bytes written to the WAL since open
  */
 public record StorageStats(
     long memtableBytes,
@@ -32,9 +36,13 @@ public record StorageStats(
     long compactionReadBytes,
     long compactionWriteBytes,
     long liveSstBytes,
-    long estimatedKeys) {
+    long estimatedKeys,
+    long compactions,
+    long compactionMicros,
+    long backgroundErrors,
+    long walBytes) {
 
   /** All zero: before the first poll. */
   public static final StorageStats EMPTY =
-      new StorageStats(0, 0, 0, 0, 0, 0, 0, 0, false, 0, 0, 0, 0, 0);
+      new StorageStats(0, 0, 0, 0, 0, 0, 0, 0, false, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 }

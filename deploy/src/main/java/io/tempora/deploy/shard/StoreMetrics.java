@@ -18,8 +18,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The store's figures as metrics: WAL fsyncs and group-commit batch sizes as they happen, RocksDB
  * figures and record/entity/conflict counts polled every {@code storage.stats_interval} (never per
- * scrape; the counts are a scan of the entity and conflict indexes). Owns its poller thread; close
- * it before the store.
+ * scrape; the counts are maintained counters). Owns its poller thread; close it before the store.
  */
 final class StoreMetrics implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(StoreMetrics.class);
@@ -40,6 +39,15 @@ final class StoreMetrics implements AutoCloseable {
         "tempora_wal_syncs_total",
         "WAL fsyncs issued by the group-commit syncer",
         store::walSyncCount);
+    metrics.durabilityMode(store.config().durability().configName());
+    metrics.gauge(
+        "tempora_applied_wseq",
+        "Write sequence of the last batch applied to RocksDB",
+        store::appliedWseq);
+    metrics.gauge(
+        "tempora_durable_wseq",
+        "Write sequence of the last batch known durable (fsynced; async: as of open)",
+        store::durableWseq);
     StoreMetrics m =
         new StoreMetrics(
             Executors.newSingleThreadScheduledExecutor(
@@ -136,6 +144,23 @@ final class StoreMetrics implements AutoCloseable {
         "tempora_rocksdb_compaction_write_bytes_total",
         "Bytes written by compactions",
         StorageStats::compactionWriteBytes);
+    rocksCounter(
+        metrics,
+        "tempora_rocksdb_compactions_total",
+        "Compactions finished",
+        StorageStats::compactions);
+    rocksCounter(
+        metrics,
+        "tempora_rocksdb_compaction_seconds_total",
+        "Time spent in finished compactions",
+        s -> s.compactionMicros() / 1e6);
+    rocksCounter(
+        metrics,
+        "tempora_rocksdb_background_errors_total",
+        "RocksDB background errors (flush, compaction)",
+        StorageStats::backgroundErrors);
+    rocksCounter(
+        metrics, "tempora_wal_bytes_total", "Bytes written to the WAL", StorageStats::walBytes);
     metrics.gauge("tempora_records", "Live records", () -> counts.get().getRecords());
     metrics.gauge("tempora_entities", "Entities", () -> counts.get().getEntities());
     metrics.gauge("tempora_conflicts", "Conflict items", () -> counts.get().getConflicts());

@@ -72,7 +72,32 @@ class ShardOpsIT {
           .contains("tempora_group_commit_batch_size_bucket")
           .contains("tempora_rocksdb_memtable_bytes")
           .contains("tempora_records ")
-          .contains("tempora_recovery_duration_seconds");
+          .contains("tempora_recovery_duration_seconds")
+          .contains("tempora_durability_mode_info{mode=\"immediate\"} 1")
+          .containsPattern("(?m)^tempora_applied_wseq [1-9]")
+          .containsPattern("(?m)^tempora_durable_wseq [1-9]")
+          .contains("tempora_wal_bytes_total")
+          .contains("tempora_rocksdb_compactions_total")
+          .contains("tempora_rocksdb_compaction_seconds_total")
+          .contains("tempora_rocksdb_background_errors_total 0")
+          .contains("jvm_memory_used_bytes{area=\"heap\"}")
+          .contains("jvm_threads_current");
+      // OPERATIONS.md §5: tempora_ series carry only allow-listed labels (le: histogram buckets).
+      java.util.regex.Matcher label =
+          java.util.regex.Pattern.compile("[{,]([a-z_]+)=\"").matcher("");
+      text.lines()
+          .filter(l -> l.startsWith("tempora_"))
+          .forEach(
+              l -> {
+                label.reset(l);
+                while (label.find()) {
+                  assertThat(label.group(1))
+                      .as("label of %s", l)
+                      .isIn(
+                          "method", "code", "outcome", "result", "reason", "mode", "kind", "cf",
+                          "shard", "version", "le");
+                }
+              });
       long series = text.lines().filter(l -> !l.startsWith("#") && !l.isBlank()).count();
       assertThat(series).as("series per process").isLessThan(2000);
       promtoolCheck(text);

@@ -49,7 +49,8 @@ public final class RocksShardStore implements Store {
   private final WalSyncer syncer;
   private final DurableViews durableViews;
   private final Semaphore writer = new Semaphore(1, true);
-  private long lastWseq;
+  // Written by the writer (under the permit); volatile so that metrics can read it.
+  private volatile long lastWseq;
   private long lastAckedWrite;
   private volatile boolean closed;
 
@@ -407,6 +408,19 @@ public final class RocksShardStore implements Store {
   /** Current RocksDB figures for metrics; all zero once closed. Thread-safe. */
   public StorageStats stats() {
     return closed ? StorageStats.EMPTY : rocks.stats();
+  }
+
+  /** The write sequence of the last batch written to RocksDB (applied, maybe not yet durable). */
+  public long appliedWseq() {
+    return lastWseq;
+  }
+
+  /**
+   * The write sequence of the last batch known durable: fsynced ({@code immediate}, {@code
+   * batched}) or, in {@code async} mode, the last one at open.
+   */
+  public long durableWseq() {
+    return syncer.durable().wseq();
   }
 
   /** Commits made durable by the syncer's fsyncs; divided by {@link #walSyncCount()}: per fsync. */

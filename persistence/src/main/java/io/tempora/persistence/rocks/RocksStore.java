@@ -20,6 +20,8 @@ import org.rocksdb.ColumnFamilyOptions;
 import org.rocksdb.CompressionType;
 import org.rocksdb.DBOptions;
 import org.rocksdb.FlushOptions;
+import org.rocksdb.HistogramData;
+import org.rocksdb.HistogramType;
 import org.rocksdb.IndexType;
 import org.rocksdb.LRUCache;
 import org.rocksdb.ReadOptions;
@@ -330,6 +332,7 @@ public final class RocksStore implements AutoCloseable {
       return StorageStats.EMPTY;
     }
     try {
+      HistogramData compactionTime = statistics.getHistogramData(HistogramType.COMPACTION_TIME);
       return new StorageStats(
           db.getAggregatedLongProperty("rocksdb.cur-size-all-mem-tables"),
           db.getLongProperty("rocksdb.block-cache-usage"),
@@ -344,7 +347,11 @@ public final class RocksStore implements AutoCloseable {
           statistics.getTickerCount(TickerType.COMPACT_READ_BYTES),
           statistics.getTickerCount(TickerType.COMPACT_WRITE_BYTES),
           db.getAggregatedLongProperty("rocksdb.live-sst-files-size"),
-          db.getAggregatedLongProperty("rocksdb.estimate-num-keys"));
+          db.getAggregatedLongProperty("rocksdb.estimate-num-keys"),
+          compactionTime.getCount(),
+          compactionTime.getSum(),
+          db.getLongProperty("rocksdb.background-errors"),
+          statistics.getTickerCount(TickerType.WAL_FILE_BYTES));
     } catch (RocksDBException e) {
       throw failure("stats", null, e);
     }

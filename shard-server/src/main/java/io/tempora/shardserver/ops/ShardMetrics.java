@@ -5,6 +5,7 @@ import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Instant;
 import java.util.function.DoubleSupplier;
@@ -45,6 +46,8 @@ public final class ShardMetrics {
    * @param version labels {@code tempora_build_info}
    */
   public ShardMetrics(int shardId, String version) {
+    // JVM memory, GC, threads, class loading and process figures from the management beans.
+    JvmMetrics.builder().register(registry);
     Gauge.builder()
         .name("tempora_build_info")
         .help("Build of this process")
@@ -144,6 +147,20 @@ public final class ShardMetrics {
             .name("tempora_recovery_duration_seconds")
             .help("Time the last start spent opening and checking the store")
             .register(registry);
+  }
+
+  /**
+   * Sets {@code tempora_durability_mode_info{mode}} to 1 for the store's durability mode (once, at
+   * start).
+   */
+  public void durabilityMode(String mode) {
+    Gauge.builder()
+        .name("tempora_durability_mode_info")
+        .help("The durability mode of this shard's store (storage.durability)")
+        .labelNames("mode")
+        .register(registry)
+        .labelValues(mode)
+        .set(1);
   }
 
   /** The registry the HTTP port exports. */
