@@ -1,24 +1,33 @@
 package io.tempora.deploy.datadir;
 
+import io.tempora.deploy.admin.OnlineAdmin;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code tempora admin <subcommand>} (OPERATIONS.md §1). Implemented so far: {@code restore}
- * (offline). Online admin calls (checkpoint, stats, ...) are RPCs any gRPC client can make.
+ * {@code tempora admin <subcommand>} (OPERATIONS.md §1): online calls against a running router or
+ * shard ({@code stats}, {@code checkpoint}, {@code reconcile}) and the offline {@code restore}.
  */
 @Command(
     name = "admin",
     mixinStandardHelpOptions = true,
-    description = "Administrative commands. Implemented so far: restore (offline).",
-    subcommands = {RestoreCommand.class})
+    description =
+        "Administrative commands: stats, checkpoint, reconcile (online, against --router HOST:PORT)"
+            + " and restore (offline).",
+    subcommands = {
+      OnlineAdmin.Stats.class,
+      OnlineAdmin.Checkpoint.class,
+      OnlineAdmin.Reconcile.class,
+      RestoreCommand.class
+    })
 public final class AdminCommand implements Runnable {
   @Spec private CommandSpec spec;
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "missing subcommand: restore");
+    throw new CommandLine.ParameterException(
+        spec.commandLine(), "missing subcommand: stats, checkpoint, reconcile or restore");
   }
 }
