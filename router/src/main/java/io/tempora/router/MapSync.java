@@ -116,8 +116,12 @@ final class MapSync {
     return infos;
   }
 
-  /** Stores {@code next} on every shard (target and source first), then adopts it. */
+  /**
+   * Adopts {@code next}, then stores it on every shard (target and source first), so this router's
+   * calls never carry an epoch below a shard's.
+   */
   void flip(ShardMapState next, int target, int source) {
+    map.adopt(next);
     List<Integer> order = new ArrayList<>(List.of(target, source));
     for (int i = 0; i < shards.size(); i++) {
       if (i != target && i != source) {
@@ -129,6 +133,5 @@ final class MapSync {
           shards.get(i),
           c -> stub(c).assignSlots(AssignSlotsRequest.newBuilder().setMap(next).build()));
     }
-    map.adopt(next);
   }
 }

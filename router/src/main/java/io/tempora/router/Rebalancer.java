@@ -19,10 +19,13 @@ import io.tempora.proto.internal.v1.SlotEntity;
 import io.tempora.proto.internal.v1.SlotMove;
 import io.tempora.proto.internal.v1.SlotRange;
 import io.tempora.proto.v1.DeleteRequest;
+import io.tempora.proto.v1.GetOntologyRequest;
+import io.tempora.proto.v1.GetOntologyResponse;
 import io.tempora.proto.v1.GetStatsRequest;
 import io.tempora.proto.v1.GetStatsResponse;
 import io.tempora.proto.v1.Identity;
 import io.tempora.proto.v1.Record;
+import io.tempora.proto.v1.SetOntologyRequest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -224,6 +227,7 @@ final class Rebalancer implements AutoCloseable {
     if (bySource.isEmpty()) {
       return status("nothing to move: shard " + target + " already owns those slots");
     }
+    syncOntology(target);
     long now = System.currentTimeMillis();
     for (var e : bySource.entrySet()) {
       int source = e.getKey();
@@ -264,6 +268,31 @@ final class Rebalancer implements AutoCloseable {
       return status("moves done");
     }
     return status("planned " + bySource.size() + " move(s) to shard " + target);
+  }
+
+  /**
+   * A new shard starts with the empty ontology: the target gets shard 0's document before any
+   * record is activated on it (records must resolve under the cluster's ontology).
+   */
+  private void syncOntology(int target) {
+    GetOntologyResponse want =
+        Fanout.call(
+            shards.get(0),
+            c -> c.stub(CALL_DEADLINE).getOntology(GetOntologyRequest.getDefaultInstance()));
+    GetOntologyResponse has =
+        Fanout.call(
+            shards.get(target),
+            c -> c.stub(CALL_DEADLINE).getOntology(GetOntologyRequest.getDefaultInstance()));
+    if (!has.getOntology().equals(want.getOntology())) {
+      LOG.info(
+          "shard {} gets the ontology of shard 0 (version {})", target, want.getOntologyVersion());
+      Fanout.call(
+          shards.get(target),
+          c ->
+              c.stub(CALL_DEADLINE)
+                  .setOntology(
+                      SetOntologyRequest.newBuilder().setOntology(want.getOntology()).build()));
+    }
   }
 
   private void checkShard(int shard, String field) {

@@ -11,8 +11,9 @@ import java.util.Set;
  * Rejects calls made under a stale shard map (docs/distributed.md "Rebalancing"): a router sends
  * its map epoch in the {@code tempora-map-epoch} header; a call whose epoch is below the one this
  * shard stores answers FAILED_PRECONDITION {@code shard map epoch E is stale: shard S stores epoch
- * F; refresh the map and retry}. Calls without the header (clients of a lone shard, tools) and the
- * rebalancing calls themselves pass. Thread-safe.
+ * F; refresh the map and retry}. Only calls whose effect depends on the map are checked (Ingest,
+ * IngestStream, Delete, ResolveHomes, SetHomes); reads, rebalancing calls and calls without the
+ * header (clients of a lone shard, tools) pass. Thread-safe.
  */
 public final class MapEpochGuard implements ServerInterceptor {
   /** The header carrying the caller's map epoch (decimal). */
@@ -22,15 +23,9 @@ public final class MapEpochGuard implements ServerInterceptor {
   /** Start of the description of a stale-epoch rejection. */
   public static final String STALE = "shard map epoch ";
 
-  private static final Set<String> EXEMPT =
-      Set.of(
-          "GetShardInfo",
-          "AssignSlots",
-          "ExportSlot",
-          "ImportSlot",
-          "FinishImport",
-          "SaveSlotMove",
-          "DropHomes");
+  /** The calls whose effect depends on the map: writes and directory claims/moves. */
+  private static final Set<String> CHECKED =
+      Set.of("Ingest", "IngestStream", "Delete", "ResolveHomes", "SetHomes");
 
   private final SlotStore slots;
   private final int shardId;
@@ -47,7 +42,7 @@ public final class MapEpochGuard implements ServerInterceptor {
     long stored = slots.epoch();
     if (value != null
         && stored > 0
-        && !EXEMPT.contains(call.getMethodDescriptor().getBareMethodName())) {
+        && CHECKED.contains(call.getMethodDescriptor().getBareMethodName())) {
       long caller;
       try {
         caller = Long.parseLong(value);
