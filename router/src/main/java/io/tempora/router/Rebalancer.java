@@ -156,7 +156,11 @@ final class Rebalancer implements AutoCloseable {
               + actions);
     }
     if (r.getStatus()) {
-      return status("");
+      Future<?> f = running;
+      if (r.getWait() && f != null) {
+        await(f);
+      }
+      return status(lastError.isEmpty() ? "" : "last error: " + lastError);
     }
     if (r.getAbort()) {
       return abortAll();

@@ -7,18 +7,20 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code tempora admin <subcommand>} (OPERATIONS.md §1). Implemented so far: {@code restore}
- * (offline). Online admin calls (checkpoint, stats, ...) are RPCs any gRPC client can make.
+ * (offline) and {@code rebalance} (through a router). Other online admin calls (checkpoint, stats,
+ * ...) are RPCs any gRPC client can make.
  */
 @Command(
     name = "admin",
     mixinStandardHelpOptions = true,
-    description = "Administrative commands. Implemented so far: restore (offline).",
-    subcommands = {RestoreCommand.class})
+    description = "Administrative commands. Implemented so far: restore (offline), rebalance.",
+    subcommands = {RestoreCommand.class, RebalanceCommand.class})
 public final class AdminCommand implements Runnable {
   @Spec private CommandSpec spec;
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "missing subcommand: restore");
+    throw new CommandLine.ParameterException(
+        spec.commandLine(), "missing subcommand: restore or rebalance");
   }
 }
