@@ -25,8 +25,21 @@ public final class ShardMap {
   /** Number of slots. */
   public static final int SLOTS = 16_384;
 
-  /** One assignment: owner per slot, and its epoch. */
-  private record State(short[] owner, long epoch) {}
+  /** One assignment: owner per slot, its epoch, and each shard's first slot (-1: none). */
+  private record State(short[] owner, long epoch, int[] first) {
+    State(short[] owner, long epoch, int shards) {
+      this(owner, epoch, firsts(owner, shards));
+    }
+
+    private static int[] firsts(short[] owner, int shards) {
+      int[] first = new int[shards];
+      Arrays.fill(first, -1);
+      for (int s = SLOTS - 1; s >= 0; s--) {
+        first[owner[s]] = s;
+      }
+      return first;
+    }
+  }
 
   private final int shards;
   private volatile State state;
@@ -45,7 +58,7 @@ public final class ShardMap {
           (int) ((long) (i + 1) * SLOTS / shards),
           (short) i);
     }
-    this.state = new State(owner, 0);
+    this.state = new State(owner, 0, shards);
   }
 
   /** Number of shards. */
@@ -73,13 +86,12 @@ public final class ShardMap {
    * @throws IllegalStateException if the shard owns no slot
    */
   public int firstSlot(int shard) {
-    short[] owner = state.owner();
-    for (int s = 0; s < SLOTS; s++) {
-      if (owner[s] == shard) {
-        return s;
-      }
+    State now = state;
+    int first = now.first()[shard];
+    if (first < 0) {
+      throw new IllegalStateException("shard " + shard + " owns no slot at epoch " + now.epoch());
     }
-    throw new IllegalStateException("shard " + shard + " owns no slot at epoch " + epoch());
+    return first;
   }
 
   /** Per shard, the number of slots it owns. */
@@ -181,7 +193,7 @@ public final class ShardMap {
       throw new IllegalArgumentException(
           "shard map epoch " + m.getEpoch() + " covers slots 0.." + (next - 1) + " only");
     }
-    state = new State(owner, m.getEpoch());
+    state = new State(owner, m.getEpoch(), shards);
     return true;
   }
 

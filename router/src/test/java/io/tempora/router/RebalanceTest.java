@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.stub.MetadataUtils;
 import io.tempora.engine.Engine;
 import io.tempora.engine.EngineConfig;
 import io.tempora.engine.Limits;
@@ -37,6 +39,7 @@ import io.tempora.proto.v1.TemporaServiceGrpc;
 import io.tempora.proto.v1.TemporaServiceGrpc.TemporaServiceBlockingStub;
 import io.tempora.shardserver.ShardServer;
 import io.tempora.shardserver.ShardServerConfig;
+import io.tempora.shardserver.grpc.MapEpochGuard;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -260,6 +263,55 @@ class RebalanceTest {
     }
     assertThat(stats(stub).getRecords()).isEqualTo(stats(ref).getRecords());
     assertThat(partition(stub)).containsExactlyInAnyOrderElementsOf(partition(ref));
+  }
+
+  @Test
+  void ingest_routerWithStaleMap_isRefusedThenSucceedsAfterRefresh() {
+    ManagedChannel a = channels(router(2));
+    ManagedChannel stale = channels(router(2));
+    TemporaServiceBlockingStub stub = TemporaServiceGrpc.newBlockingStub(a);
+    stub.setOntology(SetOntologyRequest.newBuilder().setOntology(ONTOLOGY).build());
+    write(stub, batch(0));
+    RouterGrpc.newBlockingStub(a)
+        .rebalance(
+            RebalanceRequest.newBuilder()
+                .addMove(SlotRange.newBuilder().setFirst(0).setLast(8191))
+                .setTo(1)
+                .setWait(true)
+                .build());
+    Metadata epoch1 = new Metadata();
+    epoch1.put(MapEpochGuard.EPOCH, "1");
+    IngestRequest one = batch(1);
+
+    assertThatThrownBy(
+            () ->
+                TemporaServiceGrpc.newBlockingStub(channel(names.get(0)))
+                    .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(epoch1))
+                    .ingest(one))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+              assertThat(e.getStatus().getDescription())
+                  .isEqualTo(
+                      "shard map epoch 1 is stale: shard 0 stores epoch 2; refresh the map and"
+                          + " retry");
+            });
+    TemporaServiceBlockingStub old = TemporaServiceGrpc.newBlockingStub(stale);
+    assertThatThrownBy(() -> old.ingest(one))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+    RebalanceResponse refreshed =
+        RouterGrpc.newBlockingStub(stale)
+            .rebalance(RebalanceRequest.newBuilder().setStatus(true).build());
+    write(old, one);
+
+    assertThat(refreshed.getEpoch()).isEqualTo(2);
+    assertThat(refreshed.getSlotsPerShardList()).containsExactly(0, 16384);
+    assertThat(shardStats(0).getRecords()).isZero();
+    assertThat(stats(old).getRecords()).isEqualTo(stats(ref).getRecords());
+    assertThat(partition(old)).containsExactlyInAnyOrderElementsOf(partition(ref));
   }
 
   @Test

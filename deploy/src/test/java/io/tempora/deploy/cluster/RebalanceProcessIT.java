@@ -43,7 +43,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class RebalanceProcessIT {
   private static final int WORKLOADS = 4;
-  private static final int BULK = 20_000;
+  private static final int BULK = 8_000;
 
   @TempDir Path tmp;
 
