@@ -88,7 +88,7 @@ final class Rebalancer implements AutoCloseable {
             t.setDaemon(true);
             return t;
           });
-  private Future<?> running;
+  private volatile Future<?> running;
   private volatile boolean abort;
   private volatile boolean closed;
   private volatile String lastError = "";
@@ -143,8 +143,11 @@ final class Rebalancer implements AutoCloseable {
     }
   }
 
-  /** Serves the Rebalance admin call. */
-  synchronized RebalanceResponse rebalance(RebalanceRequest r) {
+  /**
+   * Serves the Rebalance admin call. Status and abort never wait for a planning call; a planning
+   * call with {@code wait} waits outside the planning lock.
+   */
+  RebalanceResponse rebalance(RebalanceRequest r) {
     int actions =
         (r.getMoveCount() > 0 ? 1 : 0)
             + (r.hasAddShard() ? 1 : 0)
@@ -165,6 +168,26 @@ final class Rebalancer implements AutoCloseable {
     if (r.getAbort()) {
       return abortAll();
     }
+    Future<?> planned;
+    String message;
+    synchronized (this) {
+      message = plan(r);
+      planned = running;
+    }
+    if (r.getWait() && planned != null) {
+      await(planned);
+      if (!lastError.isEmpty()) {
+        throw Status.UNAVAILABLE
+            .withDescription("rebalance stopped: " + lastError)
+            .asRuntimeException();
+      }
+      return status("moves done");
+    }
+    return status(message);
+  }
+
+  /** Plans the moves of a move or add_shard request and starts running them; the message. */
+  private String plan(RebalanceRequest r) {
     List<GetShardInfoResponse> infos = sync.refresh();
     for (int i = 0; i < infos.size(); i++) {
       if (infos.get(i) == null) {
@@ -229,7 +252,8 @@ final class Rebalancer implements AutoCloseable {
       }
     }
     if (bySource.isEmpty()) {
-      return status("nothing to move: shard " + target + " already owns those slots");
+      running = null;
+      return "nothing to move: shard " + target + " already owns those slots";
     }
     syncOntology(target);
     long now = System.currentTimeMillis();
@@ -262,16 +286,7 @@ final class Rebalancer implements AutoCloseable {
     lastError = "";
     abort = false;
     running = runner.submit(this::runAll);
-    if (r.getWait()) {
-      await(running);
-      if (!lastError.isEmpty()) {
-        throw Status.UNAVAILABLE
-            .withDescription("rebalance stopped: " + lastError)
-            .asRuntimeException();
-      }
-      return status("moves done");
-    }
-    return status("planned " + bySource.size() + " move(s) to shard " + target);
+    return "planned " + bySource.size() + " move(s) to shard " + target;
   }
 
   /**
@@ -324,7 +339,7 @@ final class Rebalancer implements AutoCloseable {
     }
   }
 
-  private RebalanceResponse abortAll() {
+  private synchronized RebalanceResponse abortAll() {
     abort = true;
     if (running != null) {
       await(running);

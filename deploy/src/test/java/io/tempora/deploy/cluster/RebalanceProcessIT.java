@@ -85,6 +85,7 @@ class RebalanceProcessIT {
       router = Processes.router(Processes.freePort(), shards, tmp.resolve("router-2.log"));
       Run planned = tempora("admin", "rebalance", "--router", router.address(), "--add-shard", "2");
       router.kill();
+      router.close();
       // With the router dead, the move rows on the sources are all that is left of the moves.
       int rows = 0;
       for (Processes.Proc s : shards) {
