@@ -1,5 +1,7 @@
 package io.tempora.persistence;
 
+import java.util.List;
+
 /**
  * A shard's part of the identity directory (DISTRIBUTED.md §3): identity key → home slot. Rows are
  * put-if-absent at first ingest and change only by compare-and-set (reconciliation moves). Keys are
@@ -25,6 +27,28 @@ public interface HomeDirectory extends AutoCloseable {
    * @return the recorded slot after the call ({@link #ABSENT} if there is no row)
    */
   int compareAndSet(byte[] key, int expected, int next);
+
+  /**
+   * Raw access for rebalancing (docs/distributed.md "Rebalancing"): the shard map, slot move rows
+   * and staged rows live in the same store under keys whose first byte is {@link #SIDE} or above,
+   * which no identity key has (its first byte is the high byte of a 4-byte length). Home rows are
+   * the identity key with the slot as 4 bytes big-endian.
+   *
+   * @return the value of {@code key}, or null
+   */
+  byte[] get(byte[] key);
+
+  /** Deletes {@code deletes}, then puts {@code keys[i] → values[i]}, in one durable write. */
+  void write(List<byte[]> deletes, List<byte[]> keys, List<byte[]> values);
+
+  /**
+   * Up to {@code limit} rows whose key starts with {@code prefix} and is at least {@code from},
+   * ascending (unsigned byte order), each as {key, value}.
+   */
+  List<byte[][]> scan(byte[] from, byte[] prefix, int limit);
+
+  /** First key byte of side rows (see {@link #get}). */
+  int SIDE = 0xF0;
 
   @Override
   void close();

@@ -91,6 +91,8 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
   private final AtomicReference<Signatures> signatures = new AtomicReference<>();
   private final AtomicBoolean dirty = new AtomicBoolean();
   private final Reconciler reconciler;
+  private final MapSync mapSync;
+  private final Rebalancer rebalancer;
 
   /**
    * @param shards one client per shard, in shard id order
@@ -98,8 +100,20 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
    */
   public RouterGrpcService(
       List<ShardClient> shards, RouterConfig config, ExecutorService executor) {
-    this.shards = List.copyOf(shards);
     this.map = new ShardMap(shards.size());
+    // Every shard call carries the map epoch; a stale one makes the router refresh its map.
+    AtomicReference<MapSync> sync = new AtomicReference<>();
+    this.shards =
+        shards.stream()
+            .map(
+                s ->
+                    new ShardClient(
+                        s.id(),
+                        s.address(),
+                        new EpochChannel(s.channel(), map, () -> sync.get().refreshLater())))
+            .toList();
+    this.mapSync = new MapSync(this.shards, map, executor, config.readDeadline());
+    sync.set(mapSync);
     this.config = config;
     this.validator = new RequestValidator(config.limits());
     this.fanout = new Fanout(this.shards, executor, config.fanout().parallelism());
@@ -114,6 +128,20 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
             this::freshSignatures,
             config.limits().maxRecords(),
             config.writeDeadline());
+    this.rebalancer =
+        new Rebalancer(
+            this.shards,
+            map,
+            mapSync,
+            directory,
+            lock,
+            () -> reconcile(false),
+            config.limits().maxRecords());
+  }
+
+  /** Slot moves (the Rebalance admin call). */
+  Rebalancer rebalancer() {
+    return rebalancer;
   }
 
   /**

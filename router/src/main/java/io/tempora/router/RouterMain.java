@@ -32,7 +32,9 @@ public final class RouterMain implements Callable<Integer> {
   @Option(
       names = "--shards",
       required = true,
-      description = "shard addresses HOST:PORT, comma-separated; the position is the shard id")
+      description =
+          "shard addresses HOST:PORT, comma-separated; the position is the shard id. To add a"
+              + " shard, append its address and run tempora admin rebalance --add-shard N")
   private String shards;
 
   @Option(

@@ -34,6 +34,7 @@ public final class RouterServer implements AutoCloseable {
   private final ExecutorService fanout;
   private final ScheduledExecutorService loop;
   private final HealthStatusManager health;
+  private Rebalancer rebalancer;
 
   private RouterServer(
       Server server,
@@ -72,6 +73,8 @@ public final class RouterServer implements AutoCloseable {
     RouterGrpcService service = new RouterGrpcService(shards, config, fanout);
     Server server;
     try {
+      // Adopt the stored shard map and finish flipped moves before serving any write.
+      service.rebalancer().start();
       server =
           builder
               .executor(handlers)
@@ -83,6 +86,7 @@ public final class RouterServer implements AutoCloseable {
               .build()
               .start();
     } catch (IOException | RuntimeException e) {
+      service.rebalancer().close();
       handlers.shutdownNow();
       fanout.shutdownNow();
       shards.forEach(ShardClient::close);
@@ -109,6 +113,7 @@ public final class RouterServer implements AutoCloseable {
           TimeUnit.MILLISECONDS);
     }
     RouterServer r = new RouterServer(server, List.copyOf(shards), handlers, fanout, loop, health);
+    r.rebalancer = service.rebalancer();
     LOG.info("router serving on port {} in front of {} shard(s)", r.port(), shards.size());
     return r;
   }
@@ -137,6 +142,7 @@ public final class RouterServer implements AutoCloseable {
   public void close() {
     health.enterTerminalState();
     loop.shutdownNow();
+    rebalancer.close();
     server.shutdown();
     boolean interrupted = false;
     try {

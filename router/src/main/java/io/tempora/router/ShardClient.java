@@ -66,6 +66,14 @@ public record ShardClient(int id, String address, ManagedChannel channel) implem
             .withCause(e)
             .asRuntimeException();
       }
+      case FAILED_PRECONDITION ->
+          EpochChannel.stale(s)
+              // The router refreshes its map meanwhile (EpochChannel); resending is safe.
+              ? Status.UNAVAILABLE
+                  .withDescription("shard " + id + " (" + address + "): " + s.getDescription())
+                  .withCause(e)
+                  .asRuntimeException()
+              : e;
       default -> e;
     };
   }

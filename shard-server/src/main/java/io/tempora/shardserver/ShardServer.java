@@ -12,7 +12,9 @@ import io.tempora.persistence.HomeDirectory;
 import io.tempora.persistence.InMemoryHomeDirectory;
 import io.tempora.shardserver.grpc.Checkpointer;
 import io.tempora.shardserver.grpc.MalformedRequestGuard;
+import io.tempora.shardserver.grpc.MapEpochGuard;
 import io.tempora.shardserver.grpc.ShardInternalGrpcService;
+import io.tempora.shardserver.grpc.SlotStore;
 import io.tempora.shardserver.grpc.TemporaGrpcService;
 import io.tempora.shardserver.ops.IngestAdmission;
 import io.tempora.shardserver.ops.RpcMetricsInterceptor;
@@ -176,10 +178,12 @@ public final class ShardServer implements AutoCloseable {
     if (state != State.RECOVERING) {
       throw new IllegalStateException("serve() in state " + state);
     }
+    SlotStore slots = new SlotStore(directory);
     mainBuilder
         .executor(executor)
         .maxInboundMessageSize(config.maxInboundMessageBytes())
         .maxInboundMetadataSize(config.maxInboundMetadataBytes())
+        .intercept(new MapEpochGuard(slots, engine.config().shardId()))
         .intercept(new RpcMetricsInterceptor(metrics))
         .addService(
             MalformedRequestGuard.guard(
@@ -187,7 +191,7 @@ public final class ShardServer implements AutoCloseable {
                     new TemporaGrpcService(engine, metrics, checkpointer),
                     new IngestAdmission(
                         config.ingestQueueRequests(), config.ingestQueueBytes(), metrics))))
-        .addService(new ShardInternalGrpcService(engine, directory))
+        .addService(new ShardInternalGrpcService(engine, directory, slots))
         .addService(healthStatus.getHealthService());
     if (config.reflection()) {
       mainBuilder.addService(ProtoReflectionServiceV1.newInstance());

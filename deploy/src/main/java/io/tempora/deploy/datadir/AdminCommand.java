@@ -8,18 +8,20 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code tempora admin <subcommand>} (OPERATIONS.md §1): online calls against a running router or
- * shard ({@code stats}, {@code checkpoint}, {@code reconcile}) and the offline {@code restore}.
+ * shard ({@code stats}, {@code checkpoint}, {@code reconcile}, {@code rebalance}) and the offline
+ * {@code restore}.
  */
 @Command(
     name = "admin",
     mixinStandardHelpOptions = true,
     description =
-        "Administrative commands: stats, checkpoint, reconcile (online, against --router HOST:PORT)"
-            + " and restore (offline).",
+        "Administrative commands: stats, checkpoint, reconcile, rebalance (online, against"
+            + " --router HOST:PORT) and restore (offline).",
     subcommands = {
       OnlineAdmin.Stats.class,
       OnlineAdmin.Checkpoint.class,
       OnlineAdmin.Reconcile.class,
+      RebalanceCommand.class,
       RestoreCommand.class
     })
 public final class AdminCommand implements Runnable {
@@ -28,6 +30,7 @@ public final class AdminCommand implements Runnable {
   @Override
   public void run() {
     throw new CommandLine.ParameterException(
-        spec.commandLine(), "missing subcommand: stats, checkpoint, reconcile or restore");
+        spec.commandLine(),
+        "missing subcommand: stats, checkpoint, reconcile, rebalance or restore");
   }
 }

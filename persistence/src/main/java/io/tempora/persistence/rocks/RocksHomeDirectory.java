@@ -5,9 +5,13 @@ import io.tempora.persistence.HomeDirectory;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import org.rocksdb.Options;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
 import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteOptions;
 
@@ -88,6 +92,52 @@ public final class RocksHomeDirectory implements HomeDirectory {
     } catch (RocksDBException e) {
       throw new StoreException("directory: " + e.getMessage(), e);
     }
+  }
+
+  @Override
+  public synchronized byte[] get(byte[] key) {
+    try {
+      return db.get(key);
+    } catch (RocksDBException e) {
+      throw new StoreException("directory: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public synchronized void write(List<byte[]> deletes, List<byte[]> keys, List<byte[]> values) {
+    try (WriteBatch batch = new WriteBatch()) {
+      for (byte[] k : deletes) {
+        batch.delete(k);
+      }
+      for (int i = 0; i < keys.size(); i++) {
+        batch.put(keys.get(i), values.get(i));
+      }
+      if (batch.count() > 0) {
+        db.write(sync, batch);
+      }
+    } catch (RocksDBException e) {
+      throw new StoreException("directory: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public synchronized List<byte[][]> scan(byte[] from, byte[] prefix, int limit) {
+    List<byte[][]> out = new ArrayList<>();
+    byte[] start = Arrays.compareUnsigned(from, prefix) < 0 ? prefix : from;
+    try (RocksIterator it = db.newIterator()) {
+      for (it.seek(start); it.isValid() && out.size() < limit; it.next()) {
+        byte[] k = it.key();
+        if (k.length < prefix.length
+            || !Arrays.equals(k, 0, prefix.length, prefix, 0, prefix.length)) {
+          break;
+        }
+        out.add(new byte[][] {k, it.value()});
+      }
+      it.status();
+    } catch (RocksDBException e) {
+      throw new StoreException("directory: " + e.getMessage(), e);
+    }
+    return out;
   }
 
   @Override

@@ -1,28 +1,48 @@
 package io.tempora.shardserver.grpc;
 
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.tempora.engine.Engine;
 import io.tempora.engine.Reader;
 import io.tempora.engine.model.EntityEvent;
 import io.tempora.engine.model.Identity;
 import io.tempora.persistence.HomeDirectory;
+import io.tempora.proto.internal.v1.AssignSlotsRequest;
+import io.tempora.proto.internal.v1.AssignSlotsResponse;
 import io.tempora.proto.internal.v1.ChangedRecordsRequest;
 import io.tempora.proto.internal.v1.ChangedRecordsResponse;
+import io.tempora.proto.internal.v1.DropHomesRequest;
+import io.tempora.proto.internal.v1.DropHomesResponse;
+import io.tempora.proto.internal.v1.ExportSlotRequest;
 import io.tempora.proto.internal.v1.FindRecordsRequest;
 import io.tempora.proto.internal.v1.FindRecordsResponse;
+import io.tempora.proto.internal.v1.FinishImportRequest;
+import io.tempora.proto.internal.v1.FinishImportResponse;
+import io.tempora.proto.internal.v1.GetShardInfoRequest;
+import io.tempora.proto.internal.v1.GetShardInfoResponse;
 import io.tempora.proto.internal.v1.HomeClaim;
 import io.tempora.proto.internal.v1.HomeMove;
+import io.tempora.proto.internal.v1.HomeRow;
 import io.tempora.proto.internal.v1.HomeSlot;
+import io.tempora.proto.internal.v1.ImportSlotResponse;
 import io.tempora.proto.internal.v1.ListLiveRecordsRequest;
 import io.tempora.proto.internal.v1.ListLiveRecordsResponse;
 import io.tempora.proto.internal.v1.ResolveHomesRequest;
 import io.tempora.proto.internal.v1.ResolveHomesResponse;
+import io.tempora.proto.internal.v1.SaveSlotMoveRequest;
+import io.tempora.proto.internal.v1.SaveSlotMoveResponse;
 import io.tempora.proto.internal.v1.SetHomesRequest;
 import io.tempora.proto.internal.v1.SetHomesResponse;
 import io.tempora.proto.internal.v1.ShardGrpc;
+import io.tempora.proto.internal.v1.ShardMapState;
+import io.tempora.proto.internal.v1.SlotChunk;
+import io.tempora.proto.internal.v1.SlotEntity;
+import io.tempora.proto.internal.v1.SlotRange;
+import io.tempora.proto.v1.IngestRequest;
 import io.tempora.proto.v1.Record;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -31,7 +51,9 @@ import java.util.Set;
  * The implemented part of the internal {@code tempora.internal.v1.Shard} service: the identity
  * directory (ResolveHomes, SetHomes) and what reconciliation reads: every live record
  * (ListLiveRecords), the records changed since a transaction (ChangedRecords) and the records
- * holding given values (FindRecords). Other methods answer UNIMPLEMENTED. Thread-safe.
+ * holding given values (FindRecords); the shard map and rebalancing (GetShardInfo, AssignSlots,
+ * ExportSlot, ImportSlot, FinishImport, SaveSlotMove, DropHomes; see {@link SlotStore}). Other
+ * methods answer UNIMPLEMENTED. Thread-safe.
  */
 public final class ShardInternalGrpcService extends ShardGrpc.ShardImplBase {
   private static final int DEFAULT_PAGE = 1000;
@@ -40,14 +62,25 @@ public final class ShardInternalGrpcService extends ShardGrpc.ShardImplBase {
 
   private final Engine engine;
   private final HomeDirectory directory;
+  private final SlotStore slots;
 
   /**
    * @param engine the shard's engine (records are listed from it)
    * @param directory this shard's part of the identity directory; not owned
    */
   public ShardInternalGrpcService(Engine engine, HomeDirectory directory) {
+    this(engine, directory, new SlotStore(directory));
+  }
+
+  /**
+   * @param engine the shard's engine
+   * @param directory this shard's part of the identity directory; not owned
+   * @param slots the rebalancing state on {@code directory} (shared with the {@link MapEpochGuard})
+   */
+  public ShardInternalGrpcService(Engine engine, HomeDirectory directory, SlotStore slots) {
     this.engine = engine;
     this.directory = directory;
+    this.slots = slots;
   }
 
   /**
@@ -224,5 +257,357 @@ public final class ShardInternalGrpcService extends ShardGrpc.ShardImplBase {
             .setIdentity(ResponseMapper.identity(id))
             .addAllDescriptors(r.getDescriptorsList())
             .build());
+  }
+
+  // ---- Shard map and rebalancing (docs/distributed.md "Rebalancing") ----
+
+  @Override
+  public void getShardInfo(GetShardInfoRequest request, StreamObserver<GetShardInfoResponse> out) {
+    Calls.unary(
+        out,
+        () -> {
+          GetShardInfoResponse.Builder b =
+              GetShardInfoResponse.newBuilder()
+                  .setShardId(engine.config().shardId())
+                  .addAllMoves(slots.moves());
+          ShardMapState m = slots.map();
+          if (m != null) {
+            b.setMap(m).setEpoch(m.getEpoch());
+          }
+          return b.build();
+        });
+  }
+
+  @Override
+  public void assignSlots(AssignSlotsRequest request, StreamObserver<AssignSlotsResponse> out) {
+    Calls.unary(
+        out,
+        () -> {
+          if (!request.hasMap()) {
+            throw new IllegalArgumentException("map: must be set");
+          }
+          return AssignSlotsResponse.newBuilder().setEpoch(slots.assign(request.getMap())).build();
+        });
+  }
+
+  @Override
+  public void saveSlotMove(SaveSlotMoveRequest request, StreamObserver<SaveSlotMoveResponse> out) {
+    Calls.unary(
+        out,
+        () -> {
+          if (request.getRemove()) {
+            slots.removeMove(request.getMove().getId());
+          } else {
+            slots.saveMove(request.getMove());
+          }
+          return SaveSlotMoveResponse.getDefaultInstance();
+        });
+  }
+
+  @Override
+  public void dropHomes(DropHomesRequest request, StreamObserver<DropHomesResponse> out) {
+    Calls.unary(
+        out,
+        () -> {
+          boolean[] moving = moving(request.getSlotsList());
+          long n = 0;
+          byte[] after = null;
+          while (true) {
+            List<byte[][]> page = slots.homes(after, HOME_PAGE);
+            if (page.isEmpty()) {
+              break;
+            }
+            List<byte[]> drop = new ArrayList<>();
+            for (byte[][] kv : page) {
+              if (moving[SlotStore.slotOfKey(kv[0])]) {
+                drop.add(kv[0]);
+              }
+            }
+            slots.deleteHomes(drop);
+            n += drop.size();
+            after = page.getLast()[0];
+          }
+          return DropHomesResponse.newBuilder().setHomes(n).build();
+        });
+  }
+
+  private static boolean[] moving(List<SlotRange> ranges) {
+    boolean[] out = new boolean[SlotStore.SLOTS];
+    for (SlotRange r : ranges) {
+      if (r.getFirst() > r.getLast() || r.getLast() >= SlotStore.SLOTS) {
+        throw new IllegalArgumentException(
+            "slots: range "
+                + r.getFirst()
+                + "-"
+                + r.getLast()
+                + " must be ascending within 0.."
+                + (SlotStore.SLOTS - 1));
+      }
+      java.util.Arrays.fill(out, r.getFirst(), r.getLast() + 1, true);
+    }
+    return out;
+  }
+
+  private static final int HOME_PAGE = 5000;
+
+  /**
+   * Streams chunks with manual flow control: the next chunk is produced only while the stream is
+   * ready, so at most one chunk beyond gRPC's window is in memory.
+   */
+  @Override
+  public void exportSlot(ExportSlotRequest request, StreamObserver<SlotChunk> out) {
+    int chunk = request.getChunk() == 0 ? 500 : request.getChunk();
+    if (chunk > MAX_PAGE) {
+      out.onError(
+          io.grpc.Status.INVALID_ARGUMENT
+              .withDescription("chunk: " + chunk + " must be in 1.." + MAX_PAGE)
+              .asRuntimeException());
+      return;
+    }
+    ServerCallStreamObserver<SlotChunk> stream = (ServerCallStreamObserver<SlotChunk>) out;
+    Exporter exporter = new Exporter(request, chunk, stream);
+    stream.setOnReadyHandler(exporter::drain);
+    stream.setOnCancelHandler(() -> {});
+    exporter.drain();
+  }
+
+  /** Produces an export's chunks one by one (see {@link #exportSlot}). */
+  private final class Exporter {
+    private final ExportSlotRequest request;
+    private final int chunk;
+    private final ServerCallStreamObserver<SlotChunk> stream;
+    private final boolean[] moving;
+    private long after;
+    private long fromTx;
+    private byte[] afterHome;
+    private int chunks;
+    private boolean done;
+
+    Exporter(ExportSlotRequest request, int chunk, ServerCallStreamObserver<SlotChunk> stream) {
+      this.request = request;
+      this.chunk = chunk;
+      this.stream = stream;
+      this.moving = request.getHomes() ? moving(request.getSlotsList()) : null;
+      this.after = request.getAfterEntityId();
+      this.fromTx = Math.max(1, request.getFromTx());
+    }
+
+    synchronized void drain() {
+      while (!done && !stream.isCancelled() && stream.isReady()) {
+        SlotChunk next;
+        try {
+          next = next();
+        } catch (Throwable t) { // every failure must become a status
+          done = true;
+          stream.onError(Statuses.toStatus(t).asRuntimeException());
+          return;
+        }
+        if (next != null) {
+          stream.onNext(next);
+          chunks++;
+        }
+        if (done || (request.getMaxChunks() > 0 && chunks >= request.getMaxChunks())) {
+          done = true;
+          stream.onCompleted();
+        }
+      }
+    }
+
+    private SlotChunk next() {
+      if (moving != null) {
+        List<byte[][]> page = slots.homes(afterHome, HOME_PAGE);
+        SlotChunk.Builder b = SlotChunk.newBuilder();
+        for (byte[][] kv : page) {
+          if (moving[SlotStore.slotOfKey(kv[0])]) {
+            b.addHomes(
+                HomeRow.newBuilder()
+                    .setIdentity(identityOf(kv[0]))
+                    .setSlot(java.nio.ByteBuffer.wrap(kv[1]).getInt()));
+          }
+        }
+        done = page.size() < HOME_PAGE;
+        if (!page.isEmpty()) {
+          afterHome = page.getLast()[0];
+        }
+        return b.build();
+      }
+      Reader reader = engine.reader();
+      if (request.getFromTx() > 0) {
+        List<EntityEvent> events = reader.events(fromTx, chunk + 1);
+        boolean more = events.size() > chunk;
+        if (more) {
+          long cut = events.get(chunk).tx();
+          events = events.stream().filter(e -> e.tx() < cut).toList();
+          if (events.isEmpty()) {
+            events = wholeTransaction(reader, cut, 2 * chunk);
+          }
+        }
+        Set<Long> entities = new LinkedHashSet<>();
+        for (EntityEvent e : events) {
+          entities.add(e.entityId());
+          entities.addAll(e.relatedIds());
+        }
+        SlotChunk.Builder b = SlotChunk.newBuilder().setMore(more).setEvents(events.size());
+        for (long id : entities) {
+          b.addEntities(entity(reader, id, reader.membersOf(id)));
+        }
+        fromTx = events.isEmpty() ? fromTx : events.getLast().tx() + 1;
+        b.setCursor(fromTx);
+        done = !more;
+        return b.build();
+      }
+      List<Reader.EntitySummary> page = reader.listEntities(after, chunk);
+      SlotChunk.Builder b = SlotChunk.newBuilder();
+      for (Reader.EntitySummary e : page) {
+        b.addEntities(entity(reader, e.entityId(), e.members()));
+      }
+      done = page.size() < chunk;
+      after = page.isEmpty() ? after : page.getLast().entityId();
+      return b.setCursor(done ? 0 : after).build();
+    }
+  }
+
+  private static SlotEntity entity(Reader reader, long id, java.util.Collection<Identity> members) {
+    SlotEntity.Builder b = SlotEntity.newBuilder().setEntityId(id);
+    members.forEach(m -> addRecord(b::addRecords, reader, m));
+    return b.build();
+  }
+
+  /** The identity of a directory key (the inverse of {@link #key}). */
+  static io.tempora.proto.v1.Identity identityOf(byte[] key) {
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(key);
+    String[] parts = new String[3];
+    for (int i = 0; i < 3; i++) {
+      byte[] s = new byte[b.getInt()];
+      b.get(s);
+      parts[i] = new String(s, StandardCharsets.UTF_8);
+    }
+    return io.tempora.proto.v1.Identity.newBuilder()
+        .setEntityType(parts[0])
+        .setPerspective(parts[1])
+        .setUid(parts[2])
+        .build();
+  }
+
+  /**
+   * Stores each chunk staged in one durable write and only then asks for the next one (manual flow
+   * control: memory bounded by one chunk).
+   */
+  @Override
+  public StreamObserver<SlotChunk> importSlot(StreamObserver<ImportSlotResponse> out) {
+    ServerCallStreamObserver<ImportSlotResponse> stream =
+        (ServerCallStreamObserver<ImportSlotResponse>) out;
+    stream.disableAutoRequest();
+    stream.request(1);
+    return new StreamObserver<>() {
+      private long chunks;
+      private long records;
+      private boolean failed;
+
+      @Override
+      public void onNext(SlotChunk c) {
+        if (failed) {
+          return;
+        }
+        io.grpc.Status s =
+            Calls.run(
+                () -> {
+                  List<Long> ids = new ArrayList<>();
+                  List<List<Record>> recs = new ArrayList<>();
+                  for (SlotEntity e : c.getEntitiesList()) {
+                    ids.add(e.getEntityId());
+                    recs.add(e.getRecordsList());
+                  }
+                  records += slots.stage(ids, recs);
+                  if (c.getHomesCount() > 0) {
+                    List<byte[]> keys = new ArrayList<>();
+                    List<Integer> homes = new ArrayList<>();
+                    for (HomeRow h : c.getHomesList()) {
+                      keys.add(key(h.getIdentity()));
+                      homes.add(h.getSlot());
+                    }
+                    slots.stageHomes(keys, homes);
+                  }
+                  chunks++;
+                });
+        if (s != null) {
+          failed = true;
+          stream.onError(s.asRuntimeException());
+          return;
+        }
+        stream.request(1);
+      }
+
+      @Override
+      public void onError(Throwable t) {}
+
+      @Override
+      public void onCompleted() {
+        if (failed) {
+          return;
+        }
+        stream.onNext(
+            ImportSlotResponse.newBuilder().setChunks(chunks).setRecords(records).build());
+        stream.onCompleted();
+      }
+    };
+  }
+
+  @Override
+  public void finishImport(FinishImportRequest request, StreamObserver<FinishImportResponse> out) {
+    Calls.unary(
+        out,
+        () -> {
+          int batch = request.getBatch() == 0 ? 500 : request.getBatch();
+          if (batch > MAX_PAGE) {
+            throw new IllegalArgumentException("batch: " + batch + " must be in 1.." + MAX_PAGE);
+          }
+          batch = Math.min(batch, engine.config().limits().maxRecords());
+          long records = 0;
+          long homes = 0;
+          while (true) {
+            List<byte[][]> page = slots.staged(batch);
+            if (page.isEmpty()) {
+              break;
+            }
+            List<byte[]> keys = new ArrayList<>();
+            if (!request.getAbort()) {
+              java.util.Map<io.tempora.proto.v1.Identity, Record> latest =
+                  new java.util.LinkedHashMap<>();
+              for (byte[][] kv : page) {
+                Record r = parseRecord(kv[1]);
+                latest.put(r.getIdentity(), r);
+              }
+              engine.upsert(
+                  RequestMapper.records(
+                      IngestRequest.newBuilder().addAllRecords(latest.values()).build()));
+            }
+            page.forEach(kv -> keys.add(kv[0]));
+            slots.unstage(keys);
+            records += page.size();
+          }
+          while (true) {
+            List<byte[][]> page = slots.stagedHomes(HOME_PAGE);
+            if (page.isEmpty()) {
+              break;
+            }
+            if (request.getAbort()) {
+              slots.unstage(page.stream().map(kv -> kv[0]).toList());
+            } else {
+              slots.activateHomes(page);
+            }
+            homes += page.size();
+          }
+          return FinishImportResponse.newBuilder().setRecords(records).setHomes(homes).build();
+        });
+  }
+
+  private static Record parseRecord(byte[] v) {
+    try {
+      return Record.parseFrom(v);
+    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      throw new io.tempora.engine.store.StoreException(
+          "directory: corrupt staged record: " + e.getMessage(), e);
+    }
   }
 }
