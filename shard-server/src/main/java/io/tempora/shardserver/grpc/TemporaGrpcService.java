@@ -49,12 +49,13 @@ public final class TemporaGrpcService extends TemporaServiceGrpc.TemporaServiceI
   private final ShardReads reads;
   private final ShardMetrics metrics;
   private final Checkpointer checkpointer;
+  private final Exporter exporter;
 
   /**
    * @param engine the shard's engine; the caller keeps ownership
    */
   public TemporaGrpcService(Engine engine) {
-    this(engine, null, null);
+    this(engine, null, null, null);
   }
 
   /**
@@ -64,6 +65,18 @@ public final class TemporaGrpcService extends TemporaServiceGrpc.TemporaServiceI
    *     RPC then answers UNIMPLEMENTED)
    */
   public TemporaGrpcService(Engine engine, ShardMetrics metrics, Checkpointer checkpointer) {
+    this(engine, metrics, checkpointer, null);
+  }
+
+  /**
+   * @param engine the shard's engine; the caller keeps ownership
+   * @param metrics counts applied ingests; null for none
+   * @param checkpointer takes checkpoints for the Checkpoint RPC; null for none (UNIMPLEMENTED)
+   * @param exporter writes exports for the Export RPC; null for none (UNIMPLEMENTED)
+   */
+  public TemporaGrpcService(
+      Engine engine, ShardMetrics metrics, Checkpointer checkpointer, Exporter exporter) {
+    this.exporter = exporter;
     this.engine = engine;
     this.reader = engine.reader();
     this.reads = new ShardReads(engine);
@@ -218,7 +231,11 @@ public final class TemporaGrpcService extends TemporaServiceGrpc.TemporaServiceI
     Calls.unary(
         out,
         () -> {
-          throw new UnsupportedOperationException("Export is not implemented yet");
+          if (exporter == null) {
+            throw new UnsupportedOperationException(
+                "Export is not available: this shard runs on an in-memory store");
+          }
+          return ResponseMapper.export(exporter.export(req.getName(), req.getHistory()));
         });
   }
 

@@ -15,11 +15,15 @@ import org.apache.parquet.io.LocalInputFile;
 import org.apache.parquet.io.RecordReader;
 import org.apache.parquet.schema.MessageType;
 
-/** Reads exported Parquet files back with parquet's own reader on {@link LocalInputFile}. */
+/**
+ * Reads export files back with parquet's own reader on {@link LocalInputFile} (no Hadoop file
+ * system): for tests and checks of small exports, since {@link #rows} holds every row in memory.
+ * Stateless.
+ */
 public final class ParquetFiles {
   private ParquetFiles() {}
 
-  /** Every row of a file, in order. */
+  /** Every row of a file, in order (all in memory: small files only). */
   public static List<Group> rows(Path file) {
     try (ParquetFileReader r = ParquetFileReader.open(new LocalInputFile(file))) {
       MessageType schema = r.getFooter().getFileMetaData().getSchema();
