@@ -18,6 +18,8 @@ import io.tempora.proto.v1.ExplainRequest;
 import io.tempora.proto.v1.ExplainResponse;
 import io.tempora.proto.v1.ExportRequest;
 import io.tempora.proto.v1.ExportResponse;
+import io.tempora.proto.v1.ExportRowsChunk;
+import io.tempora.proto.v1.ExportRowsRequest;
 import io.tempora.proto.v1.GetEntityRequest;
 import io.tempora.proto.v1.GetEntityResponse;
 import io.tempora.proto.v1.GetOntologyRequest;
@@ -918,5 +920,11 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
           }
           return all.build();
         });
+  }
+
+  /** Streams every shard's export rows in shard order (see {@link ExportRowsRelay}). */
+  @Override
+  public void exportRows(ExportRowsRequest request, StreamObserver<ExportRowsChunk> out) {
+    ExportRowsRelay.start(shards, request, out);
   }
 }

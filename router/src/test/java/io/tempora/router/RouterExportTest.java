@@ -17,6 +17,8 @@ import io.tempora.persistence.export.ParquetFiles;
 import io.tempora.proto.v1.Descriptor;
 import io.tempora.proto.v1.ExportRequest;
 import io.tempora.proto.v1.ExportResponse;
+import io.tempora.proto.v1.ExportRowsChunk;
+import io.tempora.proto.v1.ExportRowsRequest;
 import io.tempora.proto.v1.ExportedFile;
 import io.tempora.proto.v1.Identity;
 import io.tempora.proto.v1.IngestRequest;
@@ -181,5 +183,64 @@ class RouterExportTest {
     for (int i = 0; i < SHARDS; i++) {
       assertThat(shardDir(i)).doesNotExist();
     }
+  }
+
+  @Test
+  void exportRows_threeShards_streamsEveryShardInOrderWithItsDoneChunk() {
+    ingest();
+
+    List<ExportRowsChunk> chunks = new ArrayList<>();
+    stub.exportRows(ExportRowsRequest.newBuilder().setHistory(true).setChunkRows(7).build())
+        .forEachRemaining(chunks::add);
+
+    List<ShardExportResult> done =
+        chunks.stream()
+            .filter(ExportRowsChunk::hasShardDone)
+            .map(ExportRowsChunk::getShardDone)
+            .toList();
+    assertThat(done).extracting(ShardExportResult::getShardId).containsExactly(0, 1, 2);
+    long records = chunks.stream().mapToLong(ExportRowsChunk::getRecordsCount).sum();
+    long versions = chunks.stream().mapToLong(ExportRowsChunk::getVersionsCount).sum();
+    assertThat(records).isEqualTo(2L * RECORDS);
+    assertThat(versions).isEqualTo(2L * RECORDS);
+    assertThat(chunks)
+        .allMatch(c -> c.getRecordsCount() + c.getGoldenCount() + c.getVersionsCount() <= 7);
+    for (ShardExportResult d : done) {
+      long streamed =
+          chunks.stream()
+              .filter(c -> c.getShardId() == d.getShardId())
+              .mapToLong(ExportRowsChunk::getRecordsCount)
+              .sum();
+      assertThat(d.getFiles(0).getName()).isEqualTo("records-shard-" + d.getShardId() + ".parquet");
+      assertThat(d.getFiles(0).getRows()).isEqualTo(streamed);
+    }
+  }
+
+  @Test
+  void exportRows_shardDown_unavailableNamingTheShard() {
+    servers.get(2).close();
+
+    assertThatThrownBy(
+            () -> stub.exportRows(ExportRowsRequest.getDefaultInstance()).forEachRemaining(c -> {}))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+              assertThat(e.getStatus().getDescription()).contains("shard 2");
+            });
+  }
+
+  @Test
+  void exportRows_chunkTooLarge_invalidArgument() {
+    assertThatThrownBy(
+            () ->
+                stub.exportRows(ExportRowsRequest.newBuilder().setChunkRows(10_001).build())
+                    .forEachRemaining(c -> {}))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+              assertThat(e.getStatus().getDescription()).contains("chunk_rows 10001");
+            });
   }
 }

@@ -83,7 +83,7 @@ public final class ExportSchemas {
   }
 
   /** A records row ({@code versions} false) or a versions row as a Parquet group. */
-  static Group group(ExportRow r, boolean versions) {
+  public static Group group(ExportRow r, boolean versions) {
     Group g = (versions ? VERSION_GROUPS : RECORD_GROUPS).newGroup();
     g.append("record_id", r.recordId())
         .append("entity_type", r.entityType())
@@ -104,7 +104,7 @@ public final class ExportSchemas {
   }
 
   /** A golden row as a Parquet group. */
-  static Group group(GoldenRow r) {
+  public static Group group(GoldenRow r) {
     Group g = GOLDEN_GROUPS.newGroup();
     g.append("entity_id", r.entityId())
         .append("entity_type", r.entityType())

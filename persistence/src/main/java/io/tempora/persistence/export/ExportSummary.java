@@ -7,7 +7,7 @@ import java.util.OptionalLong;
 /**
  * The result of one shard export: where the files are and how many rows each holds.
  *
- * @param dir the export directory
+ * @param dir the export directory; null when the rows were streamed
  * @param shardId the shard id
  * @param tx last transaction in the read view the rows come from
  * @param wseq write sequence of that view, if the store exposes it

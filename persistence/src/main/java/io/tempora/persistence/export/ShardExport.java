@@ -105,24 +105,70 @@ public final class ShardExport {
     int shard = options.shardId();
     long tx = view.meta().lastTx();
     Map<String, Long> rows = new LinkedHashMap<>();
-    String records = "records-shard-" + shard + ".parquet";
+    String records = fileName("records", shard);
     try (ParquetTable t = table(dir, records, ExportSchemas.RECORDS, options)) {
       ExportRows.records(view, r -> t.write(ExportSchemas.group(r, false)));
       rows.put(records, t.rows());
     }
-    String golden = "golden-shard-" + shard + ".parquet";
+    String golden = fileName("golden", shard);
     try (ParquetTable t = table(dir, golden, ExportSchemas.GOLDEN, options)) {
       ExportRows.golden(view, r -> t.write(ExportSchemas.group(r)));
       rows.put(golden, t.rows());
     }
     if (options.history()) {
-      String versions = "versions-shard-" + shard + ".parquet";
+      String versions = fileName("versions", shard);
       try (ParquetTable t = table(dir, versions, ExportSchemas.VERSIONS, options)) {
         ExportRows.versions(view, shard, r -> t.write(ExportSchemas.group(r, true)));
         rows.put(versions, t.rows());
       }
     }
     return new ExportSummary(dir, shard, tx, wseq, rows);
+  }
+
+  /**
+   * Streams the rows of the export to {@code sink} instead of writing files (the caller writes them
+   * elsewhere): the same rows, in the same order, from the one view.
+   *
+   * @return counts per file name as {@link #write} would report them; {@code dir} is null
+   */
+  public static ExportSummary stream(
+      StoreView view, OptionalLong wseq, ExportOptions options, ExportSink sink) {
+    int shard = options.shardId();
+    long tx = view.meta().lastTx();
+    long[] n = new long[3];
+    ExportRows.records(
+        view,
+        r -> {
+          sink.record(r);
+          n[0]++;
+        });
+    ExportRows.golden(
+        view,
+        r -> {
+          sink.golden(r);
+          n[1]++;
+        });
+    if (options.history()) {
+      ExportRows.versions(
+          view,
+          shard,
+          r -> {
+            sink.version(r);
+            n[2]++;
+          });
+    }
+    Map<String, Long> rows = new LinkedHashMap<>();
+    rows.put(fileName("records", shard), n[0]);
+    rows.put(fileName("golden", shard), n[1]);
+    if (options.history()) {
+      rows.put(fileName("versions", shard), n[2]);
+    }
+    return new ExportSummary(null, shard, tx, wseq, rows);
+  }
+
+  /** {@code <table>-shard-<N>.parquet}. */
+  public static String fileName(String table, int shard) {
+    return table + "-shard-" + shard + ".parquet";
   }
 
   private static ParquetTable table(

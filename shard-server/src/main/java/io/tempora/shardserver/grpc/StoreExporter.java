@@ -4,6 +4,7 @@ import io.tempora.engine.store.Store;
 import io.tempora.engine.store.StoreException;
 import io.tempora.engine.store.StoreView;
 import io.tempora.persistence.export.ExportOptions;
+import io.tempora.persistence.export.ExportSink;
 import io.tempora.persistence.export.ExportSummary;
 import io.tempora.persistence.export.ShardExport;
 import java.io.UncheckedIOException;
@@ -58,5 +59,13 @@ public final class StoreExporter implements Exporter {
         summary.totalRows(),
         (System.nanoTime() - t0) / 1_000_000);
     return summary;
+  }
+
+  @Override
+  public ExportSummary stream(boolean history, ExportSink sink) {
+    try (StoreView view = store.view()) {
+      return ShardExport.stream(
+          view, OptionalLong.empty(), ExportOptions.of(shardId, history), sink);
+    }
   }
 }

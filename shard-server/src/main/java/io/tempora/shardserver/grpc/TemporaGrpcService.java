@@ -14,6 +14,8 @@ import io.tempora.proto.v1.ExplainRequest;
 import io.tempora.proto.v1.ExplainResponse;
 import io.tempora.proto.v1.ExportRequest;
 import io.tempora.proto.v1.ExportResponse;
+import io.tempora.proto.v1.ExportRowsChunk;
+import io.tempora.proto.v1.ExportRowsRequest;
 import io.tempora.proto.v1.GetEntityRequest;
 import io.tempora.proto.v1.GetEntityResponse;
 import io.tempora.proto.v1.GetOntologyRequest;
@@ -237,6 +239,19 @@ public final class TemporaGrpcService extends TemporaServiceGrpc.TemporaServiceI
           }
           return ResponseMapper.export(exporter.export(req.getName(), req.getHistory()));
         });
+  }
+
+  /** Streams one read view's export rows (see {@link ExportRowsCall}). */
+  @Override
+  public void exportRows(ExportRowsRequest req, StreamObserver<ExportRowsChunk> out) {
+    if (exporter == null) {
+      out.onError(
+          Status.UNIMPLEMENTED
+              .withDescription("ExportRows is not available on this shard")
+              .asRuntimeException());
+      return;
+    }
+    ExportRowsCall.start(exporter, engine.config().shardId(), req, out);
   }
 
   /**
