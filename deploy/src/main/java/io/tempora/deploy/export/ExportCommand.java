@@ -130,6 +130,7 @@ public final class ExportCommand implements Callable<Integer> {
       return TemporaCli.EXIT_USAGE;
     }
     boolean createdDir = !Files.exists(out);
+    stderr.println("exporting through " + router + " into " + out.toAbsolutePath() + " ...");
     StreamedExport writer =
         new StreamedExport(
             out,
@@ -139,7 +140,8 @@ public final class ExportCommand implements Callable<Integer> {
                     "shard %d: %d rows at tx %d%n",
                     s.getShardId(),
                     s.getFilesList().stream().mapToLong(ExportedFile::getRows).sum(),
-                    s.getTx()));
+                    s.getTx()),
+            stderr::println);
     try {
       Files.createDirectories(out);
       List<ShardExportResult> shards =

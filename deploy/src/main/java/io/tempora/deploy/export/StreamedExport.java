@@ -38,6 +38,8 @@ final class StreamedExport {
   private final Path dir;
   private final long rowGroupBytes;
   private final Consumer<ShardExportResult> progress;
+  private final Consumer<String> status;
+  private long rows;
   private final List<ShardExportResult> shards = new ArrayList<>();
   private final Set<String> created = new HashSet<>();
   private ParquetTable open;
@@ -46,12 +48,18 @@ final class StreamedExport {
   /**
    * @param dir the output directory; created here, must be missing or empty
    * @param progress told about each shard once its files are complete
+   * @param status told every {@link #STATUS_ROWS} rows which file is being written
    */
-  StreamedExport(Path dir, long rowGroupBytes, Consumer<ShardExportResult> progress) {
+  StreamedExport(
+      Path dir, long rowGroupBytes, Consumer<ShardExportResult> progress, Consumer<String> status) {
     this.dir = dir;
     this.rowGroupBytes = rowGroupBytes;
     this.progress = progress;
+    this.status = status;
   }
+
+  /** Rows between two status lines. */
+  static final long STATUS_ROWS = 100_000;
 
   /** Writes every chunk of {@code chunks}, then the closing files; the per-shard results. */
   List<ShardExportResult> write(Iterator<ExportRowsChunk> chunks) {
@@ -85,6 +93,11 @@ final class StreamedExport {
     for (ExportRecordRow r : c.getVersionsList()) {
       table(ShardExport.fileName("versions", shard), ExportSchemas.VERSIONS)
           .write(ExportSchemas.group(row(r, true), true));
+    }
+    long before = rows;
+    rows += c.getRecordsCount() + c.getGoldenCount() + c.getVersionsCount();
+    if (rows / STATUS_ROWS > before / STATUS_ROWS) {
+      status.accept(rows + " rows so far, writing " + openName);
     }
     if (c.hasShardDone()) {
       finishShard(c.getShardDone());
