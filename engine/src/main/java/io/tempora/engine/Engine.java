@@ -49,6 +49,8 @@ public final class Engine {
     this.config = config;
     this.validator = new RequestValidator(config.limits());
     this.reader = new Reader(store);
+    // Requests waiting for the write lock will commit soon: a group commit may wait for them.
+    store.writersQueued(writeLock::getQueueLength);
   }
 
   /** The configuration. */

@@ -165,11 +165,15 @@ public record LocalCluster(Path dir, int shards, int base, List<String> shardArg
     return members().stream().allMatch(m -> running(m).isPresent() && ready(m.port()));
   }
 
+  /**
+   * Whether the member on {@code port} answers SERVING. The deadline covers the connection and a
+   * cold client JVM's first call, which take more than a second on a busy 2-core machine.
+   */
   static boolean ready(int port) {
     ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
     try {
       return HealthGrpc.newBlockingStub(ch)
-              .withDeadlineAfter(1, TimeUnit.SECONDS)
+              .withDeadlineAfter(5, TimeUnit.SECONDS)
               .check(HealthCheckRequest.getDefaultInstance())
               .getStatus()
           == ServingStatus.SERVING;

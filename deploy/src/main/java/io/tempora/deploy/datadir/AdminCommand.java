@@ -1,5 +1,6 @@
 package io.tempora.deploy.datadir;
 
+import io.tempora.deploy.admin.OnlineAdmin;
 import io.tempora.deploy.export.ExportCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -7,21 +8,29 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code tempora admin <subcommand>} (OPERATIONS.md §1). Implemented so far: {@code restore}
- * (offline) and {@code export} (through a router). Other online admin calls (checkpoint, stats,
- * ...) are RPCs any gRPC client can make.
+ * {@code tempora admin <subcommand>} (OPERATIONS.md §1): online calls against a running router or
+ * shard ({@code stats}, {@code checkpoint}, {@code reconcile}, {@code export}) and the offline
+ * {@code restore}.
  */
 @Command(
     name = "admin",
     mixinStandardHelpOptions = true,
-    description = "Administrative commands. Implemented so far: restore (offline), export.",
-    subcommands = {RestoreCommand.class, ExportCommand.class})
+    description =
+        "Administrative commands: stats, checkpoint, reconcile, export (online, against --router"
+            + " HOST:PORT) and restore (offline).",
+    subcommands = {
+      OnlineAdmin.Stats.class,
+      OnlineAdmin.Checkpoint.class,
+      OnlineAdmin.Reconcile.class,
+      ExportCommand.class,
+      RestoreCommand.class
+    })
 public final class AdminCommand implements Runnable {
   @Spec private CommandSpec spec;
 
   @Override
   public void run() {
     throw new CommandLine.ParameterException(
-        spec.commandLine(), "missing subcommand: restore or export");
+        spec.commandLine(), "missing subcommand: stats, checkpoint, reconcile, export or restore");
   }
 }

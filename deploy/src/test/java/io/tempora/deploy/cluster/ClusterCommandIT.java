@@ -83,6 +83,23 @@ class ClusterCommandIT {
       } finally {
         ch2.shutdownNow();
       }
+      // The online admin commands against the same cluster (OPERATIONS.md §1).
+      String router = "127.0.0.1:" + base;
+      Run stats = run("admin", "stats", "--router", router, "--json");
+      assertThat(stats.exit).as(stats.output).isZero();
+      assertThat(stats.output).contains("\"records\": 10");
+      Run reconcile = run("admin", "reconcile", "--router", router, "--full");
+      assertThat(reconcile.exit).as(reconcile.output).isZero();
+      assertThat(reconcile.output).containsPattern("full +true").containsPattern("records +10");
+      Run checkpoint = run("admin", "checkpoint", "--target", "127.0.0.1:" + (base + 10));
+      assertThat(checkpoint.exit).as(checkpoint.output).isZero();
+      String path =
+          checkpoint.output.lines().filter(l -> l.startsWith("path")).findFirst().orElseThrow();
+      assertThat(Path.of(path.replaceFirst("^path +\"?", "").replaceFirst("\"$", "")))
+          .isDirectory();
+      Run down = run("admin", "stats", "--router", "127.0.0.1:" + freePort());
+      assertThat(down.exit).as(down.output).isEqualTo(1);
+      assertThat(down.output).contains("tempora admin stats:", "UNAVAILABLE");
     } finally {
       tempora("stop", where);
       decoy.destroyForcibly();
@@ -92,10 +109,16 @@ class ClusterCommandIT {
   private record Run(int exit, String output) {}
 
   private Run tempora(String sub, List<String> where) throws IOException, InterruptedException {
+    List<String> args = new ArrayList<>(List.of("cluster", sub));
+    args.addAll(where);
+    return run(args.toArray(String[]::new));
+  }
+
+  private Run run(String... args) throws IOException, InterruptedException {
     Path bin = Path.of(System.getProperty("user.dir")).resolveSibling("bin").resolve("tempora");
-    List<String> cmd = new ArrayList<>(List.of(bin.toString(), "cluster", sub));
-    cmd.addAll(where);
-    Path out = Files.createTempFile(tmp, sub, ".out");
+    List<String> cmd = new ArrayList<>(List.of(bin.toString()));
+    cmd.addAll(List.of(args));
+    Path out = Files.createTempFile(tmp, args[0] + "-" + args[1], ".out");
     Process p =
         new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
     if (!p.waitFor(3, TimeUnit.MINUTES)) {

@@ -13,6 +13,12 @@ public interface Store extends AutoCloseable {
   /** Opens the write transaction, waiting for a running one; the caller closes it. */
   StoreTxn begin();
 
+  /**
+   * Tells the store how many writers are queued for their turn to {@link #begin()} (an estimate),
+   * so that a group commit can wait for commits that are evidently coming. The default ignores it.
+   */
+  default void writersQueued(java.util.function.IntSupplier queued) {}
+
   @Override
   void close();
 }

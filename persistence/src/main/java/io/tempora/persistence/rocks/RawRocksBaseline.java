@@ -20,7 +20,7 @@ import org.rocksdb.WriteOptions;
  */
 public final class RawRocksBaseline implements AutoCloseable {
   static {
-    RocksDB.loadLibrary();
+    NativeLibrary.load();
   }
 
   private final Options options;

@@ -30,7 +30,7 @@ public final class RocksHomeDirectory implements HomeDirectory {
 
   /** Opens (creating if needed) the directory under {@code <dataDir>/directory}. */
   public static RocksHomeDirectory open(Path dataDir) {
-    RocksDB.loadLibrary();
+    NativeLibrary.load();
     Path dir = dataDir.resolve("directory");
     Options options = new Options().setCreateIfMissing(true);
     try {

@@ -410,6 +410,11 @@ public final class RocksShardStore implements Store {
     return closed ? StorageStats.EMPTY : rocks.stats();
   }
 
+  @Override
+  public void writersQueued(java.util.function.IntSupplier queued) {
+    syncer.writersQueued(queued);
+  }
+
   /** The write sequence of the last batch written to RocksDB (applied, maybe not yet durable). */
   public long appliedWseq() {
     return lastWseq;

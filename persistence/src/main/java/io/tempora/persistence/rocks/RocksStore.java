@@ -48,7 +48,7 @@ import org.rocksdb.WriteOptions;
  */
 public final class RocksStore implements AutoCloseable {
   static {
-    RocksDB.loadLibrary();
+    NativeLibrary.load();
   }
 
   private static final long MIB = 1024L * 1024;

@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,11 +21,11 @@ import org.slf4j.LoggerFactory;
  * group commit; one syncer thread captures a sync point (a snapshot and the last write it holds),
  * fsyncs the WAL once for every commit written by then, publishes the point and releases those
  * commits together. With {@code group_commit_max_wait} above zero it holds the fsync back, up to
- * that long after the oldest waiting commit, while other writers are evidently active (a
- * transaction is open, more than one commit waits, or the previous fsync covered several); a lone
- * writer never waits. {@code batched}: the thread fsyncs every interval or after a number of WAL
- * bytes, and commits do not wait. {@code async}: no thread, no fsync. Thread-safe; the owner closes
- * it.
+ * that long after the oldest waiting commit, while other writers are evidently active (a write
+ * transaction is open, writers are queued for one, more than one commit waits, or the previous
+ * fsync covered several); a lone writer never waits. {@code batched}: the thread fsyncs every
+ * interval or after a number of WAL bytes, and commits do not wait. {@code async}: no thread, no
+ * fsync. Thread-safe; the owner closes it.
  */
 final class WalSyncer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(WalSyncer.class);
@@ -60,6 +61,7 @@ final class WalSyncer implements AutoCloseable {
   private final AtomicLong groupWaits = new AtomicLong();
   private final Thread thread;
   private volatile SyncListener listener = SyncListener.NONE;
+  private volatile IntSupplier writersQueued = () -> 0;
 
   private Mark written;
   private Mark durable;
@@ -180,6 +182,14 @@ final class WalSyncer implements AutoCloseable {
     return syncs.get();
   }
 
+  /**
+   * Sets the estimate of writers queued for a write transaction (their commits are coming: a
+   * group-commit wait may gather them). Without it only an open transaction counts.
+   */
+  void writersQueued(IntSupplier queued) {
+    writersQueued = queued;
+  }
+
   /** Sets who is told about each fsync. */
   void listener(SyncListener l) {
     listener = l;
@@ -276,10 +286,11 @@ final class WalSyncer implements AutoCloseable {
   }
 
   /**
-   * Holding the lock, with commits waiting: while other writers are evidently active (a transaction
-   * is open, more than one commit waits, or the previous fsync covered more than one) and the
-   * oldest waiting commit is younger than the maximum wait, waits for more. A lone writer's commit
-   * (the only one waiting, no transaction open, the previous fsync covered one) syncs at once.
+   * Holding the lock, with commits waiting: while other writers are evidently active (a write
+   * transaction is open, writers are queued for one, more than one commit waits, or the previous
+   * fsync covered more than one) and the oldest waiting commit is younger than the maximum wait,
+   * waits for more. A lone writer's commit (the only one waiting, no transaction open, nobody
+   * queued, the previous fsync covered one) syncs at once.
    */
   private void gather() {
     if (maxWaitNanos == 0) {
@@ -287,21 +298,25 @@ final class WalSyncer implements AutoCloseable {
     }
     long deadline = pendingSinceNanos + maxWaitNanos;
     boolean waited = false;
-    while (!stopping && (transactionOpen || lastBatch > 1 || written.wseq() - durable.wseq() > 1)) {
+    while (!stopping
+        && (transactionOpen
+            || writersQueued.getAsInt() > 0
+            || lastBatch > 1
+            || written.wseq() - durable.wseq() > 1)) {
       long left = deadline - System.nanoTime();
       if (left <= 0) {
         break;
       }
-      waited = true;
+      if (!waited) {
+        waited = true;
+        groupWaits.incrementAndGet();
+      }
       try {
         work.awaitNanos(left);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         break;
       }
-    }
-    if (waited) {
-      groupWaits.incrementAndGet();
     }
   }
 

@@ -1,0 +1,49 @@
+// Launch-to-first-answer timer for a shard process (ST-T6 at process level; docs/BENCHMARKS.md).
+// Usage: java -cp deploy/target/tempora.jar docs/load-results/tools/FirstQuery.java PORT ATTR VALUE -- <shard command...>
+// Starts the command, then sends one QueryEntities(ATTR=VALUE, all time) every 10 ms from this
+// (already warm) JVM until one is answered OK; prints the milliseconds from launch to that answer,
+// then stops the process with SIGTERM.
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.tempora.proto.v1.AttrValue;
+import io.tempora.proto.v1.QueryEntitiesRequest;
+import io.tempora.proto.v1.TemporaServiceGrpc;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+public class FirstQuery {
+  public static void main(String[] a) throws Exception {
+    int port = Integer.parseInt(a[0]);
+    List<String> cmd = Arrays.asList(a).subList(4, a.length);
+    QueryEntitiesRequest q =
+        QueryEntitiesRequest.newBuilder()
+            .addDescriptors(AttrValue.newBuilder().setAttr(a[1]).setValue(a[2]))
+            .build();
+    ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+    var stub = TemporaServiceGrpc.newBlockingStub(ch);
+    // Warm this JVM's client path against a closed port first.
+    try {
+      stub.withDeadlineAfter(200, TimeUnit.MILLISECONDS).queryEntities(q);
+    } catch (StatusRuntimeException expected) {
+    }
+    long t0 = System.nanoTime();
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    int matches = -1;
+    while (matches < 0) {
+      if (!p.isAlive()) throw new IllegalStateException("process exited " + p.exitValue());
+      try {
+        ch.resetConnectBackoff();
+        matches = stub.withDeadlineAfter(5, TimeUnit.SECONDS).queryEntities(q).getMatches().getMatchesCount();
+      } catch (StatusRuntimeException e) {
+        Thread.sleep(10);
+      }
+    }
+    long ms = (System.nanoTime() - t0) / 1_000_000;
+    System.out.println("first_answer_ms=" + ms + " matches=" + matches);
+    p.destroy();
+    p.waitFor(60, TimeUnit.SECONDS);
+    ch.shutdownNow();
+  }
+}
