@@ -18,6 +18,8 @@ import io.tempora.proto.v1.ExplainRequest;
 import io.tempora.proto.v1.ExplainResponse;
 import io.tempora.proto.v1.ExportRequest;
 import io.tempora.proto.v1.ExportResponse;
+import io.tempora.proto.v1.ExportRowsChunk;
+import io.tempora.proto.v1.ExportRowsRequest;
 import io.tempora.proto.v1.GetEntityRequest;
 import io.tempora.proto.v1.GetEntityResponse;
 import io.tempora.proto.v1.GetOntologyRequest;
@@ -52,6 +54,9 @@ import io.tempora.shardserver.grpc.RequestMapper;
 import io.tempora.shardserver.grpc.Statuses;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
@@ -909,16 +914,45 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
         });
   }
 
+  /** Fallback deadline of a shard's Export without a client deadline (`router.deadline.admin`). */
+  static final Duration EXPORT_DEADLINE = Duration.ofSeconds(300);
+
+  private static final DateTimeFormatter EXPORT_STAMP =
+      DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
+
+  /**
+   * Shard-local export (DISTRIBUTED.md §4 "Export", `--shard-local`): every shard writes its own
+   * files in parallel under one name (the router's UTC time when the request has none); the answer
+   * lists every shard's files. A shard that fails or misses its deadline fails the call with
+   * UNAVAILABLE naming it.
+   */
   @Override
   public void export(ExportRequest request, StreamObserver<ExportResponse> out) {
     unary(
         out,
         () -> {
-          if (single()) {
-            return call(only(), s -> s.stub(config.writeDeadline()).export(request));
+          ExportRequest named =
+              request.getName().isEmpty()
+                  ? request.toBuilder().setName(EXPORT_STAMP.format(Instant.now())).build()
+                  : request;
+          List<ExportResponse> parts =
+              fanOut(
+                  s ->
+                      s.stub(Fanout.perCall(EXPORT_DEADLINE, config.fanout().margin()))
+                          .export(named));
+          ExportResponse.Builder all = ExportResponse.newBuilder().setName(named.getName());
+          for (ExportResponse p : parts) {
+            all.addAllFiles(p.getFilesList())
+                .addAllShards(p.getShardsList())
+                .setRows(all.getRows() + p.getRows());
           }
-          throw new UnsupportedOperationException(
-              "Export through a router with several shards is not available yet");
+          return all.build();
         });
+  }
+
+  /** Streams every shard's export rows in shard order (see {@link ExportRowsRelay}). */
+  @Override
+  public void exportRows(ExportRowsRequest request, StreamObserver<ExportRowsChunk> out) {
+    ExportRowsRelay.start(shards, request, out);
   }
 }

@@ -11,6 +11,7 @@ import io.tempora.engine.Engine;
 import io.tempora.persistence.HomeDirectory;
 import io.tempora.persistence.InMemoryHomeDirectory;
 import io.tempora.shardserver.grpc.Checkpointer;
+import io.tempora.shardserver.grpc.Exporter;
 import io.tempora.shardserver.grpc.MalformedRequestGuard;
 import io.tempora.shardserver.grpc.MapEpochGuard;
 import io.tempora.shardserver.grpc.ShardInternalGrpcService;
@@ -173,8 +174,18 @@ public final class ShardServer implements AutoCloseable {
    *
    * @throws IllegalStateException if already serving or closed
    */
+  public void serve(Engine engine, HomeDirectory directory, Checkpointer checkpointer) {
+    serve(engine, directory, checkpointer, null);
+  }
+
+  /**
+   * As {@link #serve(Engine, HomeDirectory, Checkpointer)}, with the Export RPC answered by {@code
+   * exporter} (null: UNIMPLEMENTED).
+   *
+   * @throws IllegalStateException if already serving or closed
+   */
   public synchronized void serve(
-      Engine engine, HomeDirectory directory, Checkpointer checkpointer) {
+      Engine engine, HomeDirectory directory, Checkpointer checkpointer, Exporter exporter) {
     if (state != State.RECOVERING) {
       throw new IllegalStateException("serve() in state " + state);
     }
@@ -188,7 +199,7 @@ public final class ShardServer implements AutoCloseable {
         .addService(
             MalformedRequestGuard.guard(
                 ServerInterceptors.intercept(
-                    new TemporaGrpcService(engine, metrics, checkpointer),
+                    new TemporaGrpcService(engine, metrics, checkpointer, exporter),
                     new IngestAdmission(
                         config.ingestQueueRequests(), config.ingestQueueBytes(), metrics))))
         .addService(new ShardInternalGrpcService(engine, directory, slots))

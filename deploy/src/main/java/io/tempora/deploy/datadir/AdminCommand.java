@@ -1,6 +1,7 @@
 package io.tempora.deploy.datadir;
 
 import io.tempora.deploy.admin.OnlineAdmin;
+import io.tempora.deploy.export.ExportCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -8,20 +9,21 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code tempora admin <subcommand>} (OPERATIONS.md §1): online calls against a running router or
- * shard ({@code stats}, {@code checkpoint}, {@code reconcile}, {@code rebalance}) and the offline
- * {@code restore}.
+ * shard ({@code stats}, {@code checkpoint}, {@code reconcile}, {@code rebalance}, {@code export})
+ * and the offline {@code restore}.
  */
 @Command(
     name = "admin",
     mixinStandardHelpOptions = true,
     description =
-        "Administrative commands: stats, checkpoint, reconcile, rebalance (online, against"
+        "Administrative commands: stats, checkpoint, reconcile, rebalance, export (online, against"
             + " --router HOST:PORT) and restore (offline).",
     subcommands = {
       OnlineAdmin.Stats.class,
       OnlineAdmin.Checkpoint.class,
       OnlineAdmin.Reconcile.class,
       RebalanceCommand.class,
+      ExportCommand.class,
       RestoreCommand.class
     })
 public final class AdminCommand implements Runnable {
@@ -31,6 +33,6 @@ public final class AdminCommand implements Runnable {
   public void run() {
     throw new CommandLine.ParameterException(
         spec.commandLine(),
-        "missing subcommand: stats, checkpoint, reconcile, rebalance or restore");
+        "missing subcommand: stats, checkpoint, reconcile, rebalance, export or restore");
   }
 }

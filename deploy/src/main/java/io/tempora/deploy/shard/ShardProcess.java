@@ -8,6 +8,7 @@ import io.tempora.persistence.HomeDirectory;
 import io.tempora.persistence.rocks.RocksHomeDirectory;
 import io.tempora.persistence.rocks.RocksShardStore;
 import io.tempora.shardserver.ShardServer;
+import io.tempora.shardserver.grpc.StoreExporter;
 import io.tempora.shardserver.ops.OpsHttpServer;
 import io.tempora.shardserver.ops.ShardMetrics;
 import java.time.Clock;
@@ -74,7 +75,11 @@ public final class ShardProcess implements AutoCloseable {
       Engine engine = new Engine(store, new EngineConfig(cfg.shardId(), cfg.limits()));
       storeMetrics = StoreMetrics.start(metrics, store, engine, cfg.statsInterval());
       checkpoints = Checkpointing.start(store, cfg.checkpoints(), metrics, Clock.systemUTC());
-      server.serve(engine, directory, checkpoints);
+      server.serve(
+          engine,
+          directory,
+          checkpoints,
+          new StoreExporter(store, cfg.dataDir(), cfg.shardId(), Clock.systemUTC()));
     } catch (RuntimeException e) {
       server.close();
       if (checkpoints != null) {

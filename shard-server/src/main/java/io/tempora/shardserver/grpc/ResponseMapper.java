@@ -18,6 +18,8 @@ import io.tempora.engine.store.StoreMeta.ResolutionJob;
 import io.tempora.engine.temporal.Interval;
 import io.tempora.engine.write.WriteResult;
 import io.tempora.persistence.CheckpointInfo;
+import io.tempora.persistence.export.ExportSummary;
+import io.tempora.persistence.export.ShardExport;
 import io.tempora.proto.v1.BlockedMergeConflict;
 import io.tempora.proto.v1.CheckpointResponse;
 import io.tempora.proto.v1.ConflictKind;
@@ -30,6 +32,8 @@ import io.tempora.proto.v1.EntityMember;
 import io.tempora.proto.v1.EntityStatus;
 import io.tempora.proto.v1.ExplainOutcome;
 import io.tempora.proto.v1.ExplainResponse;
+import io.tempora.proto.v1.ExportResponse;
+import io.tempora.proto.v1.ExportedFile;
 import io.tempora.proto.v1.GetEntityResponse;
 import io.tempora.proto.v1.GetOntologyResponse;
 import io.tempora.proto.v1.GetRecordResponse;
@@ -42,6 +46,7 @@ import io.tempora.proto.v1.QueryMatches;
 import io.tempora.proto.v1.RecordStatus;
 import io.tempora.proto.v1.ResolutionJobState;
 import io.tempora.proto.v1.SetOntologyResponse;
+import io.tempora.proto.v1.ShardExportResult;
 import io.tempora.proto.v1.ValueHolders;
 import io.tempora.proto.v1.VersionKind;
 import io.tempora.proto.v1.WriteItem;
@@ -376,5 +381,27 @@ public final class ResponseMapper {
         .setName(c.dir().getFileName().toString())
         .setCreatedUnixSeconds(c.utc().getEpochSecond())
         .build();
+  }
+
+  /** The Export response of one shard's export. */
+  static ExportResponse export(ExportSummary s) {
+    ShardExportResult.Builder shard =
+        ShardExportResult.newBuilder()
+            .setShardId(s.shardId())
+            .setDir(s.dir().toString())
+            .setTx(s.tx());
+    s.wseq().ifPresent(shard::setWseq);
+    ExportResponse.Builder out =
+        ExportResponse.newBuilder()
+            .setName(s.dir().getFileName().toString())
+            .setRows(s.totalRows());
+    s.rows()
+        .forEach(
+            (file, rows) -> {
+              shard.addFiles(ExportedFile.newBuilder().setName(file).setRows(rows));
+              out.addFiles(s.dir().resolve(file).toString());
+            });
+    out.addFiles(s.dir().resolve(ShardExport.SUCCESS).toString());
+    return out.addShards(shard).build();
   }
 }

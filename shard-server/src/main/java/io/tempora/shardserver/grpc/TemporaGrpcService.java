@@ -14,6 +14,8 @@ import io.tempora.proto.v1.ExplainRequest;
 import io.tempora.proto.v1.ExplainResponse;
 import io.tempora.proto.v1.ExportRequest;
 import io.tempora.proto.v1.ExportResponse;
+import io.tempora.proto.v1.ExportRowsChunk;
+import io.tempora.proto.v1.ExportRowsRequest;
 import io.tempora.proto.v1.GetEntityRequest;
 import io.tempora.proto.v1.GetEntityResponse;
 import io.tempora.proto.v1.GetOntologyRequest;
@@ -49,12 +51,13 @@ public final class TemporaGrpcService extends TemporaServiceGrpc.TemporaServiceI
   private final ShardReads reads;
   private final ShardMetrics metrics;
   private final Checkpointer checkpointer;
+  private final Exporter exporter;
 
   /**
    * @param engine the shard's engine; the caller keeps ownership
    */
   public TemporaGrpcService(Engine engine) {
-    this(engine, null, null);
+    this(engine, null, null, null);
   }
 
   /**
@@ -64,6 +67,18 @@ public final class TemporaGrpcService extends TemporaServiceGrpc.TemporaServiceI
    *     RPC then answers UNIMPLEMENTED)
    */
   public TemporaGrpcService(Engine engine, ShardMetrics metrics, Checkpointer checkpointer) {
+    this(engine, metrics, checkpointer, null);
+  }
+
+  /**
+   * @param engine the shard's engine; the caller keeps ownership
+   * @param metrics counts applied ingests; null for none
+   * @param checkpointer takes checkpoints for the Checkpoint RPC; null for none (UNIMPLEMENTED)
+   * @param exporter writes exports for the Export RPC; null for none (UNIMPLEMENTED)
+   */
+  public TemporaGrpcService(
+      Engine engine, ShardMetrics metrics, Checkpointer checkpointer, Exporter exporter) {
+    this.exporter = exporter;
     this.engine = engine;
     this.reader = engine.reader();
     this.reads = new ShardReads(engine);
@@ -218,8 +233,25 @@ public final class TemporaGrpcService extends TemporaServiceGrpc.TemporaServiceI
     Calls.unary(
         out,
         () -> {
-          throw new UnsupportedOperationException("Export is not implemented yet");
+          if (exporter == null) {
+            throw new UnsupportedOperationException(
+                "Export is not available: this shard runs on an in-memory store");
+          }
+          return ResponseMapper.export(exporter.export(req.getName(), req.getHistory()));
         });
+  }
+
+  /** Streams one read view's export rows (see {@link ExportRowsCall}). */
+  @Override
+  public void exportRows(ExportRowsRequest req, StreamObserver<ExportRowsChunk> out) {
+    if (exporter == null) {
+      out.onError(
+          Status.UNIMPLEMENTED
+              .withDescription("ExportRows is not available on this shard")
+              .asRuntimeException());
+      return;
+    }
+    ExportRowsCall.start(exporter, engine.config().shardId(), req, out);
   }
 
   /**
