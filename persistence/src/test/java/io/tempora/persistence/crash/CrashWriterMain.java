@@ -40,7 +40,18 @@ public final class CrashWriterMain {
     RocksShardStore store = RocksShardStore.open(data, config);
     Engine engine = new Engine(store, EngineConfig.defaults());
     engine.setOntology(CrashWorkload.ONTOLOGY, null);
+    // The previous cycle was killed, maybe in the middle of a line: end that torn line first, then
+    // mark where this cycle starts, so the checker can tell a torn tail from a bad line.
+    java.nio.file.Path sidePath = java.nio.file.Path.of(args[1]);
+    boolean torn = false;
+    if (java.nio.file.Files.exists(sidePath) && java.nio.file.Files.size(sidePath) > 0) {
+      try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(sidePath.toFile(), "r")) {
+        f.seek(f.length() - 1);
+        torn = f.read() != '\n';
+      }
+    }
     CrashWriterMain main = new CrashWriterMain(new FileOutputStream(args[1], true));
+    main.log((torn ? "\n" : "") + "S " + cycle);
     main.out.println("READY");
     for (int t = 0; t < threads; t++) {
       int thread = t;
