@@ -66,9 +66,12 @@ public final class ShardCommand implements Callable<Integer> {
         settings.string(ConfigKeys.LOG_LEVEL), settings.string(ConfigKeys.LOG_FORMAT));
     Logger log = LoggerFactory.getLogger(ShardCommand.class);
     log.info("effective configuration:\n{}", settings.describe().stripTrailing());
+    // SIGHUP is handled from before the shard reports ready: one arriving during start-up is
+    // applied as soon as the process exists, instead of hitting the JVM's default handler.
+    HupQueue hup = new HupQueue();
+    Signals.handle("HUP", hup::signalled);
     ShardProcess process = ShardProcess.start(shard);
-    Reloader reloader = new Reloader(settings, this::load, process);
-    Signals.handle("HUP", reloader::reload);
+    hup.ready(new Reloader(settings, this::load, process));
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
@@ -116,6 +119,28 @@ public final class ShardCommand implements Callable<Integer> {
   private static void named(List<Flag> flags, String key, String value, String flag) {
     if (value != null) {
       flags.add(new Flag(key, value, flag));
+    }
+  }
+
+  /** Holds SIGHUPs that arrive before the reloader exists; thread-safe. */
+  private static final class HupQueue {
+    private Reloader reloader;
+    private boolean pending;
+
+    synchronized void signalled() {
+      if (reloader == null) {
+        pending = true;
+      } else {
+        reloader.reload();
+      }
+    }
+
+    synchronized void ready(Reloader r) {
+      reloader = r;
+      if (pending) {
+        pending = false;
+        r.reload();
+      }
     }
   }
 }
