@@ -20,6 +20,8 @@ import io.tempora.engine.store.StoreTxn;
 import io.tempora.engine.temporal.IntervalSet;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.HashMap;
@@ -83,9 +85,6 @@ final class OntologySwitch {
     this.tx = tx;
   }
 
-  /** One anchor of a group that gets a fresh id, and the unit it lies in. */
-  private record FreshAnchor(Identity identity, long recordId) {}
-
   /** A resolution unit: its link components, split, and the old entities of its records. */
   private record Unit(
       long min,
@@ -94,10 +93,31 @@ final class OntologySwitch {
       Map<Long, List<Long>> oldMembers,
       LinkIndex idx) {}
 
+  /** A growable array of record ids (no boxing). */
+  private static final class LongList {
+    private long[] values = new long[64];
+    private int size;
+
+    void add(long v) {
+      if (size == values.length) {
+        values = Arrays.copyOf(values, size * 2);
+      }
+      values[size++] = v;
+    }
+
+    long get(int i) {
+      return values[i];
+    }
+
+    int size() {
+      return size;
+    }
+  }
+
   Resolver.Outcome run() {
     reindex();
-    List<FreshAnchor> anchors = new ArrayList<>();
-    List<Long> deferred = new ArrayList<>();
+    List<Identity> anchors = new ArrayList<>();
+    LongList deferred = new LongList();
     Set<Long> skip = new HashSet<>();
     long cursor = 0;
     for (List<Long> chunk = chunk(cursor); !chunk.isEmpty(); chunk = chunk(cursor)) {
@@ -126,20 +146,21 @@ final class OntologySwitch {
           write(u, ids);
         } else {
           deferred.add(rid);
-          fresh.keySet().forEach(g -> anchors.add(new FreshAnchor(g.anchor().identity(), rid)));
+          fresh.keySet().forEach(g -> anchors.add(g.anchor().identity()));
         }
       }
       cursor = chunk.get(chunk.size() - 1);
     }
-    anchors.sort(Comparator.comparing(FreshAnchor::identity));
-    Map<Identity, Long> freshIds = new HashMap<>();
-    for (FreshAnchor a : anchors) {
-      freshIds.put(a.identity(), freshEntityId.getAsLong());
+    // Fresh ids in ascending anchor order over the whole switch (DOMAIN.md §6.1).
+    anchors.sort(null);
+    long[] freshIds = new long[anchors.size()];
+    for (int i = 0; i < freshIds.length; i++) {
+      freshIds[i] = freshEntityId.getAsLong();
     }
-    anchors.clear();
-    for (long seed : deferred) {
-      Unit u = unit(seed);
-      ToLongFunction<Group> fresh = g -> freshIds.get(g.anchor().identity());
+    for (int d = 0; d < deferred.size(); d++) {
+      Unit u = unit(deferred.get(d));
+      ToLongFunction<Group> fresh =
+          g -> freshIds[Collections.binarySearch(anchors, g.anchor().identity())];
       write(u, new IdAssignment(u.groups(), u.oldMembers(), Set.of(), Set.of(), fresh, tx));
     }
     constraints();
