@@ -13,7 +13,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.function.LongSupplier;
+import java.util.function.ToLongFunction;
 
 /**
  * Entity ids and events of one transaction (DOMAIN.md §6): keepers, kept and fresh ids, aliases,
@@ -32,7 +32,7 @@ final class IdAssignment {
    * @param oldMembers old entity id to its member record ids (before the transaction)
    * @param deletedRecords records deleted by the transaction
    * @param changedRecords records whose descriptors changed (created, updated)
-   * @param fresh allocates the next fresh entity id
+   * @param fresh the fresh entity id of a group no old entity keeps (called in anchor order)
    * @param tx the transaction number for events
    */
   IdAssignment(
@@ -40,7 +40,7 @@ final class IdAssignment {
       Map<Long, List<Long>> oldMembers,
       Set<Long> deletedRecords,
       Set<Long> changedRecords,
-      LongSupplier fresh,
+      ToLongFunction<Group> fresh,
       long tx) {
     Map<Long, Integer> groupOf = new HashMap<>();
     for (int g = 0; g < groups.size(); g++) {
@@ -76,7 +76,7 @@ final class IdAssignment {
           aliases.put(alias, k.first());
         }
       } else {
-        ids.add(fresh.getAsLong());
+        ids.add(fresh.applyAsLong(groups.get(g)));
       }
     }
     buildEvents(

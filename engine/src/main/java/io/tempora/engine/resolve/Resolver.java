@@ -108,8 +108,20 @@ public final class Resolver {
     return resolve(oldRegion, seeds, deleted, changed, touchedVersions, written);
   }
 
-  /** Re-indexes every live record under the new ontology and re-resolves everything. */
+  /**
+   * Re-indexes every live record under the new ontology and re-resolves everything, unit by unit in
+   * heap bounded by the largest unit ({@link OntologySwitch}).
+   */
   public Outcome switchOntology() {
+    return new OntologySwitch(this, txn, before, after, freshEntityId, tx).run();
+  }
+
+  /**
+   * The reference for {@link #switchOntology()}: the same result computed the direct way, every
+   * record and component at once (heap grows with the live records). Kept for the differential test
+   * of the unit-by-unit switch; production code does not call it.
+   */
+  Outcome switchOntologyInOneStep() {
     List<Long> all = new ArrayList<>();
     try (Cursor<Long> live = txn.liveRecords(0)) {
       while (live.hasNext()) {
@@ -170,7 +182,8 @@ public final class Resolver {
       groups.addAll(g);
     }
     groups.sort(Comparator.comparing(g -> g.anchor().identity()));
-    IdAssignment ids = new IdAssignment(groups, oldMembers, deleted, changed, freshEntityId, tx);
+    IdAssignment ids =
+        new IdAssignment(groups, oldMembers, deleted, changed, g -> freshEntityId.getAsLong(), tx);
     // Groups partition the region, so identity is equality here, without hashing every member.
     Map<Group, Long> idOf = new IdentityHashMap<>();
     for (int g = 0; g < groups.size(); g++) {
@@ -183,7 +196,7 @@ public final class Resolver {
     return new Outcome(ids.events, conflictsChanged);
   }
 
-  private void writeEntities(
+  void writeEntities(
       List<Group> groups,
       IdAssignment ids,
       Map<Group, Long> idOf,
@@ -227,23 +240,7 @@ public final class Resolver {
         old.computeIfAbsent(unit, txn::conflicts);
       }
     }
-    Map<String, List<ConflictItem>> fresh = new HashMap<>();
-    for (List<Group> comp : split) {
-      List<Long> ids = comp.stream().map(idOf::get).toList();
-      for (int g = 0; g < comp.size(); g++) {
-        Group grp = comp.get(g);
-        List<ConflictItem> direct =
-            List.copyOf(
-                EntityConflicts.direct(
-                    ids.get(g), grp.anchor().identity().entityType(), grp.members()));
-        if (!direct.isEmpty()) {
-          fresh.put("D:" + Long.toUnsignedString(ids.get(g)), direct);
-        }
-      }
-      for (ConflictItem b : BlockedMerges.of(comp, ids, idx)) {
-        fresh.put("B:" + b.entityIds().get(0) + ":" + b.entityIds().get(1), List.of(b));
-      }
-    }
+    Map<String, List<ConflictItem>> fresh = entityUnits(split, idOf, idx);
     Map<String, ConstraintRef> constraintUnits = new HashMap<>();
     for (long rid : region) {
       LiveRecord r = idx.record(rid);
@@ -273,7 +270,30 @@ public final class Resolver {
     return changed;
   }
 
-  private record ConstraintRef(String type, Constraint constraint, String value) {}
+  /** The DIRECT and BLOCKED_MERGE units of split components, non-empty ones only. */
+  static Map<String, List<ConflictItem>> entityUnits(
+      List<List<Group>> split, Map<Group, Long> idOf, LinkIndex idx) {
+    Map<String, List<ConflictItem>> fresh = new HashMap<>();
+    for (List<Group> comp : split) {
+      List<Long> ids = comp.stream().map(idOf::get).toList();
+      for (int g = 0; g < comp.size(); g++) {
+        Group grp = comp.get(g);
+        List<ConflictItem> direct =
+            List.copyOf(
+                EntityConflicts.direct(
+                    ids.get(g), grp.anchor().identity().entityType(), grp.members()));
+        if (!direct.isEmpty()) {
+          fresh.put("D:" + Long.toUnsignedString(ids.get(g)), direct);
+        }
+      }
+      for (ConflictItem b : BlockedMerges.of(comp, ids, idx)) {
+        fresh.put("B:" + b.entityIds().get(0) + ":" + b.entityIds().get(1), List.of(b));
+      }
+    }
+    return fresh;
+  }
+
+  record ConstraintRef(String type, Constraint constraint, String value) {}
 
   private void collectConstraintUnits(
       Identity id, Set<AttrValue> values, Map<String, ConstraintRef> out) {
@@ -288,12 +308,12 @@ public final class Resolver {
     }
   }
 
-  private static String constraintUnit(String type, String constraint, String value) {
+  static String constraintUnit(String type, String constraint, String value) {
     // Length prefixes keep the key unambiguous whatever characters the strings hold.
     return "C:" + type.length() + ":" + type + constraint.length() + ":" + constraint + value;
   }
 
-  private List<ConflictItem> constraintItems(ConstraintRef ref) {
+  List<ConflictItem> constraintItems(ConstraintRef ref) {
     String type = ref.type();
     Constraint c = ref.constraint();
     List<Holder> holders = new ArrayList<>();

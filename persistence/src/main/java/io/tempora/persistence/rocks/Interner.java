@@ -124,6 +124,9 @@ final class Interner {
     }
   }
 
+  /** Found ids a transaction remembers at most (see {@link Pending#intern}). */
+  static final int KNOWN_MEMO = 65_536;
+
   /** The strings one transaction interned; discarded on abort. */
   final class Pending {
     private final EnumMap<Kind, Long> next;
@@ -137,7 +140,9 @@ final class Interner {
 
     /**
      * The id of a string, allocating the next one (both rows into {@code batch}) if it is new. Ids
-     * found are remembered for the rest of the transaction (they never change).
+     * found are remembered (they never change), up to {@link #KNOWN_MEMO} strings per transaction:
+     * beyond that the memo starts again, so a transaction touching every string (an ontology
+     * switch) keeps a bounded heap.
      */
     long intern(Source source, Batch batch, Kind kind, String s) {
       Str key = new Str(kind, s);
@@ -150,6 +155,9 @@ final class Interner {
       }
       OptionalLong found = find(source, kind, s);
       if (found.isPresent()) {
+        if (known.size() >= KNOWN_MEMO) {
+          known.clear();
+        }
         known.put(key, found.getAsLong());
         return found.getAsLong();
       }

@@ -45,6 +45,13 @@ class RocksView implements StoreView {
   private final List<Cursor<?>> open = new ArrayList<>();
   // Signatures are SHA-256: one request reads and writes the same tuples several times.
   private final Map<TupleKey, byte[]> postingPrefixes = new HashMap<>();
+
+  /**
+   * Tuples whose posting prefix a view remembers; beyond it the memo starts again, so a transaction
+   * touching every tuple (an ontology switch) keeps a bounded heap.
+   */
+  static final int POSTING_PREFIX_MEMO = 4096;
+
   private boolean closed;
 
   RocksView(Source source, Interner interner, Runnable onClose) {
@@ -76,8 +83,14 @@ class RocksView implements StoreView {
     };
   }
 
-  /** {@link Keys#postingPrefix(TupleKey)}, computed once per tuple for the life of this view. */
+  /**
+   * {@link Keys#postingPrefix(TupleKey)}, remembered for the last up to {@link
+   * #POSTING_PREFIX_MEMO} tuples of this view.
+   */
   final byte[] postingPrefix(TupleKey key) {
+    if (postingPrefixes.size() >= POSTING_PREFIX_MEMO && !postingPrefixes.containsKey(key)) {
+      postingPrefixes.clear();
+    }
     return postingPrefixes.computeIfAbsent(key, Keys::postingPrefix);
   }
 

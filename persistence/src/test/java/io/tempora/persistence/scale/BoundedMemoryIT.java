@@ -3,11 +3,13 @@ package io.tempora.persistence.scale;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
@@ -18,12 +20,14 @@ import org.junit.jupiter.api.io.TempDir;
  * serves ingest, query, get-entity and list-conflicts in a child JVM limited to {@code -Xmx256m}.
  * Each data directory is built by a child JVM of the same limit in batches of 5,000 records. The
  * default suite uses 100,000 records; {@code -Pextended} sets {@code tempora.scale.records} to
- * 1,000,000 and also compares the heap after start at 100,000 and 1,000,000 records.
+ * 1,000,000 and also compares the heap after start at 100,000 and 1,000,000 records. A copy of the
+ * same directory switches its ontology in a child JVM limited to {@code -Xmx64m}.
  */
 @Timeout(value = 40, unit = TimeUnit.MINUTES)
 class BoundedMemoryIT {
   private static final long RECORDS = Long.getLong("tempora.scale.records", 100_000);
   private static final List<String> HEAP = List.of("-Xmx256m");
+  private static final List<String> SWITCH_HEAP = List.of("-Xmx64m");
   private static final Map<Long, Path> BUILT = new HashMap<>();
 
   @TempDir static Path tmp;
@@ -34,6 +38,32 @@ class BoundedMemoryIT {
 
     assertThat(served).containsEntry("ok", "true").containsEntry("conflicts_page", "100");
     assertThat(Long.parseLong(served.get("max_heap"))).isLessThanOrEqualTo(256L << 20);
+  }
+
+  /**
+   * Issue 3 item 4 (ontology switch memory): SetOntology re-resolves every record of the store in a
+   * heap a quarter of the serving limit, far below what holding every live record would take
+   * (docs/storage.md, "Ontology switch"). Every linked pair splits, so a tenth of the records get
+   * fresh ids.
+   */
+  @Test
+  void setOntology_manyRecordsIn64MiBHeap_splitsEveryLinkedPair() throws Exception {
+    Path data = copy(built(RECORDS), tmp.resolve("switch-" + RECORDS));
+
+    Map<String, String> out =
+        ChildJvm.run(
+            tmp.resolve("switch-" + RECORDS + ".log"),
+            SWITCH_HEAP,
+            ScaleChild.class,
+            30,
+            "switch",
+            data.toString(),
+            Long.toString(RECORDS));
+
+    assertThat(out)
+        .containsEntry("ok", "true")
+        .containsEntry("events_split", Long.toString(RECORDS / 10 - RECORDS / 100));
+    assertThat(Long.parseLong(out.get("max_heap"))).isLessThanOrEqualTo(64L << 20);
   }
 
   /** ST-T6: nothing held on the heap after start-up grows with the number of records. */
@@ -56,6 +86,15 @@ class BoundedMemoryIT {
         "serve",
         data.toString(),
         Long.toString(records));
+  }
+
+  private static Path copy(Path from, Path to) throws IOException {
+    try (Stream<Path> files = Files.walk(from)) {
+      for (Path f : files.toList()) {
+        Files.copy(f, to.resolve(from.relativize(f).toString()));
+      }
+    }
+    return to;
   }
 
   private static synchronized Path built(long records) throws IOException, InterruptedException {

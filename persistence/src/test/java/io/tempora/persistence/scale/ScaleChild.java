@@ -3,6 +3,8 @@ package io.tempora.persistence.scale;
 import io.tempora.engine.Engine;
 import io.tempora.engine.EngineConfig;
 import io.tempora.engine.EntityInfo;
+import io.tempora.engine.OntologyResult;
+import io.tempora.engine.model.EntityEvent;
 import io.tempora.engine.query.ConflictFilter;
 import io.tempora.engine.query.ConflictPage;
 import io.tempora.engine.query.QueryResult;
@@ -13,6 +15,9 @@ import io.tempora.persistence.rocks.RocksShardStore;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryUsage;
 import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Child JVM of the bounded-memory test and the start-up benchmark. Prints {@code key=value} lines
@@ -26,6 +31,11 @@ import java.nio.file.Path;
  *       first_query_ms} (from JVM start to the first answered query), then ingests, queries, gets
  *       an entity and lists conflicts, and prints {@code heap_after_start}, {@code heap_after_ops}
  *       (bytes used after a GC) and {@code ok=true}.
+ *   <li>{@code switch DIR N}: opens the store holding {@code N} records, sets {@link
+ *       ScaleWorkload#SWITCHED} (strong {@code name} instead of {@code ssn}: every linked pair
+ *       splits), checks one split entity and prints the event counts per kind ({@code
+ *       events_split}, ...), {@code switch_seconds}, {@code heap_after_switch}, {@code max_heap}
+ *       and {@code ok=true}.
  * </ul>
  */
 public final class ScaleChild {
@@ -37,6 +47,7 @@ public final class ScaleChild {
     switch (args[0]) {
       case "build" -> build(dir, n, Integer.parseInt(args[3]));
       case "serve" -> serve(dir, n);
+      case "switch" -> switchOntology(dir, n);
       default -> throw new IllegalArgumentException("unknown phase " + args[0]);
     }
   }
@@ -80,6 +91,29 @@ public final class ScaleChild {
       require(!next.items().isEmpty(), "second conflict page is empty");
       System.out.println("conflicts_page=" + page.items().size());
       System.out.println("heap_after_ops=" + heapUsedAfterGc());
+      System.out.println("max_heap=" + Runtime.getRuntime().maxMemory());
+    }
+    System.out.println("ok=true");
+  }
+
+  /** Switches a built store to {@link ScaleWorkload#SWITCHED} and checks one split pair. */
+  static void switchOntology(Path dir, long n) {
+    try (RocksShardStore store = RocksShardStore.open(dir, StorageConfig.defaults(0))) {
+      Engine engine = new Engine(store, EngineConfig.defaults());
+      long t0 = System.nanoTime();
+      OntologyResult r = engine.setOntology(ScaleWorkload.SWITCHED, null);
+      System.out.println("switch_seconds=" + (System.nanoTime() - t0) / 1e9);
+      require(r.version() == 2 && r.tx() != 0, "switch: version " + r.version() + ", tx " + r.tx());
+      Map<EntityEvent.Kind, Long> kinds = new TreeMap<>();
+      r.events().forEach(ev -> kinds.merge(ev.kind(), 1L, Long::sum));
+      kinds.forEach(
+          (k, c) -> System.out.println("events_" + k.name().toLowerCase(Locale.ROOT) + "=" + c));
+      long probe = n / 2 - n / 2 % 10 + 9;
+      QueryResult q = engine.reader().query(ScaleWorkload.query(probe));
+      require(q.matches() != null && q.matches().size() == 1, "query after switch: " + q);
+      EntityInfo e = engine.reader().getEntity(q.matches().get(0).entityId(), null);
+      require(e.members().size() == 1, "entity of record " + probe + " after switch: " + e);
+      System.out.println("heap_after_switch=" + heapUsedAfterGc());
       System.out.println("max_heap=" + Runtime.getRuntime().maxMemory());
     }
     System.out.println("ok=true");

@@ -28,6 +28,18 @@ public final class ScaleWorkload {
           List.of(),
           List.of());
 
+  /**
+   * The ontology of the switch test: same key, {@code name} strong instead of {@code ssn}. The two
+   * records of every linked pair hold different names from different days on, both unbounded, so
+   * every pair splits; the blocked pairs stay apart.
+   */
+  public static final Ontology SWITCHED =
+      new Ontology(
+          List.of(new IdentityKey("email", List.of("email"), List.of())),
+          List.of(new StrongIdentifier("name", List.of())),
+          List.of(),
+          List.of());
+
   private static final long DAY = 86_400_000L;
 
   private ScaleWorkload() {}
