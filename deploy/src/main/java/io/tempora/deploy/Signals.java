@@ -39,7 +39,15 @@ public final class Signals {
                 };
               });
       Object sig = signal.getConstructor(String.class).newInstance(name);
-      signal.getMethod("handle", signal, handler).invoke(null, sig, proxy);
+      Object previous = signal.getMethod("handle", signal, handler).invoke(null, sig, proxy);
+      if (previous != null && previous == handler.getField("SIG_IGN").get(null)) {
+        // The JVM keeps a shutdown signal the parent ignored (e.g. nohup) ignored and installs
+        // nothing: say so, since that signal will never reach us.
+        LOG.warn(
+            "SIG{} is ignored by this process (started under nohup?): it will have no effect",
+            name);
+        return false;
+      }
       return true;
     } catch (ReflectiveOperationException | RuntimeException e) {
       LOG.warn("cannot handle SIG{}: {}", name, e.toString());
