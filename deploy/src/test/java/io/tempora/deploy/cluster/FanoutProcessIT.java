@@ -7,17 +7,13 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.ProtoUtils;
 import io.tempora.proto.v1.AttrValue;
-import io.tempora.proto.v1.Descriptor;
 import io.tempora.proto.v1.GetStatsRequest;
 import io.tempora.proto.v1.GetStatsResponse;
-import io.tempora.proto.v1.Identity;
-import io.tempora.proto.v1.IngestRequest;
 import io.tempora.proto.v1.ListConflictsRequest;
 import io.tempora.proto.v1.ListConflictsResponse;
 import io.tempora.proto.v1.MissingShard;
 import io.tempora.proto.v1.QueryEntitiesRequest;
 import io.tempora.proto.v1.QueryEntitiesResponse;
-import io.tempora.proto.v1.Record;
 import io.tempora.router.ShardMap;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -55,13 +51,16 @@ class FanoutProcessIT {
       for (int i = 0; i < 40; i++) {
         uids.add("u" + i);
       }
-      router.stub().ingest(request(uids));
+      router.stub().ingest(EmailRecords.request(uids));
       return new Cluster(s0, s1, router, uids);
     }
 
     /** A uid whose record lives on {@code shard} (empty ontology: home = identity slot). */
     String uidOn(int shard) {
-      return uids.stream().filter(u -> MAP.shardOf(identity(u)) == shard).findFirst().orElseThrow();
+      return uids.stream()
+          .filter(u -> MAP.shardOf(EmailRecords.identity(u)) == shard)
+          .findFirst()
+          .orElseThrow();
     }
 
     @Override
@@ -185,20 +184,5 @@ class FanoutProcessIT {
         .addDescriptors(AttrValue.newBuilder().setAttr("email").setValue(uid + "@x"))
         .setAllowPartial(allowPartial)
         .build();
-  }
-
-  private static Identity identity(String uid) {
-    return Identity.newBuilder().setEntityType("person").setPerspective("crm").setUid(uid).build();
-  }
-
-  private static IngestRequest request(List<String> uids) {
-    IngestRequest.Builder b = IngestRequest.newBuilder();
-    for (String uid : uids) {
-      b.addRecords(
-          Record.newBuilder()
-              .setIdentity(identity(uid))
-              .addDescriptors(Descriptor.newBuilder().setAttr("email").setValue(uid + "@x")));
-    }
-    return b.build();
   }
 }

@@ -6,14 +6,10 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.tempora.proto.v1.AttrValue;
-import io.tempora.proto.v1.Descriptor;
 import io.tempora.proto.v1.GetStatsRequest;
-import io.tempora.proto.v1.Identity;
-import io.tempora.proto.v1.IngestRequest;
 import io.tempora.proto.v1.IngestResponse;
 import io.tempora.proto.v1.Outcome;
 import io.tempora.proto.v1.QueryEntitiesRequest;
-import io.tempora.proto.v1.Record;
 import io.tempora.proto.v1.WriteItem;
 import io.tempora.router.ShardMap;
 import java.nio.file.Path;
@@ -35,7 +31,7 @@ class RouterProcessIT {
             Processes.shard(0, Processes.freePort(), tmp.resolve("s0"), tmp.resolve("s0.log"));
         Processes.Proc router =
             Processes.router(Processes.freePort(), List.of(shard), tmp.resolve("router.log"))) {
-      IngestResponse r = router.stub().ingest(request(List.of("a", "b")));
+      IngestResponse r = router.stub().ingest(EmailRecords.request(List.of("a", "b")));
       var answer =
           router
               .stub()
@@ -68,18 +64,18 @@ class RouterProcessIT {
       ShardMap map = new ShardMap(2);
       List<Integer> onShard1 = new ArrayList<>();
       for (int i = 0; i < uids.size(); i++) {
-        if (map.shardOf(identity(uids.get(i))) == 1) {
+        if (map.shardOf(EmailRecords.identity(uids.get(i))) == 1) {
           onShard1.add(i);
         }
       }
       assertThat(onShard1).as("the sample spreads over both shards").isNotEmpty();
       assertThat(onShard1.size()).isLessThan(uids.size());
-      router.stub().ingest(request(List.of("warm-up")));
+      router.stub().ingest(EmailRecords.request(List.of("warm-up")));
 
       shard1.kill();
       StatusRuntimeException failure =
           catchThrowableOfType(
-              StatusRuntimeException.class, () -> router.stub().ingest(request(uids)));
+              StatusRuntimeException.class, () -> router.stub().ingest(EmailRecords.request(uids)));
       StatusRuntimeException stats =
           catchThrowableOfType(
               StatusRuntimeException.class,
@@ -92,7 +88,7 @@ class RouterProcessIT {
       assertThat(stats.getStatus().getDescription()).contains("shard 1 (127.0.0.1:" + port1 + ")");
 
       shard1 = Processes.shard(1, port1, tmp.resolve("s1"), tmp.resolve("s1.log"));
-      IngestResponse retry = router.stub().ingest(request(uids));
+      IngestResponse retry = router.stub().ingest(EmailRecords.request(uids));
       var total = router.stub().getStats(GetStatsRequest.getDefaultInstance());
 
       for (int i = 0; i < uids.size(); i++) {
@@ -106,20 +102,5 @@ class RouterProcessIT {
       shard1.close();
       shard0.close();
     }
-  }
-
-  private static Identity identity(String uid) {
-    return Identity.newBuilder().setEntityType("person").setPerspective("crm").setUid(uid).build();
-  }
-
-  private static IngestRequest request(List<String> uids) {
-    IngestRequest.Builder b = IngestRequest.newBuilder();
-    for (String uid : uids) {
-      b.addRecords(
-          Record.newBuilder()
-              .setIdentity(identity(uid))
-              .addDescriptors(Descriptor.newBuilder().setAttr("email").setValue(uid + "@x")));
-    }
-    return b.build();
   }
 }
