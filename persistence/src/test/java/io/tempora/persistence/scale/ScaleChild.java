@@ -8,6 +8,8 @@ import io.tempora.engine.model.EntityEvent;
 import io.tempora.engine.query.ConflictFilter;
 import io.tempora.engine.query.ConflictPage;
 import io.tempora.engine.query.QueryResult;
+import io.tempora.engine.store.Cursor;
+import io.tempora.engine.store.StoreView;
 import io.tempora.engine.write.WriteResult;
 import io.tempora.persistence.Durability;
 import io.tempora.persistence.StorageConfig;
@@ -108,6 +110,20 @@ public final class ScaleChild {
       r.events().forEach(ev -> kinds.merge(ev.kind(), 1L, Long::sum));
       kinds.forEach(
           (k, c) -> System.out.println("events_" + k.name().toLowerCase(Locale.ROOT) + "=" + c));
+      // The switch's events as stored (packed past 65,535 per tx, docs/storage.md), in order.
+      long stored = 0;
+      try (StoreView v = store.view();
+          Cursor<EntityEvent> c = v.events(r.tx())) {
+        while (c.hasNext()) {
+          EntityEvent ev = c.next();
+          require(
+              ev.tx() == r.tx() && ev.equals(r.events().get((int) stored)),
+              "stored event " + stored + " of the switch: " + ev);
+          stored++;
+        }
+      }
+      require(stored == r.events().size(), "stored events " + stored + " of " + r.events().size());
+      System.out.println("events_stored=" + stored);
       long probe = n / 2 - n / 2 % 10 + 9;
       QueryResult q = engine.reader().query(ScaleWorkload.query(probe));
       require(q.matches() != null && q.matches().size() == 1, "query after switch: " + q);
