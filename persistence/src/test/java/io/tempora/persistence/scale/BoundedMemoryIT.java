@@ -60,6 +60,7 @@ class BoundedMemoryIT {
             data.toString(),
             Long.toString(RECORDS));
 
+    System.out.println("switch of " + RECORDS + " records: " + new java.util.TreeMap<>(out));
     assertThat(out)
         .containsEntry("ok", "true")
         .containsEntry("events_split", Long.toString(RECORDS / 10 - RECORDS / 100))

@@ -33,6 +33,7 @@ import java.util.TreeMap;
  *       first_query_ms} (from JVM start to the first answered query), then ingests, queries, gets
  *       an entity and lists conflicts, and prints {@code heap_after_start}, {@code heap_after_ops}
  *       (bytes used after a GC) and {@code ok=true}.
+ *   <li>{@code switch-only DIR N}: {@link #switchOnly(Path)}.
  *   <li>{@code switch DIR N}: opens the store holding {@code N} records, sets {@link
  *       ScaleWorkload#SWITCHED} (strong {@code name} instead of {@code ssn}: every linked pair
  *       splits), checks one split entity and prints the event counts per kind ({@code
@@ -50,6 +51,7 @@ public final class ScaleChild {
       case "build" -> build(dir, n, Integer.parseInt(args[3]));
       case "serve" -> serve(dir, n);
       case "switch" -> switchOntology(dir, n);
+      case "switch-only" -> switchOnly(dir);
       default -> throw new IllegalArgumentException("unknown phase " + args[0]);
     }
   }
@@ -105,6 +107,7 @@ public final class ScaleChild {
       long t0 = System.nanoTime();
       OntologyResult r = engine.setOntology(ScaleWorkload.SWITCHED, null);
       System.out.println("switch_seconds=" + (System.nanoTime() - t0) / 1e9);
+      System.out.println("switch_batch_bytes=" + store.largestBatchBytes());
       require(r.version() == 2 && r.tx() != 0, "switch: version " + r.version() + ", tx " + r.tx());
       Map<EntityEvent.Kind, Long> kinds = new TreeMap<>();
       r.events().forEach(ev -> kinds.merge(ev.kind(), 1L, Long::sum));
@@ -131,6 +134,25 @@ public final class ScaleChild {
       require(e.members().size() == 1, "entity of record " + probe + " after switch: " + e);
       System.out.println("heap_after_switch=" + heapUsedAfterGc());
       System.out.println("max_heap=" + Runtime.getRuntime().maxMemory());
+    }
+    System.out.println("ok=true");
+  }
+
+  /**
+   * Switches a built store to {@link ScaleWorkload#SWITCHED} in {@code immediate} mode, printing
+   * {@code switching} (flushed) right before and {@code switch_ms}, {@code switch_tx} after; the
+   * switch crash test kills it in between.
+   */
+  static void switchOnly(Path dir) {
+    try (RocksShardStore store = RocksShardStore.open(dir, StorageConfig.defaults(0))) {
+      Engine engine = new Engine(store, EngineConfig.defaults());
+      System.out.println("switching");
+      System.out.flush();
+      long t0 = System.nanoTime();
+      OntologyResult r = engine.setOntology(ScaleWorkload.SWITCHED, null);
+      System.out.println("switch_ms=" + (System.nanoTime() - t0) / 1_000_000);
+      System.out.println("switch_tx=" + r.tx());
+      System.out.flush();
     }
     System.out.println("ok=true");
   }
