@@ -29,8 +29,9 @@ import java.util.function.Function;
 
 /**
  * Encodes and decodes every stored value (docs/storage.md). Each value starts with the layout byte
- * {@link #LAYOUT}; an unknown layout fails loudly instead of being misread. Kryo instances are
- * pooled because they are not thread-safe; this class is thread-safe.
+ * {@link #LAYOUT} (a packed events value with {@link #PACKED_EVENTS_LAYOUT}); an unknown layout
+ * fails loudly instead of being misread. Kryo instances are pooled because they are not
+ * thread-safe; this class is thread-safe.
  */
 public final class ValueCodec {
   /** The value layout of every value but packed events. */
