@@ -17,6 +17,7 @@ import org.rocksdb.BloomFilter;
 import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.ColumnFamilyOptions;
+import org.rocksdb.CompactRangeOptions;
 import org.rocksdb.CompressionType;
 import org.rocksdb.DBOptions;
 import org.rocksdb.FlushOptions;
@@ -24,6 +25,7 @@ import org.rocksdb.HistogramData;
 import org.rocksdb.HistogramType;
 import org.rocksdb.IndexType;
 import org.rocksdb.LRUCache;
+import org.rocksdb.LiveFileMetaData;
 import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
@@ -298,6 +300,51 @@ public final class RocksStore implements AutoCloseable {
       throw failure("write", null, e);
     }
   }
+
+  /** Writes a plain batch (range deletions of retention) atomically, WAL on, without fsync. */
+  void write(WriteBatch batch) {
+    try {
+      db().write(writeNoSync, batch);
+    } catch (RocksDBException e) {
+      throw failure("write", null, e);
+    }
+  }
+
+  /**
+   * Compacts the whole key range of {@code cf} down to the bottommost level, forcing the bottommost
+   * files through compaction too, so deleted keys and range tombstones are dropped (STORAGE.md §8).
+   * Blocks until done; automatic compactions keep running meanwhile. {@code options} is the
+   * caller's so that it can cancel the call ({@code setCanceled(true)}).
+   */
+  void compact(Cf cf, CompactRangeOptions options) {
+    try {
+      options
+          .setBottommostLevelCompaction(CompactRangeOptions.BottommostLevelCompaction.kForce)
+          .setExclusiveManualCompaction(false)
+          .setAllowWriteStall(false);
+      db().compactRange(handle(cf), null, null, options);
+    } catch (RocksDBException e) {
+      throw failure("compact", cf, e);
+    }
+  }
+
+  /** Entries and deletions (point and range) in the live SST files of {@code cf}. */
+  SstCounts sstCounts(Cf cf) {
+    long files = 0;
+    long entries = 0;
+    long deletions = 0;
+    for (LiveFileMetaData f : db().getLiveFilesMetaData()) {
+      if (java.util.Arrays.equals(f.columnFamilyName(), cf.nameBytes())) {
+        files++;
+        entries += f.numEntries();
+        deletions += f.numDeletions();
+      }
+    }
+    return new SstCounts(files, entries, deletions);
+  }
+
+  /** What the live SST files of one column family hold. */
+  record SstCounts(long files, long entries, long deletions) {}
 
   /** Writes a plain batch atomically with an fsync (used at database creation only). */
   void writeSync(WriteBatch batch) {
