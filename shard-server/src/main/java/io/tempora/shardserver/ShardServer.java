@@ -11,6 +11,7 @@ import io.tempora.engine.Engine;
 import io.tempora.persistence.HomeDirectory;
 import io.tempora.persistence.InMemoryHomeDirectory;
 import io.tempora.shardserver.grpc.Checkpointer;
+import io.tempora.shardserver.grpc.Compactor;
 import io.tempora.shardserver.grpc.Exporter;
 import io.tempora.shardserver.grpc.MalformedRequestGuard;
 import io.tempora.shardserver.grpc.MapEpochGuard;
@@ -184,8 +185,23 @@ public final class ShardServer implements AutoCloseable {
    *
    * @throws IllegalStateException if already serving or closed
    */
-  public synchronized void serve(
+  public void serve(
       Engine engine, HomeDirectory directory, Checkpointer checkpointer, Exporter exporter) {
+    serve(engine, directory, checkpointer, exporter, null);
+  }
+
+  /**
+   * As {@link #serve(Engine, HomeDirectory, Checkpointer, Exporter)}, with the Compact RPC answered
+   * by {@code compactor} (null: UNIMPLEMENTED).
+   *
+   * @throws IllegalStateException if already serving or closed
+   */
+  public synchronized void serve(
+      Engine engine,
+      HomeDirectory directory,
+      Checkpointer checkpointer,
+      Exporter exporter,
+      Compactor compactor) {
     if (state != State.RECOVERING) {
       throw new IllegalStateException("serve() in state " + state);
     }
@@ -199,7 +215,7 @@ public final class ShardServer implements AutoCloseable {
         .addService(
             MalformedRequestGuard.guard(
                 ServerInterceptors.intercept(
-                    new TemporaGrpcService(engine, metrics, checkpointer, exporter),
+                    new TemporaGrpcService(engine, metrics, checkpointer, exporter, compactor),
                     new IngestAdmission(
                         config.ingestQueueRequests(), config.ingestQueueBytes(), metrics))))
         .addService(new ShardInternalGrpcService(engine, directory, slots))

@@ -5,13 +5,16 @@ import io.tempora.engine.Engine;
 import io.tempora.engine.EngineConfig;
 import io.tempora.persistence.CheckpointConfig;
 import io.tempora.persistence.HomeDirectory;
+import io.tempora.persistence.rocks.ManualCompactions;
 import io.tempora.persistence.rocks.RocksHomeDirectory;
 import io.tempora.persistence.rocks.RocksShardStore;
 import io.tempora.shardserver.ShardServer;
+import io.tempora.shardserver.grpc.Compactor;
 import io.tempora.shardserver.grpc.StoreExporter;
 import io.tempora.shardserver.ops.OpsHttpServer;
 import io.tempora.shardserver.ops.ShardMetrics;
 import java.time.Clock;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,6 +32,7 @@ public final class ShardProcess implements AutoCloseable {
   private final HomeDirectory directory;
   private final StoreMetrics storeMetrics;
   private final Checkpointing checkpoints;
+  private final ManualCompactions compactions;
 
   private ShardProcess(
       ShardServer server,
@@ -36,7 +40,9 @@ public final class ShardProcess implements AutoCloseable {
       RocksShardStore store,
       HomeDirectory directory,
       StoreMetrics storeMetrics,
-      Checkpointing checkpoints) {
+      Checkpointing checkpoints,
+      ManualCompactions compactions) {
+    this.compactions = compactions;
     this.server = server;
     this.http = http;
     this.store = store;
@@ -54,6 +60,7 @@ public final class ShardProcess implements AutoCloseable {
     HomeDirectory directory = null;
     StoreMetrics storeMetrics = null;
     Checkpointing checkpoints = null;
+    ManualCompactions compactions = null;
     try {
       http =
           OpsHttpServer.start(
@@ -75,13 +82,18 @@ public final class ShardProcess implements AutoCloseable {
       Engine engine = new Engine(store, new EngineConfig(cfg.shardId(), cfg.limits()));
       storeMetrics = StoreMetrics.start(metrics, store, engine, cfg.statsInterval());
       checkpoints = Checkpointing.start(store, cfg.checkpoints(), metrics, Clock.systemUTC());
+      compactions = new ManualCompactions(store, compactionListener(metrics));
       server.serve(
           engine,
           directory,
           checkpoints,
-          new StoreExporter(store, cfg.dataDir(), cfg.shardId(), Clock.systemUTC()));
+          new StoreExporter(store, cfg.dataDir(), cfg.shardId(), Clock.systemUTC()),
+          compactor(compactions));
     } catch (RuntimeException e) {
       server.close();
+      if (compactions != null) {
+        compactions.close();
+      }
       if (checkpoints != null) {
         checkpoints.close();
       }
@@ -106,7 +118,29 @@ public final class ShardProcess implements AutoCloseable {
         server.healthPort(),
         http.port(),
         cfg.dataDir());
-    return new ShardProcess(server, http, store, directory, storeMetrics, checkpoints);
+    return new ShardProcess(server, http, store, directory, storeMetrics, checkpoints, compactions);
+  }
+
+  private static ManualCompactions.Listener compactionListener(ShardMetrics metrics) {
+    return new ManualCompactions.Listener() {
+      @Override
+      public void started(List<String> columnFamilies) {
+        metrics.manualCompactionStarted();
+      }
+
+      @Override
+      public void finished(boolean ok, long nanos) {
+        metrics.manualCompactionFinished(ok, nanos);
+      }
+    };
+  }
+
+  /** The Compact RPC: starts one, and with {@code wait} waits for it. */
+  private static Compactor compactor(ManualCompactions compactions) {
+    return (cf, wait) -> {
+      ManualCompactions.Started s = compactions.start(cf);
+      return new Compactor.Compaction(s.columnFamilies(), wait ? s.await() : null);
+    };
   }
 
   /** The shard's metrics. */
@@ -132,6 +166,7 @@ public final class ShardProcess implements AutoCloseable {
     try {
       server.close();
     } finally {
+      compactions.close();
       checkpoints.close();
       storeMetrics.close();
       http.close();
