@@ -5,16 +5,20 @@ import io.tempora.engine.Engine;
 import io.tempora.engine.EngineConfig;
 import io.tempora.persistence.CheckpointConfig;
 import io.tempora.persistence.HomeDirectory;
+import io.tempora.persistence.rocks.EventRetention;
 import io.tempora.persistence.rocks.ManualCompactions;
 import io.tempora.persistence.rocks.RocksHomeDirectory;
 import io.tempora.persistence.rocks.RocksShardStore;
+import io.tempora.proto.internal.v1.SlotMove;
 import io.tempora.shardserver.ShardServer;
 import io.tempora.shardserver.grpc.Compactor;
+import io.tempora.shardserver.grpc.SlotStore;
 import io.tempora.shardserver.grpc.StoreExporter;
 import io.tempora.shardserver.ops.OpsHttpServer;
 import io.tempora.shardserver.ops.ShardMetrics;
 import java.time.Clock;
 import java.util.List;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,6 +37,7 @@ public final class ShardProcess implements AutoCloseable {
   private final StoreMetrics storeMetrics;
   private final Checkpointing checkpoints;
   private final ManualCompactions compactions;
+  private final EventRetention retention;
 
   private ShardProcess(
       ShardServer server,
@@ -41,8 +46,10 @@ public final class ShardProcess implements AutoCloseable {
       HomeDirectory directory,
       StoreMetrics storeMetrics,
       Checkpointing checkpoints,
-      ManualCompactions compactions) {
+      ManualCompactions compactions,
+      EventRetention retention) {
     this.compactions = compactions;
+    this.retention = retention;
     this.server = server;
     this.http = http;
     this.store = store;
@@ -61,6 +68,7 @@ public final class ShardProcess implements AutoCloseable {
     StoreMetrics storeMetrics = null;
     Checkpointing checkpoints = null;
     ManualCompactions compactions = null;
+    EventRetention retention = null;
     try {
       http =
           OpsHttpServer.start(
@@ -83,6 +91,17 @@ public final class ShardProcess implements AutoCloseable {
       storeMetrics = StoreMetrics.start(metrics, store, engine, cfg.statsInterval());
       checkpoints = Checkpointing.start(store, cfg.checkpoints(), metrics, Clock.systemUTC());
       compactions = new ManualCompactions(store, compactionListener(metrics));
+      retention =
+          new EventRetention(
+                  store,
+                  cfg.eventRetention(),
+                  slotMoveCursor(new SlotStore(directory)),
+                  Clock.systemUTC())
+              .start();
+      metrics.gauge(
+          "tempora_events_first_kept_tx",
+          "First transaction whose events are kept (event retention removed older ones)",
+          store::firstEventTx);
       server.serve(
           engine,
           directory,
@@ -91,6 +110,9 @@ public final class ShardProcess implements AutoCloseable {
           compactor(compactions));
     } catch (RuntimeException e) {
       server.close();
+      if (retention != null) {
+        retention.close();
+      }
       if (compactions != null) {
         compactions.close();
       }
@@ -118,7 +140,17 @@ public final class ShardProcess implements AutoCloseable {
         server.healthPort(),
         http.port(),
         cfg.dataDir());
-    return new ShardProcess(server, http, store, directory, storeMetrics, checkpoints, compactions);
+    return new ShardProcess(
+        server, http, store, directory, storeMetrics, checkpoints, compactions, retention);
+  }
+
+  /**
+   * The first transaction a slot move still reads from the event log (the lowest catch-up cursor of
+   * the moves stored on this shard), 0 if none: event retention keeps those events.
+   */
+  private static LongSupplier slotMoveCursor(SlotStore slots) {
+    return () ->
+        slots.moves().stream().mapToLong(SlotMove::getFromTx).filter(tx -> tx > 0).min().orElse(0);
   }
 
   private static ManualCompactions.Listener compactionListener(ShardMetrics metrics) {
@@ -156,6 +188,11 @@ public final class ShardProcess implements AutoCloseable {
     checkpoints.reconfigure(config);
   }
 
+  /** SIGHUP's event retention keys: replaces the policy and the schedule. */
+  void eventRetentionChanged(EventRetention.Config config) {
+    retention.reconfigure(config);
+  }
+
   /** Blocks until the servers have terminated. */
   public void awaitTermination() throws InterruptedException {
     server.awaitTermination();
@@ -166,6 +203,7 @@ public final class ShardProcess implements AutoCloseable {
     try {
       server.close();
     } finally {
+      retention.close();
       compactions.close();
       checkpoints.close();
       storeMetrics.close();

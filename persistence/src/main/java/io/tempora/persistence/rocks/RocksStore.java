@@ -273,6 +273,27 @@ public final class RocksStore implements AutoCloseable {
     }
   }
 
+  /**
+   * The last committed key-value pair with {@code lowest <= key <= highest} (RocksDB {@code
+   * SeekForPrev}: one seek), or null.
+   */
+  byte[][] lastInRange(Cf cf, byte[] lowest, byte[] highest) {
+    checkOpen();
+    try (Slice lower = new Slice(lowest);
+        ReadOptions ro = new ReadOptions().setIterateLowerBound(lower);
+        RocksIterator it = db.newIterator(handle(cf), ro)) {
+      it.seekForPrev(highest);
+      if (!it.isValid()) {
+        it.status();
+        return null;
+      }
+      byte[] k = it.key();
+      return java.util.Arrays.compareUnsigned(k, lowest) < 0 ? null : new byte[][] {k, it.value()};
+    } catch (RocksDBException e) {
+      throw failure("seekForPrev", cf, e);
+    }
+  }
+
   /** Reads every SST file and checks its block checksums (RocksDB {@code VerifyChecksum}). */
   void verifyChecksum() {
     try {
