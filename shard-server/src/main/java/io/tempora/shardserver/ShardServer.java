@@ -66,6 +66,7 @@ public final class ShardServer implements AutoCloseable {
   private final ShardMetrics metrics;
   private Server main;
   private State state = State.RECOVERING;
+  private String writeProblem;
 
   private ShardServer(
       ShardServerConfig config,
@@ -230,7 +231,8 @@ public final class ShardServer implements AutoCloseable {
     }
     state = State.SERVING;
     for (String service : READINESS_SERVICES) {
-      healthStatus.setStatus(service, ServingStatus.SERVING);
+      healthStatus.setStatus(
+          service, writeProblem == null ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
     }
     LOG.info("shard serving on port {} (health port {})", port(), healthPort());
   }
@@ -259,10 +261,33 @@ public final class ShardServer implements AutoCloseable {
     return metrics;
   }
 
+  /**
+   * STORAGE.md §4.4: the store refuses writes after a failed write; readiness NOT_SERVING with
+   * {@code reason} until {@link #writesResumed()}. Reads are still served.
+   */
+  public synchronized void writesRefused(String reason) {
+    writeProblem = "writes refused: " + reason;
+    if (state == State.SERVING) {
+      for (String service : READINESS_SERVICES) {
+        healthStatus.setStatus(service, ServingStatus.NOT_SERVING);
+      }
+    }
+  }
+
+  /** The store accepts writes again: readiness SERVING (unless shutting down). */
+  public synchronized void writesResumed() {
+    writeProblem = null;
+    if (state == State.SERVING) {
+      for (String service : READINESS_SERVICES) {
+        healthStatus.setStatus(service, ServingStatus.SERVING);
+      }
+    }
+  }
+
   /** Null when ready (readiness SERVING), else why not: for {@code /readyz}. */
   public synchronized String readinessProblem() {
     return switch (state) {
-      case SERVING -> null;
+      case SERVING -> writeProblem;
       case RECOVERING -> "recovering: opening and checking the store";
       case DRAINING, CLOSED -> "shutting down";
     };

@@ -9,6 +9,7 @@ import io.tempora.persistence.rocks.EventRetention;
 import io.tempora.persistence.rocks.ManualCompactions;
 import io.tempora.persistence.rocks.RocksHomeDirectory;
 import io.tempora.persistence.rocks.RocksShardStore;
+import io.tempora.persistence.rocks.WriteResumer;
 import io.tempora.proto.internal.v1.SlotMove;
 import io.tempora.shardserver.ShardServer;
 import io.tempora.shardserver.grpc.Compactor;
@@ -38,6 +39,7 @@ public final class ShardProcess implements AutoCloseable {
   private final Checkpointing checkpoints;
   private final ManualCompactions compactions;
   private final EventRetention retention;
+  private final WriteResumer resumer;
 
   private ShardProcess(
       ShardServer server,
@@ -47,7 +49,9 @@ public final class ShardProcess implements AutoCloseable {
       StoreMetrics storeMetrics,
       Checkpointing checkpoints,
       ManualCompactions compactions,
-      EventRetention retention) {
+      EventRetention retention,
+      WriteResumer resumer) {
+    this.resumer = resumer;
     this.compactions = compactions;
     this.retention = retention;
     this.server = server;
@@ -69,6 +73,7 @@ public final class ShardProcess implements AutoCloseable {
     Checkpointing checkpoints = null;
     ManualCompactions compactions = null;
     EventRetention retention = null;
+    WriteResumer resumer = null;
     try {
       http =
           OpsHttpServer.start(
@@ -90,6 +95,8 @@ public final class ShardProcess implements AutoCloseable {
       Engine engine = new Engine(store, new EngineConfig(cfg.shardId(), cfg.limits()));
       storeMetrics = StoreMetrics.start(metrics, store, engine, cfg.statsInterval());
       checkpoints = Checkpointing.start(store, cfg.checkpoints(), metrics, Clock.systemUTC());
+      watchWrites(store, server);
+      resumer = WriteResumer.start(store, WriteResumer.INTERVAL);
       compactions = new ManualCompactions(store, compactionListener(metrics));
       retention =
           new EventRetention(
@@ -110,6 +117,9 @@ public final class ShardProcess implements AutoCloseable {
           compactor(compactions));
     } catch (RuntimeException e) {
       server.close();
+      if (resumer != null) {
+        resumer.close();
+      }
       if (retention != null) {
         retention.close();
       }
@@ -141,7 +151,32 @@ public final class ShardProcess implements AutoCloseable {
         http.port(),
         cfg.dataDir());
     return new ShardProcess(
-        server, http, store, directory, storeMetrics, checkpoints, compactions, retention);
+        server, http, store, directory, storeMetrics, checkpoints, compactions, retention, resumer);
+  }
+
+  /**
+   * STORAGE.md §4.4: a failed write turns readiness NOT_SERVING until a probe write succeeds; a
+   * failed WAL fsync ends the process with status 1 at once (no shutdown hooks: after a failed
+   * fsync the page cache cannot be trusted, only recovery from disk is safe).
+   */
+  private static void watchWrites(RocksShardStore store, ShardServer server) {
+    store.writeHealth(
+        new RocksShardStore.WriteHealth() {
+          @Override
+          public void writesRefused(String reason) {
+            server.writesRefused(reason);
+          }
+
+          @Override
+          public void writesResumed() {
+            server.writesResumed();
+          }
+        });
+    store.onSyncFailure(
+        e -> {
+          LOG.error("WAL fsync failed, exiting with status 1: {}", e.getMessage(), e);
+          Runtime.getRuntime().halt(1);
+        });
   }
 
   /**
@@ -203,6 +238,7 @@ public final class ShardProcess implements AutoCloseable {
     try {
       server.close();
     } finally {
+      resumer.close();
       retention.close();
       compactions.close();
       checkpoints.close();

@@ -57,6 +57,9 @@ public final class RocksShardStore implements Store {
   private volatile long lastWseq;
   private long lastAckedWrite;
   private volatile boolean closed;
+  // Set by a failed write (STORAGE.md §4.4): writes are refused until a probe write succeeds.
+  private volatile StoreException writeFailure;
+  private volatile WriteHealth writeHealth = WriteHealth.NONE;
   // The first tx whose events are kept (1: none removed); raised before a retention write.
   private volatile long firstEventTx;
   private volatile java.util.function.LongSupplier clockMillis = System::currentTimeMillis;
@@ -324,6 +327,7 @@ public final class RocksShardStore implements Store {
     try {
       checkOpen();
       syncer.checkHealthy();
+      checkWritable();
       BatchSource src = new BatchSource(rocks);
       syncer.transactionBegun();
       return new RocksTxn(
@@ -364,7 +368,12 @@ public final class RocksShardStore implements Store {
       src.put(Cf.META, Keys.txTime(now), longValue(meta.lastTx()));
     }
     long bytes = src.dataSize();
-    rocks.write(src.batch());
+    try {
+      rocks.write(src.batch());
+    } catch (StoreException e) {
+      writeFailed(e);
+      throw e;
+    }
     lastWseq = wseq;
     if (advances) {
       if (marking) {
@@ -444,6 +453,7 @@ public final class RocksShardStore implements Store {
     try {
       checkOpen();
       syncer.checkHealthy();
+      checkWritable();
       if (firstKept <= firstEventTx) {
         return false;
       }
@@ -478,6 +488,102 @@ public final class RocksShardStore implements Store {
       writer.release();
     }
     durable.awaitDurable();
+    return true;
+  }
+
+  /** Hears when writes stop and start again after a failed write (readiness). */
+  public interface WriteHealth {
+    /** Ignores everything. */
+    WriteHealth NONE =
+        new WriteHealth() {
+          @Override
+          public void writesRefused(String reason) {}
+
+          @Override
+          public void writesResumed() {}
+        };
+
+    /** A write failed; writes are refused from now on. */
+    void writesRefused(String reason);
+
+    /** A probe write succeeded; writes are accepted again. */
+    void writesResumed();
+  }
+
+  /** Tells {@code health} when writes stop and resume (STORAGE.md §4.4). */
+  public void writeHealth(WriteHealth health) {
+    this.writeHealth = health;
+  }
+
+  /** Tells {@code onFailure} (on the syncer thread) when a WAL fsync failed (§4.4: exit 1). */
+  public void onSyncFailure(java.util.function.Consumer<StoreException> onFailure) {
+    syncer.onFailure(onFailure);
+  }
+
+  private void writeFailed(StoreException e) {
+    if (writeFailure == null) {
+      LOG.error(
+          "shard {}: write failed, refusing writes until a probe write succeeds: {}",
+          config.shardId(),
+          e.getMessage());
+    }
+    writeFailure = e;
+    writeHealth.writesRefused(e.getMessage());
+  }
+
+  private void checkWritable() {
+    StoreException f = writeFailure;
+    if (f != null) {
+      throw new StoreException(
+          "writes refused after a failed write ("
+              + f.getMessage()
+              + "); reads go on, writes resume once RocksDB recovers",
+          f);
+    }
+  }
+
+  /** Why writes are refused, or null if they are accepted. */
+  public String writesRefused() {
+    StoreException f = writeFailure;
+    return f == null ? null : f.getMessage();
+  }
+
+  /**
+   * After a failed write: tries one probe write (its own write sequence, no tx: {@code
+   * meta/last_wseq} only). If RocksDB accepts it (its automatic recovery cleared the background
+   * error, e.g. after space was freed), writes are accepted again. rocksdbjni has no {@code
+   * DB::Resume}, so this is the closest equivalent (docs/storage.md "Write failures").
+   *
+   * @return true if writes are accepted (also when none had failed)
+   */
+  public boolean tryResumeWrites() {
+    if (writeFailure == null) {
+      return true;
+    }
+    Commit durable;
+    writer.acquireUninterruptibly();
+    try {
+      checkOpen();
+      if (writeFailure == null) {
+        return true;
+      }
+      long wseq = lastWseq + 1;
+      try (WriteBatch b = new WriteBatch()) {
+        b.put(rocks.handle(Cf.META), LAST_WSEQ, longValue(wseq));
+        rocks.write(b);
+      } catch (RocksDBException | StoreException e) {
+        LOG.warn("shard {}: writes still refused: {}", config.shardId(), e.getMessage());
+        return false;
+      }
+      lastWseq = wseq;
+      durable = syncer.written(new WalSyncer.Mark(wseq, metaOf(rocks).lastTx()), 16);
+    } finally {
+      writer.release();
+    }
+    durable.awaitDurable();
+    writeFailure = null;
+    LOG.info("shard {}: a probe write succeeded, writes accepted again", config.shardId());
+    writeHealth.writesResumed();
     return true;
   }
 

@@ -120,6 +120,51 @@ class DiskFullIT {
     }
   }
 
+  @Test
+  @DisplayName(
+      "STORAGE.md §4.4: disk full refuses writes, keeps reads; writes resume once space is back")
+  void ingest_diskFullThenSpaceGrown_refusesWritesThenResumesWithoutRestart() throws Exception {
+    Path data = mnt.resolve("data");
+    Random rnd = new Random(6);
+    int acked = 0;
+    RuntimeException failure = null;
+    try (RocksShardStore store = RocksShardStore.open(data, CONFIG)) {
+      Engine engine = new Engine(store, EngineConfig.defaults());
+      for (int r = 0; r < 100_000 && failure == null; r++) {
+        try {
+          engine.upsert(batch(rnd, r));
+          acked = r + 1;
+        } catch (RuntimeException e) {
+          failure = e;
+        }
+      }
+      assertThat(failure).as("the disk filled up").isNotNull();
+      System.out.println("§4.4: first failure: " + failure.getMessage());
+      assertThat(store.writesRefused()).as("writes refused after the failed write").isNotNull();
+      int next = acked;
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> engine.upsert(batch(rnd, next + 1)))
+          .isInstanceOf(StoreException.class)
+          .hasMessageContaining("writes refused");
+      assertAcked(engine, acked);
+
+      assertThat(run("mount", "-o", "remount,size=256m", mnt.toString())).isNull();
+      boolean resumed = false;
+      long t0 = System.nanoTime();
+      for (int i = 0; i < 60 && !resumed; i++) {
+        resumed = store.tryResumeWrites();
+        if (!resumed) {
+          Thread.sleep(1000);
+        }
+      }
+      System.out.println(
+          "§4.4: resumed=" + resumed + " after " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+      assertThat(resumed).isTrue();
+      assertThatCode(() -> engine.upsert(batch(rnd, next + 2))).doesNotThrowAnyException();
+      assertAcked(engine, acked);
+      assertThat(store.verify()).isEmpty();
+    }
+  }
+
   private static void assertAcked(Engine engine, int acked) {
     for (int r = 0; r < acked; r++) {
       for (int i = 0; i < 10; i++) {
