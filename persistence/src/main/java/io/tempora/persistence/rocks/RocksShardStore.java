@@ -515,6 +515,14 @@ public final class RocksShardStore implements Store {
     this.writeHealth = health;
   }
 
+  /**
+   * Runs {@code hook} each time RocksDB finished its own recovery from a background error (on a
+   * RocksDB thread: signal only, e.g. to call {@link #tryResumeWrites()} elsewhere).
+   */
+  public void onErrorRecovered(Runnable hook) {
+    rocks.onErrorRecovered(hook);
+  }
+
   /** Tells {@code onFailure} (on the syncer thread) when a WAL fsync failed (§4.4: exit 1). */
   public void onSyncFailure(java.util.function.Consumer<StoreException> onFailure) {
     syncer.onFailure(onFailure);

@@ -12,6 +12,8 @@ import java.util.Deque;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import org.rocksdb.AbstractEventListener;
+import org.rocksdb.BackgroundErrorReason;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.BloomFilter;
 import org.rocksdb.ColumnFamilyDescriptor;
@@ -65,6 +67,7 @@ public final class RocksStore implements AutoCloseable {
   private final WriteOptions writeNoSync;
   private final WriteOptions writeSync;
   private final Statistics statistics;
+  private final RecoveryListener recovery;
   private volatile boolean closed;
 
   private RocksStore(Builder b) {
@@ -76,6 +79,7 @@ public final class RocksStore implements AutoCloseable {
     this.writeNoSync = b.writeNoSync;
     this.writeSync = b.writeSync;
     this.statistics = b.statistics;
+    this.recovery = b.recovery;
   }
 
   /**
@@ -129,6 +133,7 @@ public final class RocksStore implements AutoCloseable {
     WriteOptions writeNoSync;
     WriteOptions writeSync;
     Statistics statistics;
+    RecoveryListener recovery;
 
     <T extends AutoCloseable> T own(T t) {
       owned.push(t);
@@ -141,6 +146,8 @@ public final class RocksStore implements AutoCloseable {
       LRUCache cache = own(new LRUCache(config.blockCacheBytes()));
       BloomFilter bloom = own(new BloomFilter(config.bloomBitsPerKey()));
       WriteBufferManager wbm = own(new WriteBufferManager(config.writeBufferBytes(), cache));
+      // Created before the DB, so it is closed after it.
+      recovery = own(new RecoveryListener());
       DBOptions dbOptions =
           own(new DBOptions())
               .setCreateIfMissing(!readOnly)
@@ -153,7 +160,12 @@ public final class RocksStore implements AutoCloseable {
               .setBytesPerSync(MIB)
               .setMaxBackgroundJobs(config.maxBackgroundJobs())
               .setWriteBufferManager(wbm)
-              .setStatistics(statistics);
+              .setStatistics(statistics)
+              // RocksDB's own recovery from background errors (no space: once space is freed;
+              // retryable I/O errors), stated explicitly: rocksdbjni has no DB::Resume (§4.4).
+              .setMaxBgErrorResumeCount(Integer.MAX_VALUE)
+              .setBgerrorResumeRetryInterval(1_000_000)
+              .setListeners(List.of(recovery));
       List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
       descriptors.add(
           new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, cfOptions(-1, cache, bloom)));
@@ -346,6 +358,38 @@ public final class RocksStore implements AutoCloseable {
       db().compactRange(handle(cf), null, null, options);
     } catch (RocksDBException e) {
       throw failure("compact", cf, e);
+    }
+  }
+
+  /**
+   * Runs {@code hook} (on a RocksDB background thread: it must only signal, never call into the DB)
+   * each time RocksDB finished recovering from a background error.
+   */
+  void onErrorRecovered(Runnable hook) {
+    recovery.hook = hook;
+  }
+
+  /** Hears RocksDB's background errors and the end of its recovery from them. */
+  private static final class RecoveryListener extends AbstractEventListener {
+    volatile Runnable hook = () -> {};
+
+    RecoveryListener() {
+      super(
+          EnabledEventCallback.ON_BACKGROUND_ERROR,
+          EnabledEventCallback.ON_ERROR_RECOVERY_COMPLETED);
+    }
+
+    @Override
+    public void onBackgroundError(BackgroundErrorReason reason, org.rocksdb.Status status) {
+      org.slf4j.LoggerFactory.getLogger(RocksStore.class)
+          .warn("RocksDB background error ({}): {}", reason, status.getState());
+    }
+
+    @Override
+    public void onErrorRecoveryCompleted(org.rocksdb.Status oldBackgroundError) {
+      org.slf4j.LoggerFactory.getLogger(RocksStore.class)
+          .info("RocksDB recovered from a background error ({})", oldBackgroundError.getState());
+      hook.run();
     }
   }
 

@@ -33,8 +33,7 @@ public final class WriteResumer implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
-    long ms = interval.toMillis();
-    executor.scheduleWithFixedDelay(
+    Runnable probe =
         () -> {
           try {
             if (store.writesRefused() != null) {
@@ -43,10 +42,18 @@ public final class WriteResumer implements AutoCloseable {
           } catch (RuntimeException e) {
             LOG.warn("write resume check failed: {}", e.getMessage());
           }
-        },
-        ms,
-        ms,
-        TimeUnit.MILLISECONDS);
+        };
+    long ms = interval.toMillis();
+    executor.scheduleWithFixedDelay(probe, ms, ms, TimeUnit.MILLISECONDS);
+    // RocksDB's recovery finishing is worth a probe at once, not up to one interval later.
+    store.onErrorRecovered(
+        () -> {
+          try {
+            executor.execute(probe);
+          } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
+            // closing: nothing to resume
+          }
+        });
     return new WriteResumer(executor);
   }
 
