@@ -27,7 +27,7 @@ public final class ConfigLoader {
 
   /** {@code TEMPORA_*} variables that the launch scripts use and that are not keys. */
   public static final Set<String> LAUNCHER_VARS =
-      Set.of(CONFIG_VAR, "TEMPORA_JVM_DIR", "TEMPORA_JAVA_MAJOR", "TEMPORA_HOME");
+      Set.of(CONFIG_VAR, "TEMPORA_JVM_DIR", "TEMPORA_JAVA_MAJOR", "TEMPORA_HOME", "TEMPORA_CDS");
 
   private ConfigLoader() {}
 

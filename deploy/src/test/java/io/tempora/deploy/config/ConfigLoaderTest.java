@@ -90,7 +90,9 @@ class ConfigLoaderTest {
 
   @Test
   void load_launcherVariables_areIgnored() {
-    Settings s = ConfigLoader.load(null, Map.of("TEMPORA_JVM_DIR", "/x", "PATH", "/bin"), REQUIRED);
+    Settings s =
+        ConfigLoader.load(
+            null, Map.of("TEMPORA_JVM_DIR", "/x", "TEMPORA_CDS", "off", "PATH", "/bin"), REQUIRED);
 
     assertThat(s.string("shard.listen")).isEqualTo("127.0.0.1:7410");
   }

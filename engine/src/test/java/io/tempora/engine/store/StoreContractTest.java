@@ -344,6 +344,42 @@ public abstract class StoreContractTest {
   }
 
   @Test
+  void appendEvents_moreThan65535InOneTx_allReadBackInOrderAroundNeighbours() {
+    int n = 140_000; // > 2 × 65,535: several events per stored key on a disk store
+    List<EntityEvent> many = new java.util.ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      EntityEvent.Kind kind = i % 3 == 0 ? EntityEvent.Kind.SPLIT : EntityEvent.Kind.CREATED;
+      many.add(new EntityEvent(2, kind, i + 1L, i % 3 == 0 ? List.of(HIGH) : List.of()));
+    }
+    EntityEvent before = new EntityEvent(1, EntityEvent.Kind.CREATED, 7, List.of());
+    EntityEvent after = new EntityEvent(3, EntityEvent.Kind.DELETED, 7, List.of());
+    write(t -> t.appendEvents(List.of(before)));
+    write(t -> t.appendEvents(many));
+    write(t -> t.appendEvents(List.of(after)));
+    List<EntityEvent> all = read((StoreView v) -> v.events(0).toList());
+    assertThat(all).hasSize(n + 2);
+    assertThat(all.get(0)).isEqualTo(before);
+    assertThat(all.subList(1, n + 1)).isEqualTo(many);
+    assertThat(all.get(n + 1)).isEqualTo(after);
+    assertThat(read((StoreView v) -> v.events(3).toList())).containsExactly(after);
+  }
+
+  @Test
+  void appendEvents_twiceForOneTx_replacesTheEarlierList() {
+    List<EntityEvent> big = new java.util.ArrayList<>();
+    for (int i = 0; i < 70_000; i++) {
+      big.add(new EntityEvent(4, EntityEvent.Kind.UPDATED, i + 1L, List.of()));
+    }
+    EntityEvent one = new EntityEvent(4, EntityEvent.Kind.CREATED, 9, List.of());
+    write(
+        t -> {
+          t.appendEvents(big);
+          t.appendEvents(List.of(one));
+        });
+    assertThat(read((StoreView v) -> v.events(0).toList())).containsExactly(one);
+  }
+
+  @Test
   void txn_reads_seeItsOwnWrites() {
     TupleKey key = new TupleKey("person", "k", List.of("a"));
     try (StoreTxn t = store.begin()) {

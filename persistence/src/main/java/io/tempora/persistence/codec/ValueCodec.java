@@ -29,12 +29,19 @@ import java.util.function.Function;
 
 /**
  * Encodes and decodes every stored value (docs/storage.md). Each value starts with the layout byte
- * {@link #LAYOUT}; an unknown layout fails loudly instead of being misread. Kryo instances are
- * pooled because they are not thread-safe; this class is thread-safe.
+ * {@link #LAYOUT} (a packed events value with {@link #PACKED_EVENTS_LAYOUT}); an unknown layout
+ * fails loudly instead of being misread. Kryo instances are pooled because they are not
+ * thread-safe; this class is thread-safe.
  */
 public final class ValueCodec {
-  /** The only value layout this build writes and reads. */
+  /** The value layout of every value but packed events. */
   public static final int LAYOUT = 1;
+
+  /**
+   * The layout of an {@code events} value holding several events ({@link #packedEvents(List)}),
+   * written only for a transaction with more events than its u16 ordinals can number.
+   */
+  public static final int PACKED_EVENTS_LAYOUT = 2;
 
   private static final Pool<Kryo> KRYOS =
       new Pool<>(true, false, 64) {
@@ -63,11 +70,15 @@ public final class ValueCodec {
   }
 
   private static byte[] encode(Writer w) {
+    return encode(LAYOUT, w);
+  }
+
+  private static byte[] encode(int layout, Writer w) {
     Kryo kryo = KRYOS.obtain();
     Output out = OUTPUTS.obtain();
     try {
       out.reset();
-      out.writeByte(LAYOUT);
+      out.writeByte(layout);
       w.write(kryo, out);
       return out.toBytes();
     } finally {
@@ -141,6 +152,60 @@ public final class ValueCodec {
   /** Decodes {@link #event(EntityEvent)}. */
   public static EntityEvent event(byte[] b) {
     return decode(b, "event", in -> read(in, EntityEvent.class));
+  }
+
+  /**
+   * Several events of one transaction under one {@code events} key: {@code 02 varint n, n × event}
+   * (each event as in {@link #event(EntityEvent)} without its layout byte), {@code n >= 1}.
+   */
+  public static byte[] packedEvents(List<EntityEvent> events) {
+    if (events.isEmpty()) {
+      throw new IllegalArgumentException("packed events: empty list");
+    }
+    return encode(
+        PACKED_EVENTS_LAYOUT,
+        (k, out) -> {
+          out.writeVarInt(events.size(), true);
+          events.forEach(e -> k.writeObject(out, e));
+        });
+  }
+
+  /**
+   * The events of one {@code events} value in stored order: one for layout 1 ({@link
+   * #event(EntityEvent)}), n for layout 2 ({@link #packedEvents(List)}). Fails naming the problem
+   * for any other layout, an empty or truncated pack, or bytes left over after the last event.
+   */
+  public static List<EntityEvent> events(byte[] b) {
+    if (b.length > 0 && b[0] == PACKED_EVENTS_LAYOUT) {
+      try {
+        Input in = new Input(b, 1, b.length - 1);
+        int n = in.readVarInt(true);
+        if (n < 1 || n > b.length) {
+          throw new IllegalStateException("packed events: bad count " + n);
+        }
+        List<EntityEvent> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+          out.add(read(in, EntityEvent.class));
+        }
+        if (in.position() != in.limit()) {
+          throw new IllegalStateException(
+              "packed events: " + (in.limit() - in.position()) + " bytes after event " + n);
+        }
+        return out;
+      } catch (KryoException | IllegalArgumentException e) {
+        throw new IllegalStateException("packed events: undecodable value: " + e.getMessage(), e);
+      }
+    }
+    if (b.length > 0 && b[0] != LAYOUT) {
+      throw new IllegalStateException(
+          "event: unknown value layout "
+              + (b[0] & 0xFF)
+              + ", this build reads "
+              + LAYOUT
+              + " and "
+              + PACKED_EVENTS_LAYOUT);
+    }
+    return List.of(event(b));
   }
 
   /** Ontology document value. */

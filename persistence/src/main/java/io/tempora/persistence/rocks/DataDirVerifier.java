@@ -2,6 +2,7 @@ package io.tempora.persistence.rocks;
 
 import io.tempora.engine.conflict.ConflictItem;
 import io.tempora.engine.conflict.ConflictOrder;
+import io.tempora.engine.model.EntityEvent;
 import io.tempora.engine.model.EntityRow;
 import io.tempora.engine.store.Cursor;
 import io.tempora.engine.store.StoreException;
@@ -202,8 +203,8 @@ public final class DataDirVerifier {
   }
 
   /**
-   * Events: per tx, ordinals 0, 1, … without gaps; the event's tx equals its key's; no tx after
-   * {@code last_tx}.
+   * Events: per tx, ordinals 0, 1, … without gaps; every value decodes (one event, or a packed list
+   * of them); each event's tx equals its key's; no tx after {@code last_tx}.
    */
   private void events(RocksView view) {
     long lastTx = view.meta().lastTx();
@@ -225,7 +226,14 @@ public final class DataDirVerifier {
                 report("event ordinals not contiguous from 0", at);
               }
               expect[1] = ordinal + 1L;
-              if (ValueCodec.event(v).tx() != tx) {
+              List<EntityEvent> events;
+              try {
+                events = ValueCodec.events(v);
+              } catch (IllegalStateException e) {
+                report("undecodable event value", at + ": " + e.getMessage());
+                return null;
+              }
+              if (events.stream().anyMatch(e -> e.tx() != tx)) {
                 report("event tx disagrees with its key", at);
               }
               if (tx == 0 || Long.compareUnsigned(tx, lastTx) > 0) {

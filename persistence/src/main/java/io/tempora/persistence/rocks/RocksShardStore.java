@@ -35,6 +35,9 @@ import org.slf4j.LoggerFactory;
 public final class RocksShardStore implements Store {
   private static final Logger LOG = LoggerFactory.getLogger(RocksShardStore.class);
 
+  /** Commits at least this large are logged at INFO (rows, MiB). */
+  static final long LARGE_BATCH_BYTES = 64L << 20;
+
   /** The on-disk format this build reads and writes. */
   public static final int FORMAT_VERSION = 1;
 
@@ -55,6 +58,8 @@ public final class RocksShardStore implements Store {
   private final Semaphore writer = new Semaphore(1, true);
   // Written by the writer (under the permit); volatile so that metrics can read it.
   private volatile long lastWseq;
+  // Largest committed batch (data bytes) since open; written under the permit.
+  private volatile long largestBatchBytes;
   private long lastAckedWrite;
   private volatile boolean closed;
   // Set by a failed write (STORAGE.md §4.4): writes are refused until a probe write succeeds.
@@ -385,6 +390,18 @@ public final class RocksShardStore implements Store {
       lastCommitTx = meta.lastTx();
       lastCommit = new TxMark(lastCommitSeconds, lastCommitTx);
     }
+    if (bytes > largestBatchBytes) {
+      largestBatchBytes = bytes;
+    }
+    if (bytes >= LARGE_BATCH_BYTES) {
+      LOG.info(
+          "shard {}: large write batch at wseq {} (tx {}): {} rows, {} MiB",
+          config.shardId(),
+          wseq,
+          meta.lastTx(),
+          src.count(),
+          bytes >> 20);
+    }
     Interner.Pending pending = txn.pending();
     interner.committed(pending);
     Commit durable = syncer.written(new WalSyncer.Mark(wseq, meta.lastTx()), bytes);
@@ -650,6 +667,14 @@ public final class RocksShardStore implements Store {
   /** The owner of the native objects, for tests in this package. */
   RocksStore rocks() {
     return rocks;
+  }
+
+  /**
+   * The data size of the largest batch committed since open, in bytes (an ontology switch commits
+   * one batch whose size grows with the rows it changes; docs/storage.md, "Ontology switch").
+   */
+  public long largestBatchBytes() {
+    return largestBatchBytes;
   }
 
   /** WAL fsyncs issued by the syncer so far (group commit makes this less than commits). */

@@ -244,23 +244,48 @@ final class RocksTxn extends RocksView implements StoreTxn {
     }
   }
 
+  /**
+   * Up to {@link #MAX_EVENT_KEYS} events: one per {@code events} key (layout 1). More (an ontology
+   * switch changing more entities): packed, {@code ceil(n / MAX_EVENT_KEYS)} events per key in
+   * order, the last key holding the rest ({@link ValueCodec#packedEvents(List)}), so the u16
+   * ordinal of the specified key never overflows.
+   */
   @Override
   public void appendEvents(List<EntityEvent> events) {
     if (events.isEmpty()) {
       return;
     }
-    if (events.size() > 0xFFFF) {
-      throw new IllegalArgumentException(
-          "transaction " + events.get(0).tx() + ": " + events.size() + " events exceed 65535");
-    }
     long tx = events.get(0).tx();
+    for (EntityEvent e : events) {
+      if (e.tx() != tx) {
+        throw new IllegalArgumentException(
+            "appendEvents: events of transactions " + tx + " and " + e.tx() + " in one call");
+      }
+    }
     // Appending twice for one tx replaces the earlier list, as the in-memory store does.
     for (byte[] key : prefix(Cf.EVENTS, Keys.u64(tx), (k, v) -> k).toList()) {
       delete(Cf.EVENTS, key);
     }
-    for (int i = 0; i < events.size(); i++) {
-      put(Cf.EVENTS, Keys.event(tx, i), ValueCodec.event(events.get(i)));
+    int n = events.size();
+    if (n <= MAX_EVENT_KEYS) {
+      for (int i = 0; i < n; i++) {
+        put(Cf.EVENTS, Keys.event(tx, i), ValueCodec.event(events.get(i)));
+      }
+      return;
     }
+    int per = eventsPerKey(n);
+    for (int from = 0, ordinal = 0; from < n; from += per, ordinal++) {
+      List<EntityEvent> pack = events.subList(from, Math.min(n, from + per));
+      put(Cf.EVENTS, Keys.event(tx, ordinal), ValueCodec.packedEvents(pack));
+    }
+  }
+
+  /** Keys per transaction written with one event each; more events are packed. */
+  static final int MAX_EVENT_KEYS = 0xFFFF;
+
+  /** Events per key for a transaction of {@code n > MAX_EVENT_KEYS} events. */
+  static int eventsPerKey(int n) {
+    return (int) ((n + (long) MAX_EVENT_KEYS - 1) / MAX_EVENT_KEYS);
   }
 
   @Override

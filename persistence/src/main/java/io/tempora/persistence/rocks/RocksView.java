@@ -19,7 +19,9 @@ import io.tempora.persistence.codec.ValueCodec;
 import io.tempora.persistence.codec.WtfEight;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
@@ -260,7 +262,8 @@ class RocksView implements StoreView {
 
   @Override
   public Cursor<EntityEvent> events(long fromTx) {
-    return scan(Cf.EVENTS, Keys.u64(fromTx), null, (k, v) -> ValueCodec.event(v));
+    return new FlatCursor<>(
+        scan(Cf.EVENTS, Keys.u64(fromTx), null, (k, v) -> ValueCodec.events(v)));
   }
 
   final <T> Cursor<T> prefix(Cf cf, byte[] prefix, BiFunction<byte[], byte[], T> map) {
@@ -285,6 +288,37 @@ class RocksView implements StoreView {
       c.close();
     }
     onClose.run();
+  }
+
+  /** The elements of each list of {@code lists}, in order (a packed events value holds several). */
+  private static final class FlatCursor<T> implements Cursor<T> {
+    private final Cursor<List<T>> lists;
+    private Iterator<T> current = Collections.emptyIterator();
+
+    FlatCursor(Cursor<List<T>> lists) {
+      this.lists = lists;
+    }
+
+    @Override
+    public boolean hasNext() {
+      while (!current.hasNext() && lists.hasNext()) {
+        current = lists.next().iterator();
+      }
+      return current.hasNext();
+    }
+
+    @Override
+    public T next() {
+      if (!hasNext()) {
+        throw new NoSuchElementException();
+      }
+      return current.next();
+    }
+
+    @Override
+    public void close() {
+      lists.close();
+    }
   }
 
   /** A cursor over a scan, mapping rows and skipping those mapped to null. */

@@ -13,6 +13,11 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksIterator;
 import org.slf4j.Logger;
@@ -31,6 +36,12 @@ final class StartupChecks {
   private static final Cf[] SAMPLED_INDEXES = {
     Cf.IDENTITY, Cf.ATTR_VALUE, Cf.KEY_POSTINGS, Cf.MEMBERSHIPS
   };
+
+  /**
+   * Threads the sample is spread over: its reads are independent, and on a large store most of
+   * their time is the first open of SST files, which RocksDB does on the reading thread.
+   */
+  private static final int PARTS = 4;
 
   private StartupChecks() {}
 
@@ -55,17 +66,26 @@ final class StartupChecks {
     if (sample == 0) {
       return;
     }
-    Interner interner = new Interner(Math.max(16, sample), internerCounters);
-    Map<String, StoreVerifier.Problem> problems;
-    int records;
-    int rows;
-    try (RocksView view =
-        new RocksView(new DataDirVerifier.LatestSource(rocks), interner, () -> {})) {
-      List<Long> rids = sampleRecords(view, rocks, shard, sample, random);
-      List<StoreVerifier.Row> indexRows = sampleRows(view, rocks, sample, random);
-      records = rids.size();
-      rows = indexRows.size();
-      problems = StoreVerifier.sample(view, rids, indexRows);
+    Map<String, StoreVerifier.Problem> problems = new TreeMap<>();
+    int records = 0;
+    int rows = 0;
+    List<Probe> probes = probes(rocks, shard, sample, random);
+    int parts = Math.min(PARTS, Math.max(1, probes.size()));
+    List<Future<Part>> futures = new ArrayList<>();
+    try (ExecutorService pool = Executors.newFixedThreadPool(parts, StartupChecks::thread)) {
+      for (int p = 0; p < parts; p++) {
+        List<Probe> mine = new ArrayList<>();
+        for (int i = p; i < probes.size(); i += parts) {
+          mine.add(probes.get(i));
+        }
+        futures.add(pool.submit(() -> check(rocks, internerCounters, mine)));
+      }
+      for (Future<Part> f : futures) {
+        Part part = await(f);
+        records += part.records();
+        rows += part.rows();
+        part.problems().forEach((k, v) -> problems.merge(k, v, StartupChecks::merge));
+      }
     }
     if (!problems.isEmpty()) {
       List<String> lines = new ArrayList<>();
@@ -94,38 +114,23 @@ final class StartupChecks {
             + dataDir);
   }
 
-  /** Up to {@code n} live records: for each, the first at or after a random id of this shard. */
-  private static List<Long> sampleRecords(
-      RocksView view, RocksStore rocks, int shard, int n, Random random) {
+  /**
+   * Where to look: {@code n} random record ids of this shard, and {@code n} random keys between the
+   * first and last key of the sampled index families (in turn), each with a number of rows (0–7) to
+   * step past. Drawn here, in one thread, so that a seed gives the same sample however it is split.
+   */
+  private static List<Probe> probes(RocksStore rocks, int shard, int n, Random random) {
+    List<Probe> out = new ArrayList<>();
     byte[] metaBytes = rocks.get(Cf.META, RocksView.STORE_META);
     StoreMeta meta = metaBytes == null ? StoreMeta.INITIAL : ValueCodec.storeMeta(metaBytes);
     long next = meta.nextRecord();
-    List<Long> out = new ArrayList<>();
-    if (next <= 1) {
-      return out;
-    }
-    long last = Ids.of(shard, Math.min(next - 1, Ids.MAX_COUNTER));
-    for (int i = 0; i < n; i++) {
-      long from = Ids.of(shard, 1 + random.nextLong(next - 1));
-      try (Cursor<Long> live = view.liveRecords(from - 1)) {
-        if (live.hasNext()) {
-          long rid = live.next();
-          if (Long.compareUnsigned(rid, last) <= 0 && !out.contains(rid)) {
-            out.add(rid);
-          }
-        }
+    if (next > 1) {
+      long last = Ids.of(shard, Math.min(next - 1, Ids.MAX_COUNTER));
+      for (int i = 0; i < n; i++) {
+        long from = Ids.of(shard, 1 + random.nextLong(next - 1));
+        out.add(new Probe(null, null, 0, from, last));
       }
     }
-    return out;
-  }
-
-  /**
-   * Up to {@code n} index rows, families in turn: seek to a random key between the family's first
-   * and last key (shorter than its prefix, so the seek is in total order), then step 0–7 rows.
-   */
-  private static List<StoreVerifier.Row> sampleRows(
-      RocksView view, RocksStore rocks, int n, Random random) {
-    List<StoreVerifier.Row> out = new ArrayList<>();
     for (int f = 0; f < SAMPLED_INDEXES.length; f++) {
       Cf cf = SAMPLED_INDEXES[f];
       int width = cf.prefix() > 0 ? cf.prefix() - 1 : 16;
@@ -136,14 +141,78 @@ final class StartupChecks {
       BigInteger span = bounds[1].subtract(bounds[0]).add(BigInteger.ONE);
       for (int i = f; i < n; i += SAMPLED_INDEXES.length) {
         BigInteger at = bounds[0].add(new BigInteger(span.bitLength() + 8, random).mod(span));
-        StoreVerifier.Row row = rowNear(view, cf, bytes(at, width), random.nextInt(8));
-        if (row != null && out.stream().noneMatch(r -> Arrays.equals(r.key(), row.key()))) {
-          out.add(row);
-        }
+        out.add(new Probe(cf, bytes(at, width), random.nextInt(8), 0, 0));
       }
     }
     return out;
   }
+
+  /**
+   * One thread's share of step 5: resolves its probes to live records and index rows and checks
+   * them, through its own view and interner.
+   */
+  private static Part check(RocksStore rocks, Map<Kind, Long> internerCounters, List<Probe> mine) {
+    Interner interner = new Interner(Math.max(16, mine.size()), internerCounters);
+    try (RocksView view =
+        new RocksView(new DataDirVerifier.LatestSource(rocks), interner, () -> {})) {
+      List<Long> rids = new ArrayList<>();
+      List<StoreVerifier.Row> rows = new ArrayList<>();
+      for (Probe p : mine) {
+        if (p.cf() == null) {
+          try (Cursor<Long> live = view.liveRecords(p.from() - 1)) {
+            if (live.hasNext()) {
+              long rid = live.next();
+              if (Long.compareUnsigned(rid, p.last()) <= 0 && !rids.contains(rid)) {
+                rids.add(rid);
+              }
+            }
+          }
+        } else {
+          StoreVerifier.Row row = rowNear(view, p.cf(), p.key(), p.skip());
+          if (row != null && rows.stream().noneMatch(r -> Arrays.equals(r.key(), row.key()))) {
+            rows.add(row);
+          }
+        }
+      }
+      return new Part(rids.size(), rows.size(), StoreVerifier.sample(view, rids, rows));
+    }
+  }
+
+  private static Part await(Future<Part> f) {
+    try {
+      return f.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StoreException("start-up sample interrupted", e);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new StoreException("start-up sample failed: " + e.getCause(), e.getCause());
+    }
+  }
+
+  private static StoreVerifier.Problem merge(StoreVerifier.Problem a, StoreVerifier.Problem b) {
+    List<String> ex = new ArrayList<>(a.examples());
+    for (String e : b.examples()) {
+      if (ex.size() < StoreVerifier.EXAMPLES) {
+        ex.add(e);
+      }
+    }
+    return new StoreVerifier.Problem(a.count() + b.count(), List.copyOf(ex));
+  }
+
+  private static Thread thread(Runnable r) {
+    Thread t = new Thread(r, "tempora-startup-sample");
+    t.setDaemon(true);
+    return t;
+  }
+
+  /** A record probe ({@code cf} null: first live record after {@code from}) or an index probe. */
+  private record Probe(Cf cf, byte[] key, int skip, long from, long last) {}
+
+  /** What one thread checked and found. */
+  private record Part(int records, int rows, Map<String, StoreVerifier.Problem> problems) {}
 
   /** The first {@code width} bytes of the family's first and last key as numbers, or null. */
   private static BigInteger[] bounds(RocksStore rocks, Cf cf, int width) {

@@ -24,7 +24,7 @@ import java.util.TreeMap;
  * pairs. Visits every row once; memory stays bounded by one record's rows plus the report.
  */
 final class StoreVerifier {
-  private static final int EXAMPLES = 10;
+  static final int EXAMPLES = 10;
 
   private final RocksView view;
   private final Ontology ontology;

@@ -8,6 +8,8 @@ import io.tempora.engine.model.EntityEvent;
 import io.tempora.engine.query.ConflictFilter;
 import io.tempora.engine.query.ConflictPage;
 import io.tempora.engine.query.QueryResult;
+import io.tempora.engine.store.Cursor;
+import io.tempora.engine.store.StoreView;
 import io.tempora.engine.write.WriteResult;
 import io.tempora.persistence.Durability;
 import io.tempora.persistence.StorageConfig;
@@ -31,6 +33,7 @@ import java.util.TreeMap;
  *       first_query_ms} (from JVM start to the first answered query), then ingests, queries, gets
  *       an entity and lists conflicts, and prints {@code heap_after_start}, {@code heap_after_ops}
  *       (bytes used after a GC) and {@code ok=true}.
+ *   <li>{@code switch-only DIR N}: {@link #switchOnly(Path)}.
  *   <li>{@code switch DIR N}: opens the store holding {@code N} records, sets {@link
  *       ScaleWorkload#SWITCHED} (strong {@code name} instead of {@code ssn}: every linked pair
  *       splits), checks one split entity and prints the event counts per kind ({@code
@@ -48,6 +51,7 @@ public final class ScaleChild {
       case "build" -> build(dir, n, Integer.parseInt(args[3]));
       case "serve" -> serve(dir, n);
       case "switch" -> switchOntology(dir, n);
+      case "switch-only" -> switchOnly(dir);
       default -> throw new IllegalArgumentException("unknown phase " + args[0]);
     }
   }
@@ -103,11 +107,26 @@ public final class ScaleChild {
       long t0 = System.nanoTime();
       OntologyResult r = engine.setOntology(ScaleWorkload.SWITCHED, null);
       System.out.println("switch_seconds=" + (System.nanoTime() - t0) / 1e9);
+      System.out.println("switch_batch_bytes=" + store.largestBatchBytes());
       require(r.version() == 2 && r.tx() != 0, "switch: version " + r.version() + ", tx " + r.tx());
       Map<EntityEvent.Kind, Long> kinds = new TreeMap<>();
       r.events().forEach(ev -> kinds.merge(ev.kind(), 1L, Long::sum));
       kinds.forEach(
           (k, c) -> System.out.println("events_" + k.name().toLowerCase(Locale.ROOT) + "=" + c));
+      // The switch's events as stored (packed past 65,535 per tx, docs/storage.md), in order.
+      long stored = 0;
+      try (StoreView v = store.view();
+          Cursor<EntityEvent> c = v.events(r.tx())) {
+        while (c.hasNext()) {
+          EntityEvent ev = c.next();
+          require(
+              ev.tx() == r.tx() && ev.equals(r.events().get((int) stored)),
+              "stored event " + stored + " of the switch: " + ev);
+          stored++;
+        }
+      }
+      require(stored == r.events().size(), "stored events " + stored + " of " + r.events().size());
+      System.out.println("events_stored=" + stored);
       long probe = n / 2 - n / 2 % 10 + 9;
       QueryResult q = engine.reader().query(ScaleWorkload.query(probe));
       require(q.matches() != null && q.matches().size() == 1, "query after switch: " + q);
@@ -115,6 +134,25 @@ public final class ScaleChild {
       require(e.members().size() == 1, "entity of record " + probe + " after switch: " + e);
       System.out.println("heap_after_switch=" + heapUsedAfterGc());
       System.out.println("max_heap=" + Runtime.getRuntime().maxMemory());
+    }
+    System.out.println("ok=true");
+  }
+
+  /**
+   * Switches a built store to {@link ScaleWorkload#SWITCHED} in {@code immediate} mode, printing
+   * {@code switching} (flushed) right before and {@code switch_ms}, {@code switch_tx} after; the
+   * switch crash test kills it in between.
+   */
+  static void switchOnly(Path dir) {
+    try (RocksShardStore store = RocksShardStore.open(dir, StorageConfig.defaults(0))) {
+      Engine engine = new Engine(store, EngineConfig.defaults());
+      System.out.println("switching");
+      System.out.flush();
+      long t0 = System.nanoTime();
+      OntologyResult r = engine.setOntology(ScaleWorkload.SWITCHED, null);
+      System.out.println("switch_ms=" + (System.nanoTime() - t0) / 1_000_000);
+      System.out.println("switch_tx=" + r.tx());
+      System.out.flush();
     }
     System.out.println("ok=true");
   }

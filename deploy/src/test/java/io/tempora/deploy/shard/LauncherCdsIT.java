@@ -1,0 +1,116 @@
+package io.tempora.deploy.shard;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The launcher's class-data sharing (docs/configuration.md "Launcher") on real shard processes
+ * started through {@code bin/shard}: the first process writes the archive when it exits, the next
+ * one loads Tempora's classes from it, and {@code TEMPORA_CDS=off} writes none.
+ */
+class LauncherCdsIT {
+  @TempDir Path tmp;
+
+  @Test
+  void shardStart_afterAFirstCleanExit_loadsClassesFromTheArchive() throws Exception {
+    Path cache = tmp.resolve("cache");
+
+    assertThat(runOnce(Map.of("XDG_CACHE_HOME", cache.toString()), "first")).isZero();
+    List<Path> archives = archives(cache);
+    assertThat(archives).hasSize(1);
+    assertThat(archives.getFirst().getFileName().toString()).startsWith("shard-").endsWith(".jsa");
+    assertThat(Files.size(archives.getFirst())).isGreaterThan(1 << 20);
+
+    Path classLog = tmp.resolve("classes.log");
+    int exit =
+        runOnce(
+            Map.of(
+                "XDG_CACHE_HOME",
+                cache.toString(),
+                "JAVA_OPTS",
+                "-Xlog:class+load=info:file=" + classLog),
+            "second");
+
+    assertThat(exit).isZero();
+    assertThat(Files.readString(classLog))
+        .containsPattern(
+            "io\\.tempora\\.deploy\\.shard\\.ShardProcess source: shared objects file \\(top\\)");
+  }
+
+  @Test
+  void shardStart_withCdsOff_writesNoArchive() throws Exception {
+    Path cache = tmp.resolve("cache-off");
+
+    int exit = runOnce(Map.of("XDG_CACHE_HOME", cache.toString(), "TEMPORA_CDS", "off"), "off");
+
+    assertThat(exit).isZero();
+    assertThat(archives(cache)).isEmpty();
+  }
+
+  /** Starts a shard, waits until it reports ready, stops it with SIGTERM; returns its exit code. */
+  private int runOnce(Map<String, String> env, String name)
+      throws IOException, InterruptedException {
+    Path log = tmp.resolve(name + ".log");
+    ProcessBuilder pb =
+        new ProcessBuilder(
+                ShardHandle.launcher().toString(),
+                "--listen",
+                "127.0.0.1:" + ShardHandle.freePort(),
+                "--shard-id",
+                "0",
+                "--data-dir",
+                tmp.resolve("data").toString(),
+                "--set",
+                "ops.health_listen=" + ShardHandle.freePort(),
+                "--set",
+                "ops.http_listen=" + ShardHandle.freePort(),
+                "--set",
+                "shutdown.drain_delay=0s")
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile());
+    pb.environment().remove("JAVA_OPTS");
+    pb.environment().remove("TEMPORA_CDS");
+    pb.environment().putAll(env);
+    Process p = pb.start();
+    try {
+      Instant deadline = Instant.now().plus(ShardHandle.STARTUP);
+      while (!read(log).contains("ready: port")) {
+        assertThat(p.isAlive()).as("shard exited early:\n%s", read(log)).isTrue();
+        assertThat(Instant.now()).as("shard not ready:\n%s", read(log)).isBefore(deadline);
+        TimeUnit.MILLISECONDS.sleep(100);
+      }
+      p.destroy();
+      assertThat(p.waitFor(Duration.ofSeconds(60).toMillis(), TimeUnit.MILLISECONDS))
+          .as("shard did not exit after SIGTERM:\n%s", read(log))
+          .isTrue();
+      return p.exitValue();
+    } finally {
+      p.destroyForcibly();
+    }
+  }
+
+  private static String read(Path log) throws IOException {
+    return Files.exists(log) ? Files.readString(log) : "";
+  }
+
+  private static List<Path> archives(Path cache) throws IOException {
+    Path dir = cache.resolve("tempora").resolve("cds");
+    if (!Files.isDirectory(dir)) {
+      return List.of();
+    }
+    try (Stream<Path> files = Files.list(dir)) {
+      return files.filter(f -> f.toString().endsWith(".jsa")).toList();
+    }
+  }
+}
