@@ -199,16 +199,41 @@ public final class Reader {
     return all;
   }
 
-  /** Events with {@code tx >= fromTx}, at most {@code limit}. */
+  /**
+   * Events with {@code tx >= fromTx}, at most {@code limit}; {@code fromTx <= 0} reads from the
+   * first kept one.
+   *
+   * @throws PreconditionFailedException if {@code fromTx >= 1} lies before {@link #firstEventTx()}:
+   *     event retention removed events the caller asked for (the message says "removed by
+   *     retention" and names the first kept transaction)
+   */
   public List<EntityEvent> events(long fromTx, int limit) {
+    List<EntityEvent> out = new ArrayList<>();
     try (StoreView v = store.view();
-        Cursor<EntityEvent> c = v.events(fromTx)) {
-      List<EntityEvent> out = new ArrayList<>();
+        Cursor<EntityEvent> c = v.events(Math.max(0, fromTx))) {
       while (c.hasNext() && out.size() < limit) {
         out.add(c.next());
       }
-      return out;
     }
+    // Checked after reading: retention raises it before it deletes.
+    long first = store.firstEventTx();
+    if (fromTx >= 1 && fromTx < first) {
+      throw new PreconditionFailedException(
+          "events before tx "
+              + first
+              + " were removed by retention (storage.events.retain_age, storage.events.retain_txs);"
+              + " asked from tx "
+              + fromTx
+              + ": read from tx "
+              + first
+              + " on (from_tx 0 reads what is kept), or run a full reconciliation");
+    }
+    return out;
+  }
+
+  /** The first transaction whose events are kept (1 unless event retention removed some). */
+  public long firstEventTx() {
+    return store.firstEventTx();
   }
 
   /**

@@ -114,7 +114,21 @@ final class Reconciler {
         fullNeeded = false;
         return r.toBuilder().setFull(true).build();
       }
-      return incremental();
+      try {
+        return incremental();
+      } catch (io.grpc.StatusRuntimeException e) {
+        String d = e.getStatus().getDescription();
+        if (e.getStatus().getCode() != io.grpc.Status.Code.FAILED_PRECONDITION
+            || d == null
+            || !d.contains("removed by retention")) {
+          throw e;
+        }
+        // A shard's event retention removed changes this router had not read yet: only a full
+        // round covers them (docs/storage.md "Event retention").
+        LOG.warn("change feed behind event retention ({}); running a full round", d);
+        fullNeeded = true;
+        return reconcile(true);
+      }
     } finally {
       lock.writeLock().unlock();
     }

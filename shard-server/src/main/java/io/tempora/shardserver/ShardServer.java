@@ -11,6 +11,7 @@ import io.tempora.engine.Engine;
 import io.tempora.persistence.HomeDirectory;
 import io.tempora.persistence.InMemoryHomeDirectory;
 import io.tempora.shardserver.grpc.Checkpointer;
+import io.tempora.shardserver.grpc.Compactor;
 import io.tempora.shardserver.grpc.Exporter;
 import io.tempora.shardserver.grpc.MalformedRequestGuard;
 import io.tempora.shardserver.grpc.MapEpochGuard;
@@ -65,6 +66,7 @@ public final class ShardServer implements AutoCloseable {
   private final ShardMetrics metrics;
   private Server main;
   private State state = State.RECOVERING;
+  private String writeProblem;
 
   private ShardServer(
       ShardServerConfig config,
@@ -184,8 +186,23 @@ public final class ShardServer implements AutoCloseable {
    *
    * @throws IllegalStateException if already serving or closed
    */
-  public synchronized void serve(
+  public void serve(
       Engine engine, HomeDirectory directory, Checkpointer checkpointer, Exporter exporter) {
+    serve(engine, directory, checkpointer, exporter, null);
+  }
+
+  /**
+   * As {@link #serve(Engine, HomeDirectory, Checkpointer, Exporter)}, with the Compact RPC answered
+   * by {@code compactor} (null: UNIMPLEMENTED).
+   *
+   * @throws IllegalStateException if already serving or closed
+   */
+  public synchronized void serve(
+      Engine engine,
+      HomeDirectory directory,
+      Checkpointer checkpointer,
+      Exporter exporter,
+      Compactor compactor) {
     if (state != State.RECOVERING) {
       throw new IllegalStateException("serve() in state " + state);
     }
@@ -199,7 +216,7 @@ public final class ShardServer implements AutoCloseable {
         .addService(
             MalformedRequestGuard.guard(
                 ServerInterceptors.intercept(
-                    new TemporaGrpcService(engine, metrics, checkpointer, exporter),
+                    new TemporaGrpcService(engine, metrics, checkpointer, exporter, compactor),
                     new IngestAdmission(
                         config.ingestQueueRequests(), config.ingestQueueBytes(), metrics))))
         .addService(new ShardInternalGrpcService(engine, directory, slots))
@@ -214,7 +231,8 @@ public final class ShardServer implements AutoCloseable {
     }
     state = State.SERVING;
     for (String service : READINESS_SERVICES) {
-      healthStatus.setStatus(service, ServingStatus.SERVING);
+      healthStatus.setStatus(
+          service, writeProblem == null ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
     }
     LOG.info("shard serving on port {} (health port {})", port(), healthPort());
   }
@@ -243,10 +261,33 @@ public final class ShardServer implements AutoCloseable {
     return metrics;
   }
 
+  /**
+   * STORAGE.md §4.4: the store refuses writes after a failed write; readiness NOT_SERVING with
+   * {@code reason} until {@link #writesResumed()}. Reads are still served.
+   */
+  public synchronized void writesRefused(String reason) {
+    writeProblem = "writes refused: " + reason;
+    if (state == State.SERVING) {
+      for (String service : READINESS_SERVICES) {
+        healthStatus.setStatus(service, ServingStatus.NOT_SERVING);
+      }
+    }
+  }
+
+  /** The store accepts writes again: readiness SERVING (unless shutting down). */
+  public synchronized void writesResumed() {
+    writeProblem = null;
+    if (state == State.SERVING) {
+      for (String service : READINESS_SERVICES) {
+        healthStatus.setStatus(service, ServingStatus.SERVING);
+      }
+    }
+  }
+
   /** Null when ready (readiness SERVING), else why not: for {@code /readyz}. */
   public synchronized String readinessProblem() {
     return switch (state) {
-      case SERVING -> null;
+      case SERVING -> writeProblem;
       case RECOVERING -> "recovering: opening and checking the store";
       case DRAINING, CLOSED -> "shutting down";
     };

@@ -184,6 +184,21 @@ class ShardServerTest {
   }
 
   @Test
+  void writesRefused_thenResumed_readinessFollowsAndNamesTheReason() {
+    server.writesRefused("write failed: No space left on device");
+
+    assertThat(check(health, "")).isEqualTo(ServingStatus.NOT_SERVING);
+    assertThat(check(health, ShardServer.LIVENESS_SERVICE)).isEqualTo(ServingStatus.SERVING);
+    assertThat(server.readinessProblem())
+        .isEqualTo("writes refused: write failed: No space left on device");
+
+    server.writesResumed();
+
+    assertThat(check(health, "")).isEqualTo(ServingStatus.SERVING);
+    assertThat(server.readinessProblem()).isNull();
+  }
+
+  @Test
   void reflection_listServices_namesTemporaServiceAndHealth() throws Exception {
     CompletableFuture<ServerReflectionResponse> answer = new CompletableFuture<>();
     StreamObserver<ServerReflectionRequest> requests =

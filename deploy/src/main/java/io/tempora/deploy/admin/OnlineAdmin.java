@@ -10,6 +10,8 @@ import io.tempora.proto.internal.v1.ReconcileResponse;
 import io.tempora.proto.internal.v1.RouterGrpc;
 import io.tempora.proto.v1.CheckpointRequest;
 import io.tempora.proto.v1.CheckpointResponse;
+import io.tempora.proto.v1.CompactRequest;
+import io.tempora.proto.v1.CompactResponse;
 import io.tempora.proto.v1.GetStatsRequest;
 import io.tempora.proto.v1.GetStatsResponse;
 import io.tempora.proto.v1.MissingShard;
@@ -23,8 +25,9 @@ import picocli.CommandLine.Option;
 
 /**
  * The online {@code tempora admin} subcommands (OPERATIONS.md §1) that are one RPC against a
- * running router or shard: {@code stats}, {@code checkpoint}, {@code reconcile}. Exit status: 0
- * done, 1 the call failed (its gRPC code and message are printed), 2 bad arguments (picocli).
+ * running router or shard: {@code stats}, {@code checkpoint}, {@code compact}, {@code reconcile}.
+ * Exit status: 0 done, 1 the call failed (its gRPC code and message are printed), 2 bad arguments
+ * (picocli).
  */
 public final class OnlineAdmin {
   private OnlineAdmin() {}
@@ -157,6 +160,56 @@ public final class OnlineAdmin {
             o.addProperty("path", r.getPath());
             o.addProperty("last_tx", r.getLastTx());
             o.addProperty("created_unix_seconds", r.getCreatedUnixSeconds());
+            return o;
+          },
+          System.out,
+          System.err);
+    }
+  }
+
+  /**
+   * {@code tempora admin compact [--cf NAME] [--wait]}: the Compact RPC of a shard (STORAGE.md §8).
+   */
+  @Command(
+      name = "compact",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Starts a manual compaction of one column family or all of them on a shard (--target is the"
+            + " shard's address), bottommost level forced, so deleted keys and range tombstones"
+            + " leave the files. It runs in the background unless --wait is given; one at a time"
+            + " (a second one while it runs fails with FAILED_PRECONDITION)."
+      })
+  public static final class Compact implements Callable<Integer> {
+    @Mixin Target target;
+
+    @Option(
+        names = "--cf",
+        paramLabel = "NAME",
+        description = "column family to compact (docs/storage.md); default: all of them")
+    String cf;
+
+    @Option(names = "--wait", description = "return only when the compaction has finished")
+    boolean await;
+
+    @Override
+    public Integer call() {
+      return target.run(
+          "compact",
+          (channel, deadlineMs) -> {
+            CompactResponse r =
+                TemporaServiceGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(deadlineMs, TimeUnit.MILLISECONDS)
+                    .compact(
+                        CompactRequest.newBuilder()
+                            .setCf(cf == null ? "" : cf)
+                            .setWait(await)
+                            .build());
+            JsonObject o = new JsonObject();
+            o.addProperty("column_families", String.join(",", r.getColumnFamiliesList()));
+            o.addProperty("finished", r.getFinished());
+            if (r.getFinished()) {
+              o.addProperty("seconds", r.getSeconds());
+            }
             return o;
           },
           System.out,

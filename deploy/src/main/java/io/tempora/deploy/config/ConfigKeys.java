@@ -182,6 +182,27 @@ public final class ConfigKeys {
           10_000,
           true,
           "checkpoints kept (the newest); older ones are deleted after each checkpoint");
+  public static final String STORAGE_EVENTS_RETAIN_AGE =
+      duration(
+          "storage.events.retain_age",
+          "7d",
+          true,
+          "events of transactions committed longer ago are removed (0 = no age limit;"
+              + " docs/storage.md)");
+  public static final String STORAGE_EVENTS_RETAIN_TXS =
+      integer(
+          "storage.events.retain_txs",
+          "0",
+          0,
+          Long.MAX_VALUE,
+          true,
+          "only the last this many transactions keep their events (0 = no such limit)");
+  public static final String STORAGE_RETENTION_INTERVAL =
+      duration(
+          "storage.retention_interval",
+          "10m",
+          true,
+          "time between two event-retention runs (positive)");
   public static final String SHUTDOWN_DRAIN_DELAY =
       duration(
           "shutdown.drain_delay",

@@ -9,18 +9,19 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code tempora admin <subcommand>} (OPERATIONS.md §1): online calls against a running router or
- * shard ({@code stats}, {@code checkpoint}, {@code reconcile}, {@code rebalance}, {@code export})
- * and the offline {@code restore}.
+ * shard ({@code stats}, {@code checkpoint}, {@code compact}, {@code reconcile}, {@code rebalance},
+ * {@code export}) and the offline {@code restore}.
  */
 @Command(
     name = "admin",
     mixinStandardHelpOptions = true,
     description =
-        "Administrative commands: stats, checkpoint, reconcile, rebalance, export (online, against"
-            + " --router HOST:PORT) and restore (offline).",
+        "Administrative commands: stats, checkpoint, compact, reconcile, rebalance, export"
+            + " (online, against --router HOST:PORT) and restore (offline).",
     subcommands = {
       OnlineAdmin.Stats.class,
       OnlineAdmin.Checkpoint.class,
+      OnlineAdmin.Compact.class,
       OnlineAdmin.Reconcile.class,
       RebalanceCommand.class,
       ExportCommand.class,
@@ -33,6 +34,6 @@ public final class AdminCommand implements Runnable {
   public void run() {
     throw new CommandLine.ParameterException(
         spec.commandLine(),
-        "missing subcommand: stats, checkpoint, reconcile, rebalance, export or restore");
+        "missing subcommand: stats, checkpoint, compact, reconcile, rebalance, export or restore");
   }
 }

@@ -44,6 +44,11 @@ final class Reloader {
         || changed.containsKey(ConfigKeys.STORAGE_CHECKPOINT_RETAIN)) {
       process.checkpointIntervalChanged(ShardSettings.checkpoints(next));
     }
+    if (changed.containsKey(ConfigKeys.STORAGE_EVENTS_RETAIN_AGE)
+        || changed.containsKey(ConfigKeys.STORAGE_EVENTS_RETAIN_TXS)
+        || changed.containsKey(ConfigKeys.STORAGE_RETENTION_INTERVAL)) {
+      process.eventRetentionChanged(ShardSettings.eventRetention(next));
+    }
     for (Map.Entry<String, Object> c : changed.entrySet()) {
       if (keys.get(c.getKey()).reloadable()) {
         apply(c.getKey(), next);

@@ -5,13 +5,21 @@ import io.tempora.engine.Engine;
 import io.tempora.engine.EngineConfig;
 import io.tempora.persistence.CheckpointConfig;
 import io.tempora.persistence.HomeDirectory;
+import io.tempora.persistence.rocks.EventRetention;
+import io.tempora.persistence.rocks.ManualCompactions;
 import io.tempora.persistence.rocks.RocksHomeDirectory;
 import io.tempora.persistence.rocks.RocksShardStore;
+import io.tempora.persistence.rocks.WriteResumer;
+import io.tempora.proto.internal.v1.SlotMove;
 import io.tempora.shardserver.ShardServer;
+import io.tempora.shardserver.grpc.Compactor;
+import io.tempora.shardserver.grpc.SlotStore;
 import io.tempora.shardserver.grpc.StoreExporter;
 import io.tempora.shardserver.ops.OpsHttpServer;
 import io.tempora.shardserver.ops.ShardMetrics;
 import java.time.Clock;
+import java.util.List;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,6 +37,9 @@ public final class ShardProcess implements AutoCloseable {
   private final HomeDirectory directory;
   private final StoreMetrics storeMetrics;
   private final Checkpointing checkpoints;
+  private final ManualCompactions compactions;
+  private final EventRetention retention;
+  private final WriteResumer resumer;
 
   private ShardProcess(
       ShardServer server,
@@ -36,7 +47,13 @@ public final class ShardProcess implements AutoCloseable {
       RocksShardStore store,
       HomeDirectory directory,
       StoreMetrics storeMetrics,
-      Checkpointing checkpoints) {
+      Checkpointing checkpoints,
+      ManualCompactions compactions,
+      EventRetention retention,
+      WriteResumer resumer) {
+    this.resumer = resumer;
+    this.compactions = compactions;
+    this.retention = retention;
     this.server = server;
     this.http = http;
     this.store = store;
@@ -54,6 +71,9 @@ public final class ShardProcess implements AutoCloseable {
     HomeDirectory directory = null;
     StoreMetrics storeMetrics = null;
     Checkpointing checkpoints = null;
+    ManualCompactions compactions = null;
+    EventRetention retention = null;
+    WriteResumer resumer = null;
     try {
       http =
           OpsHttpServer.start(
@@ -75,13 +95,37 @@ public final class ShardProcess implements AutoCloseable {
       Engine engine = new Engine(store, new EngineConfig(cfg.shardId(), cfg.limits()));
       storeMetrics = StoreMetrics.start(metrics, store, engine, cfg.statsInterval());
       checkpoints = Checkpointing.start(store, cfg.checkpoints(), metrics, Clock.systemUTC());
+      watchWrites(store, server);
+      resumer = WriteResumer.start(store, WriteResumer.INTERVAL);
+      compactions = new ManualCompactions(store, compactionListener(metrics));
+      retention =
+          new EventRetention(
+                  store,
+                  cfg.eventRetention(),
+                  slotMoveCursor(new SlotStore(directory)),
+                  Clock.systemUTC())
+              .start();
+      metrics.gauge(
+          "tempora_events_first_kept_tx",
+          "First transaction whose events are kept (event retention removed older ones)",
+          store::firstEventTx);
       server.serve(
           engine,
           directory,
           checkpoints,
-          new StoreExporter(store, cfg.dataDir(), cfg.shardId(), Clock.systemUTC()));
+          new StoreExporter(store, cfg.dataDir(), cfg.shardId(), Clock.systemUTC()),
+          compactor(compactions));
     } catch (RuntimeException e) {
       server.close();
+      if (resumer != null) {
+        resumer.close();
+      }
+      if (retention != null) {
+        retention.close();
+      }
+      if (compactions != null) {
+        compactions.close();
+      }
       if (checkpoints != null) {
         checkpoints.close();
       }
@@ -106,7 +150,64 @@ public final class ShardProcess implements AutoCloseable {
         server.healthPort(),
         http.port(),
         cfg.dataDir());
-    return new ShardProcess(server, http, store, directory, storeMetrics, checkpoints);
+    return new ShardProcess(
+        server, http, store, directory, storeMetrics, checkpoints, compactions, retention, resumer);
+  }
+
+  /**
+   * STORAGE.md §4.4: a failed write turns readiness NOT_SERVING until a probe write succeeds; a
+   * failed WAL fsync ends the process with status 1 at once (no shutdown hooks: after a failed
+   * fsync the page cache cannot be trusted, only recovery from disk is safe).
+   */
+  private static void watchWrites(RocksShardStore store, ShardServer server) {
+    store.writeHealth(
+        new RocksShardStore.WriteHealth() {
+          @Override
+          public void writesRefused(String reason) {
+            server.writesRefused(reason);
+          }
+
+          @Override
+          public void writesResumed() {
+            server.writesResumed();
+          }
+        });
+    store.onSyncFailure(
+        e -> {
+          LOG.error("WAL fsync failed, exiting with status 1: {}", e.getMessage(), e);
+          Runtime.getRuntime().halt(1);
+        });
+  }
+
+  /**
+   * The first transaction a slot move still reads from the event log (the lowest catch-up cursor of
+   * the moves stored on this shard), 0 if none: event retention keeps those events.
+   */
+  private static LongSupplier slotMoveCursor(SlotStore slots) {
+    return () ->
+        slots.moves().stream().mapToLong(SlotMove::getFromTx).filter(tx -> tx > 0).min().orElse(0);
+  }
+
+  private static ManualCompactions.Listener compactionListener(ShardMetrics metrics) {
+    return new ManualCompactions.Listener() {
+      @Override
+      public void started(List<String> columnFamilies) {
+        metrics.manualCompactionStarted();
+      }
+
+      @Override
+      public void finished(boolean ok, long nanos) {
+        metrics.manualCompactionFinished(ok, nanos);
+      }
+    };
+  }
+
+  /** The Compact RPC: starts one, and with {@code wait} waits for it. */
+  private static Compactor compactor(ManualCompactions compactions) {
+    return (cf, wait) -> {
+      ManualCompactions.Started s = compactions.start(cf);
+      return new Compactor.Compaction(s.columnFamilies(), wait ? s.await() : null);
+    };
   }
 
   /** The shard's metrics. */
@@ -122,6 +223,11 @@ public final class ShardProcess implements AutoCloseable {
     checkpoints.reconfigure(config);
   }
 
+  /** SIGHUP's event retention keys: replaces the policy and the schedule. */
+  void eventRetentionChanged(EventRetention.Config config) {
+    retention.reconfigure(config);
+  }
+
   /** Blocks until the servers have terminated. */
   public void awaitTermination() throws InterruptedException {
     server.awaitTermination();
@@ -132,6 +238,9 @@ public final class ShardProcess implements AutoCloseable {
     try {
       server.close();
     } finally {
+      resumer.close();
+      retention.close();
+      compactions.close();
       checkpoints.close();
       storeMetrics.close();
       http.close();

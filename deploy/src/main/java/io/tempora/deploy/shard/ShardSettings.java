@@ -8,6 +8,7 @@ import io.tempora.engine.Limits;
 import io.tempora.persistence.CheckpointConfig;
 import io.tempora.persistence.Durability;
 import io.tempora.persistence.StorageConfig;
+import io.tempora.persistence.rocks.EventRetention;
 import io.tempora.shardserver.ShardServerConfig;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -27,6 +28,7 @@ import java.util.Locale;
  * @param limits request limits
  * @param statsInterval how often RocksDB figures are polled
  * @param checkpoints the checkpoint schedule and retention
+ * @param eventRetention the event retention policy
  */
 public record ShardSettings(
     int shardId,
@@ -37,7 +39,8 @@ public record ShardSettings(
     StorageConfig storage,
     Limits limits,
     Duration statsInterval,
-    CheckpointConfig checkpoints) {
+    CheckpointConfig checkpoints,
+    EventRetention.Config eventRetention) {
 
   private static final long MIB = 1024L * 1024;
 
@@ -96,7 +99,8 @@ public record ShardSettings(
           storage,
           limits,
           s.duration(STORAGE_STATS_INTERVAL),
-          checkpoints(s));
+          checkpoints(s),
+          eventRetention(s));
     } catch (IllegalArgumentException e) {
       throw new ConfigException(e.getMessage());
     }
@@ -107,6 +111,18 @@ public record ShardSettings(
     try {
       return new CheckpointConfig(
           s.duration(STORAGE_CHECKPOINT_INTERVAL), s.integer(STORAGE_CHECKPOINT_RETAIN));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(e.getMessage());
+    }
+  }
+
+  /** The event retention keys; reloadable, so SIGHUP uses this too. */
+  static EventRetention.Config eventRetention(Settings s) {
+    try {
+      return new EventRetention.Config(
+          s.duration(STORAGE_EVENTS_RETAIN_AGE),
+          s.number(STORAGE_EVENTS_RETAIN_TXS),
+          s.duration(STORAGE_RETENTION_INTERVAL));
     } catch (IllegalArgumentException e) {
       throw new ConfigException(e.getMessage());
     }

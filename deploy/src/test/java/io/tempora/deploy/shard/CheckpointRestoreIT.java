@@ -123,6 +123,40 @@ class CheckpointRestoreIT {
   }
 
   @Test
+  void adminCompact_deletedRecordsThenCompact_finishesAndCountsAndNamesBadInput() throws Exception {
+    try (ShardHandle shard = ShardHandle.start(tmp.resolve("data"), tmp.resolve("shard.log"))) {
+      for (int i = 0; i < 9; i += 3) {
+        shard
+            .stub()
+            .ingest(
+                IngestRequest.newBuilder()
+                    .addRecords(record("r" + i))
+                    .addRecords(record("r" + (i + 1)))
+                    .addRecords(record("r" + (i + 2)))
+                    .build());
+      }
+      String target = "127.0.0.1:" + shard.port;
+
+      String done = tempora("admin", "compact", "--target", target, "--wait", "--json");
+      assertThat(done).startsWith("0:").contains("\"finished\": true").contains("events");
+      assertThat(tempora("admin", "compact", "--target", target, "--cf", "records"))
+          .as("in the background")
+          .startsWith("0:")
+          .contains("records");
+      assertThat(tempora("admin", "compact", "--target", target, "--cf", "recordz"))
+          .startsWith("1:")
+          .contains("compact")
+          .contains("INVALID_ARGUMENT")
+          .contains("'recordz'");
+
+      String metrics = shard.http("/metrics").body();
+      assertThat(metrics).contains("tempora_manual_compactions_running");
+      assertThat(metrics)
+          .containsPattern("(?m)^tempora_manual_compactions_total\\{result=\"ok\"} [12]\\.0$");
+    }
+  }
+
+  @Test
   void sighup_checkpointIntervalOnThenOff_takesScheduledCheckpointsAndKeepsRetain()
       throws Exception {
     Path toml = tmp.resolve("tempora.toml");

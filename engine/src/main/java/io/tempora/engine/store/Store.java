@@ -19,6 +19,14 @@ public interface Store extends AutoCloseable {
    */
   default void writersQueued(java.util.function.IntSupplier queued) {}
 
+  /**
+   * The first transaction whose events are kept: 1 unless event retention removed older ones
+   * (STORAGE.md §8). The default keeps every event.
+   */
+  default long firstEventTx() {
+    return 1;
+  }
+
   @Override
   void close();
 }

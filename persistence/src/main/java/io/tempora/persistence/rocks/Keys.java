@@ -85,6 +85,14 @@ final class Keys {
     return ByteBuffer.allocate(25).put(prefix).putLong(rid).array();
   }
 
+  /** {@code meta} name prefix of the tx-time marks: {@code tx_time/} + u64 UTC seconds. */
+  static final byte[] TX_TIME = meta("tx_time/");
+
+  /** The tx-time mark of {@code epochSeconds}. */
+  static byte[] txTime(long epochSeconds) {
+    return ByteBuffer.allocate(TX_TIME.length + 8).put(TX_TIME).putLong(epochSeconds).array();
+  }
+
   static byte[] event(long tx, int ordinal) {
     return ByteBuffer.allocate(10).putLong(tx).putShort((short) ordinal).array();
   }

@@ -44,6 +44,10 @@ public final class RocksShardStore implements Store {
   static final byte[] FORMAT = Keys.meta("format_version");
   static final byte[] SHARD = Keys.meta("shard_id");
   static final byte[] LAST_WSEQ = Keys.meta("last_wseq");
+  static final byte[] EVENTS_FROM = Keys.meta("events_from");
+
+  /** Seconds between two tx-time marks (docs/storage.md "Event retention"). */
+  static final long MARK_INTERVAL_SECONDS = 60;
 
   private final Path dataDir;
   private final StorageConfig config;
@@ -58,6 +62,19 @@ public final class RocksShardStore implements Store {
   private volatile long largestBatchBytes;
   private long lastAckedWrite;
   private volatile boolean closed;
+  // Set by a failed write (STORAGE.md §4.4): writes are refused until a probe write succeeds.
+  private volatile StoreException writeFailure;
+  private volatile WriteHealth writeHealth = WriteHealth.NONE;
+  // The first tx whose events are kept (1: none removed); raised before a retention write.
+  private volatile long firstEventTx;
+  private volatile java.util.function.LongSupplier clockMillis = System::currentTimeMillis;
+  // Tx-time marks, under the writer permit: the last mark written, the last commit advancing tx.
+  private long lastMarkSeconds;
+  private long lastMarkTx;
+  private long lastCommitSeconds;
+  private long lastCommitTx;
+  // The last commit advancing tx, for readers of the marks: it may not be marked yet.
+  private volatile TxMark lastCommit = new TxMark(0, 0);
 
   private RocksShardStore(
       Path dataDir,
@@ -71,6 +88,15 @@ public final class RocksShardStore implements Store {
     this.lastWseq = lastWseq;
     this.interner = new Interner(config.internerCacheEntries(), counters(rocks));
     long tx = metaOf(rocks).lastTx();
+    this.firstEventTx = Math.max(1, readLong(rocks.get(Cf.META, EVENTS_FROM)));
+    byte[][] mark = rocks.lastInRange(Cf.META, Keys.TX_TIME, Keys.txTime(-1L));
+    if (mark != null) {
+      lastMarkSeconds = Keys.u64(mark[0], Keys.TX_TIME.length);
+      lastMarkTx = readLong(mark[1]);
+    }
+    lastCommitSeconds = lastMarkSeconds;
+    lastCommitTx = lastMarkTx;
+    lastCommit = new TxMark(lastMarkSeconds, lastMarkTx);
     if (config.durability() == Durability.IMMEDIATE) {
       // What the open recovered counts as durable from here on: make it so.
       rocks.syncWal();
@@ -306,6 +332,7 @@ public final class RocksShardStore implements Store {
     try {
       checkOpen();
       syncer.checkHealthy();
+      checkWritable();
       BatchSource src = new BatchSource(rocks);
       syncer.transactionBegun();
       return new RocksTxn(
@@ -335,9 +362,34 @@ public final class RocksShardStore implements Store {
     long wseq = lastWseq + 1;
     src.put(Cf.META, LAST_WSEQ, longValue(wseq));
     StoreMeta meta = txn.writtenMeta() != null ? txn.writtenMeta() : txn.meta();
+    long now = Math.floorDiv(clockMillis.getAsLong(), 1000);
+    boolean advances = meta.lastTx() > lastCommitTx;
+    boolean marking = advances && now >= lastMarkSeconds + MARK_INTERVAL_SECONDS;
+    if (marking) {
+      // "Every tx up to T was committed by S": the previous commit's, then this one's.
+      if (lastCommitTx > lastMarkTx) {
+        src.put(Cf.META, Keys.txTime(lastCommitSeconds), longValue(lastCommitTx));
+      }
+      src.put(Cf.META, Keys.txTime(now), longValue(meta.lastTx()));
+    }
     long bytes = src.dataSize();
-    rocks.write(src.batch());
+    try {
+      rocks.write(src.batch());
+    } catch (StoreException e) {
+      writeFailed(e);
+      throw e;
+    }
     lastWseq = wseq;
+    if (advances) {
+      if (marking) {
+        lastMarkSeconds = now;
+        lastMarkTx = meta.lastTx();
+      }
+      // A clock that steps back never moves a mark back.
+      lastCommitSeconds = Math.max(now, lastMarkSeconds);
+      lastCommitTx = meta.lastTx();
+      lastCommit = new TxMark(lastCommitSeconds, lastCommitTx);
+    }
     if (bytes > largestBatchBytes) {
       largestBatchBytes = bytes;
     }
@@ -358,6 +410,211 @@ public final class RocksShardStore implements Store {
       interner.publish(pending);
       durable.awaitDurable();
     };
+  }
+
+  /**
+   * The first transaction whose events are kept: 1 until event retention removed some. Events of
+   * older transactions are gone; a reader that asked for them must learn so (read it after reading:
+   * it is raised before the deleting write).
+   */
+  @Override
+  public long firstEventTx() {
+    return firstEventTx;
+  }
+
+  /** The last committed transaction. */
+  public long lastTx() {
+    return metaOf(rocks).lastTx();
+  }
+
+  /**
+   * The highest transaction committed at or before {@code epochSeconds} as far as the tx-time marks
+   * tell (they are {@value #MARK_INTERVAL_SECONDS} s apart while transactions come), with the
+   * mark's time; tx 0 if none is known. One seek.
+   */
+  public TxMark txCommittedBy(long epochSeconds) {
+    if (epochSeconds < 0) {
+      return new TxMark(0, 0);
+    }
+    TxMark unmarked = lastCommit;
+    if (unmarked.tx() > 0 && unmarked.epochSeconds() <= epochSeconds) {
+      // The last commit is at or before the time asked: every tx is (marks lag behind it).
+      return unmarked;
+    }
+    byte[][] mark = rocks.lastInRange(Cf.META, Keys.TX_TIME, Keys.txTime(epochSeconds));
+    return mark == null
+        ? new TxMark(0, 0)
+        : new TxMark(Keys.u64(mark[0], Keys.TX_TIME.length), readLong(mark[1]));
+  }
+
+  /**
+   * A tx-time mark: every transaction up to {@code tx} was committed by {@code epochSeconds}.
+   *
+   * @param epochSeconds UTC seconds (0 with tx 0: no mark)
+   * @param tx the highest transaction committed by then
+   */
+  public record TxMark(long epochSeconds, long tx) {}
+
+  /**
+   * Removes the events of every transaction below {@code firstKept} and the tx-time marks older
+   * than {@code markSeconds} with one {@code DeleteRange} each, and stores {@code
+   * meta/events_from}: one write of its own (a write sequence, no tx), durable when this returns.
+   * Nothing happens if {@code firstKept} is not above the current first kept transaction.
+   *
+   * @return whether anything was removed
+   */
+  public boolean deleteEventsBefore(long firstKept, long markSeconds) {
+    checkOpen();
+    Commit durable;
+    writer.acquireUninterruptibly();
+    try {
+      checkOpen();
+      syncer.checkHealthy();
+      checkWritable();
+      if (firstKept <= firstEventTx) {
+        return false;
+      }
+      long wseq = lastWseq + 1;
+      long bytes;
+      try (WriteBatch b = new WriteBatch()) {
+        b.deleteRange(rocks.handle(Cf.EVENTS), Keys.u64(0), Keys.u64(firstKept));
+        if (markSeconds > 0) {
+          b.deleteRange(rocks.handle(Cf.META), Keys.txTime(0), Keys.txTime(markSeconds));
+        }
+        b.put(rocks.handle(Cf.META), EVENTS_FROM, longValue(firstKept));
+        boolean markPending = lastCommitTx > lastMarkTx;
+        if (markPending) {
+          // The cut may rest on the last commit, not marked yet: make it survive a restart.
+          b.put(rocks.handle(Cf.META), Keys.txTime(lastCommitSeconds), longValue(lastCommitTx));
+        }
+        b.put(rocks.handle(Cf.META), LAST_WSEQ, longValue(wseq));
+        bytes = b.getDataSize();
+        // Readers check after reading: raise it first, so none misses the deletion silently.
+        firstEventTx = firstKept;
+        rocks.write(b);
+      } catch (RocksDBException e) {
+        throw RocksStore.failure("delete events", Cf.EVENTS, e);
+      }
+      lastWseq = wseq;
+      if (lastCommitTx > lastMarkTx) {
+        lastMarkSeconds = lastCommitSeconds;
+        lastMarkTx = lastCommitTx;
+      }
+      durable = syncer.written(new WalSyncer.Mark(wseq, metaOf(rocks).lastTx()), bytes);
+    } finally {
+      writer.release();
+    }
+    durable.awaitDurable();
+    return true;
+  }
+
+  /** Hears when writes stop and start again after a failed write (readiness). */
+  public interface WriteHealth {
+    /** Ignores everything. */
+    WriteHealth NONE =
+        new WriteHealth() {
+          @Override
+          public void writesRefused(String reason) {}
+
+          @Override
+          public void writesResumed() {}
+        };
+
+    /** A write failed; writes are refused from now on. */
+    void writesRefused(String reason);
+
+    /** A probe write succeeded; writes are accepted again. */
+    void writesResumed();
+  }
+
+  /** Tells {@code health} when writes stop and resume (STORAGE.md §4.4). */
+  public void writeHealth(WriteHealth health) {
+    this.writeHealth = health;
+  }
+
+  /**
+   * Runs {@code hook} each time RocksDB finished its own recovery from a background error (on a
+   * RocksDB thread: signal only, e.g. to call {@link #tryResumeWrites()} elsewhere).
+   */
+  public void onErrorRecovered(Runnable hook) {
+    rocks.onErrorRecovered(hook);
+  }
+
+  /** Tells {@code onFailure} (on the syncer thread) when a WAL fsync failed (§4.4: exit 1). */
+  public void onSyncFailure(java.util.function.Consumer<StoreException> onFailure) {
+    syncer.onFailure(onFailure);
+  }
+
+  private void writeFailed(StoreException e) {
+    if (writeFailure == null) {
+      LOG.error(
+          "shard {}: write failed, refusing writes until a probe write succeeds: {}",
+          config.shardId(),
+          e.getMessage());
+    }
+    writeFailure = e;
+    writeHealth.writesRefused(e.getMessage());
+  }
+
+  private void checkWritable() {
+    StoreException f = writeFailure;
+    if (f != null) {
+      throw new StoreException(
+          "writes refused after a failed write ("
+              + f.getMessage()
+              + "); reads go on, writes resume once RocksDB recovers",
+          f);
+    }
+  }
+
+  /** Why writes are refused, or null if they are accepted. */
+  public String writesRefused() {
+    StoreException f = writeFailure;
+    return f == null ? null : f.getMessage();
+  }
+
+  /**
+   * After a failed write: tries one probe write (its own write sequence, no tx: {@code
+   * meta/last_wseq} only). If RocksDB accepts it (its automatic recovery cleared the background
+   * error, e.g. after space was freed), writes are accepted again. rocksdbjni has no {@code
+   * DB::Resume}, so this is the closest equivalent (docs/storage.md "Write failures").
+   *
+   * @return true if writes are accepted (also when none had failed)
+   */
+  public boolean tryResumeWrites() {
+    if (writeFailure == null) {
+      return true;
+    }
+    Commit durable;
+    writer.acquireUninterruptibly();
+    try {
+      checkOpen();
+      if (writeFailure == null) {
+        return true;
+      }
+      long wseq = lastWseq + 1;
+      try (WriteBatch b = new WriteBatch()) {
+        b.put(rocks.handle(Cf.META), LAST_WSEQ, longValue(wseq));
+        rocks.write(b);
+      } catch (RocksDBException | StoreException e) {
+        LOG.warn("shard {}: writes still refused: {}", config.shardId(), e.getMessage());
+        return false;
+      }
+      lastWseq = wseq;
+      durable = syncer.written(new WalSyncer.Mark(wseq, metaOf(rocks).lastTx()), 16);
+    } finally {
+      writer.release();
+    }
+    durable.awaitDurable();
+    writeFailure = null;
+    LOG.info("shard {}: a probe write succeeded, writes accepted again", config.shardId());
+    writeHealth.writesResumed();
+    return true;
+  }
+
+  /** Tests: the wall clock the tx-time marks use. */
+  void clock(java.util.function.LongSupplier millis) {
+    this.clockMillis = millis;
   }
 
   private void maybeWriteAcked(WalSyncer.Mark mark) {

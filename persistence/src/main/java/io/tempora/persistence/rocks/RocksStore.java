@@ -12,11 +12,14 @@ import java.util.Deque;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import org.rocksdb.AbstractEventListener;
+import org.rocksdb.BackgroundErrorReason;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.BloomFilter;
 import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.ColumnFamilyOptions;
+import org.rocksdb.CompactRangeOptions;
 import org.rocksdb.CompressionType;
 import org.rocksdb.DBOptions;
 import org.rocksdb.FlushOptions;
@@ -24,6 +27,7 @@ import org.rocksdb.HistogramData;
 import org.rocksdb.HistogramType;
 import org.rocksdb.IndexType;
 import org.rocksdb.LRUCache;
+import org.rocksdb.LiveFileMetaData;
 import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
@@ -63,6 +67,7 @@ public final class RocksStore implements AutoCloseable {
   private final WriteOptions writeNoSync;
   private final WriteOptions writeSync;
   private final Statistics statistics;
+  private final RecoveryListener recovery;
   private volatile boolean closed;
 
   private RocksStore(Builder b) {
@@ -74,6 +79,7 @@ public final class RocksStore implements AutoCloseable {
     this.writeNoSync = b.writeNoSync;
     this.writeSync = b.writeSync;
     this.statistics = b.statistics;
+    this.recovery = b.recovery;
   }
 
   /**
@@ -127,6 +133,7 @@ public final class RocksStore implements AutoCloseable {
     WriteOptions writeNoSync;
     WriteOptions writeSync;
     Statistics statistics;
+    RecoveryListener recovery;
 
     <T extends AutoCloseable> T own(T t) {
       owned.push(t);
@@ -139,6 +146,8 @@ public final class RocksStore implements AutoCloseable {
       LRUCache cache = own(new LRUCache(config.blockCacheBytes()));
       BloomFilter bloom = own(new BloomFilter(config.bloomBitsPerKey()));
       WriteBufferManager wbm = own(new WriteBufferManager(config.writeBufferBytes(), cache));
+      // Created before the DB, so it is closed after it.
+      recovery = own(new RecoveryListener());
       DBOptions dbOptions =
           own(new DBOptions())
               .setCreateIfMissing(!readOnly)
@@ -151,7 +160,12 @@ public final class RocksStore implements AutoCloseable {
               .setBytesPerSync(MIB)
               .setMaxBackgroundJobs(config.maxBackgroundJobs())
               .setWriteBufferManager(wbm)
-              .setStatistics(statistics);
+              .setStatistics(statistics)
+              // RocksDB's own recovery from background errors (no space: once space is freed;
+              // retryable I/O errors), stated explicitly: rocksdbjni has no DB::Resume (§4.4).
+              .setMaxBgErrorResumeCount(Integer.MAX_VALUE)
+              .setBgerrorResumeRetryInterval(1_000_000)
+              .setListeners(List.of(recovery));
       List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
       descriptors.add(
           new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, cfOptions(-1, cache, bloom)));
@@ -271,6 +285,27 @@ public final class RocksStore implements AutoCloseable {
     }
   }
 
+  /**
+   * The last committed key-value pair with {@code lowest <= key <= highest} (RocksDB {@code
+   * SeekForPrev}: one seek), or null.
+   */
+  byte[][] lastInRange(Cf cf, byte[] lowest, byte[] highest) {
+    checkOpen();
+    try (Slice lower = new Slice(lowest);
+        ReadOptions ro = new ReadOptions().setIterateLowerBound(lower);
+        RocksIterator it = db.newIterator(handle(cf), ro)) {
+      it.seekForPrev(highest);
+      if (!it.isValid()) {
+        it.status();
+        return null;
+      }
+      byte[] k = it.key();
+      return java.util.Arrays.compareUnsigned(k, lowest) < 0 ? null : new byte[][] {k, it.value()};
+    } catch (RocksDBException e) {
+      throw failure("seekForPrev", cf, e);
+    }
+  }
+
   /** Reads every SST file and checks its block checksums (RocksDB {@code VerifyChecksum}). */
   void verifyChecksum() {
     try {
@@ -298,6 +333,83 @@ public final class RocksStore implements AutoCloseable {
       throw failure("write", null, e);
     }
   }
+
+  /** Writes a plain batch (range deletions of retention) atomically, WAL on, without fsync. */
+  void write(WriteBatch batch) {
+    try {
+      db().write(writeNoSync, batch);
+    } catch (RocksDBException e) {
+      throw failure("write", null, e);
+    }
+  }
+
+  /**
+   * Compacts the whole key range of {@code cf} down to the bottommost level, forcing the bottommost
+   * files through compaction too, so deleted keys and range tombstones are dropped (STORAGE.md §8).
+   * Blocks until done; automatic compactions keep running meanwhile. {@code options} is the
+   * caller's so that it can cancel the call ({@code setCanceled(true)}).
+   */
+  void compact(Cf cf, CompactRangeOptions options) {
+    try {
+      options
+          .setBottommostLevelCompaction(CompactRangeOptions.BottommostLevelCompaction.kForce)
+          .setExclusiveManualCompaction(false)
+          .setAllowWriteStall(false);
+      db().compactRange(handle(cf), null, null, options);
+    } catch (RocksDBException e) {
+      throw failure("compact", cf, e);
+    }
+  }
+
+  /**
+   * Runs {@code hook} (on a RocksDB background thread: it must only signal, never call into the DB)
+   * each time RocksDB finished recovering from a background error.
+   */
+  void onErrorRecovered(Runnable hook) {
+    recovery.hook = hook;
+  }
+
+  /** Hears RocksDB's background errors and the end of its recovery from them. */
+  private static final class RecoveryListener extends AbstractEventListener {
+    volatile Runnable hook = () -> {};
+
+    RecoveryListener() {
+      super(
+          EnabledEventCallback.ON_BACKGROUND_ERROR,
+          EnabledEventCallback.ON_ERROR_RECOVERY_COMPLETED);
+    }
+
+    @Override
+    public void onBackgroundError(BackgroundErrorReason reason, org.rocksdb.Status status) {
+      org.slf4j.LoggerFactory.getLogger(RocksStore.class)
+          .warn("RocksDB background error ({}): {}", reason, status.getState());
+    }
+
+    @Override
+    public void onErrorRecoveryCompleted(org.rocksdb.Status oldBackgroundError) {
+      org.slf4j.LoggerFactory.getLogger(RocksStore.class)
+          .info("RocksDB recovered from a background error ({})", oldBackgroundError.getState());
+      hook.run();
+    }
+  }
+
+  /** Entries and deletions (point and range) in the live SST files of {@code cf}. */
+  SstCounts sstCounts(Cf cf) {
+    long files = 0;
+    long entries = 0;
+    long deletions = 0;
+    for (LiveFileMetaData f : db().getLiveFilesMetaData()) {
+      if (java.util.Arrays.equals(f.columnFamilyName(), cf.nameBytes())) {
+        files++;
+        entries += f.numEntries();
+        deletions += f.numDeletions();
+      }
+    }
+    return new SstCounts(files, entries, deletions);
+  }
+
+  /** What the live SST files of one column family hold. */
+  record SstCounts(long files, long entries, long deletions) {}
 
   /** Writes a plain batch atomically with an fsync (used at database creation only). */
   void writeSync(WriteBatch batch) {

@@ -61,6 +61,7 @@ final class WalSyncer implements AutoCloseable {
   private final AtomicLong groupWaits = new AtomicLong();
   private final Thread thread;
   private volatile SyncListener listener = SyncListener.NONE;
+  private volatile java.util.function.Consumer<StoreException> onFailure = e -> {};
   private volatile IntSupplier writersQueued = () -> 0;
 
   private Mark written;
@@ -190,6 +191,20 @@ final class WalSyncer implements AutoCloseable {
     writersQueued = queued;
   }
 
+  /** Called on the syncer thread after a failed fsync, once the waiting commits have failed. */
+  void onFailure(java.util.function.Consumer<StoreException> f) {
+    onFailure = f;
+  }
+
+  private StoreException failure() {
+    lock.lock();
+    try {
+      return failure;
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** Sets who is told about each fsync. */
   void listener(SyncListener l) {
     listener = l;
@@ -256,6 +271,7 @@ final class WalSyncer implements AutoCloseable {
       }
       LOG.error("WAL fsync failed; refusing further writes", e);
       fail(e);
+      onFailure.accept(failure());
       return false;
     }
     Mark done = target;

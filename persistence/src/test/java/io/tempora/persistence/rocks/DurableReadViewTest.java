@@ -107,6 +107,8 @@ class DurableReadViewTest {
     RocksShardStore store = RocksShardStore.open(dir, IMMEDIATE, gate);
     try {
       put(store, Identity.of("person", "crm", "before"), 1).awaitDurable();
+      CompletableFuture<StoreException> heard = new CompletableFuture<>();
+      store.onSyncFailure(heard::complete);
       gate.armed = true;
       gate.fail = true;
       Commit commit = put(store, ALICE, 7);
@@ -119,6 +121,8 @@ class DurableReadViewTest {
           .hasMessageContaining("WAL fsync failed");
       assertThat(seen(store, ALICE)).isEmpty();
       assertThat(seen(store, Identity.of("person", "crm", "before"))).hasValue(1);
+      // §4.4: the shard process hears of it (and exits with status 1).
+      assertThat(heard.get(30, TimeUnit.SECONDS)).isInstanceOf(StoreException.class);
     } finally {
       store.close();
     }

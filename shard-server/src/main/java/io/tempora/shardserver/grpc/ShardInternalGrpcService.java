@@ -188,7 +188,8 @@ public final class ShardInternalGrpcService extends ShardGrpc.ShardImplBase {
             throw new IllegalArgumentException("limit: " + limit + " must be in 1.." + MAX_PAGE);
           }
           Reader reader = engine.reader();
-          long from = Math.max(1, request.getFromTx());
+          // 0: from the first kept event; an older from_tx gets FAILED_PRECONDITION (retention).
+          long from = request.getFromTx() == 0 ? reader.firstEventTx() : request.getFromTx();
           // One more than asked: a transaction cut by the limit is left for the next call.
           List<EntityEvent> events = reader.events(from, limit + 1);
           boolean more = events.size() > limit;

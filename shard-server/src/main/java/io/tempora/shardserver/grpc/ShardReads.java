@@ -70,7 +70,8 @@ public final class ShardReads {
 
   ListEntityChangesResponse listEntityChanges(ListEntityChangesRequest req) {
     int size = bounded(req.getPageSize(), DEFAULT_EVENT_PAGE, MAX_EVENT_PAGE, "page_size");
-    long from = Math.max(1, req.getFromTx());
+    // 0: from the first kept event; an older from_tx gets FAILED_PRECONDITION (retention).
+    long from = req.getFromTx() == 0 ? reader.firstEventTx() : req.getFromTx();
     int version = engine.ontology().version();
     long lastTx = reader.lastTx();
     List<EntityEvent> events = wholeTransactions(from, size);

@@ -8,6 +8,8 @@ import io.tempora.engine.model.Identity;
 import io.tempora.engine.write.WriteResult;
 import io.tempora.proto.v1.CheckpointRequest;
 import io.tempora.proto.v1.CheckpointResponse;
+import io.tempora.proto.v1.CompactRequest;
+import io.tempora.proto.v1.CompactResponse;
 import io.tempora.proto.v1.DeleteRequest;
 import io.tempora.proto.v1.DeleteResponse;
 import io.tempora.proto.v1.ExplainRequest;
@@ -52,6 +54,7 @@ public final class TemporaGrpcService extends TemporaServiceGrpc.TemporaServiceI
   private final ShardMetrics metrics;
   private final Checkpointer checkpointer;
   private final Exporter exporter;
+  private final Compactor compactor;
 
   /**
    * @param engine the shard's engine; the caller keeps ownership
@@ -78,6 +81,23 @@ public final class TemporaGrpcService extends TemporaServiceGrpc.TemporaServiceI
    */
   public TemporaGrpcService(
       Engine engine, ShardMetrics metrics, Checkpointer checkpointer, Exporter exporter) {
+    this(engine, metrics, checkpointer, exporter, null);
+  }
+
+  /**
+   * @param engine the shard's engine; the caller keeps ownership
+   * @param metrics counts applied ingests; null for none
+   * @param checkpointer takes checkpoints for the Checkpoint RPC; null for none (UNIMPLEMENTED)
+   * @param exporter writes exports for the Export RPC; null for none (UNIMPLEMENTED)
+   * @param compactor starts compactions for the Compact RPC; null for none (UNIMPLEMENTED)
+   */
+  public TemporaGrpcService(
+      Engine engine,
+      ShardMetrics metrics,
+      Checkpointer checkpointer,
+      Exporter exporter,
+      Compactor compactor) {
+    this.compactor = compactor;
     this.exporter = exporter;
     this.engine = engine;
     this.reader = engine.reader();
@@ -225,6 +245,27 @@ public final class TemporaGrpcService extends TemporaServiceGrpc.TemporaServiceI
                 "Checkpoint is not available: this shard runs on an in-memory store");
           }
           return ResponseMapper.checkpoint(checkpointer.checkpointNow());
+        });
+  }
+
+  @Override
+  public void compact(CompactRequest req, StreamObserver<CompactResponse> out) {
+    Calls.unary(
+        out,
+        () -> {
+          if (compactor == null) {
+            throw new UnsupportedOperationException(
+                "Compact is not available: this shard runs on an in-memory store");
+          }
+          Compactor.Compaction c = compactor.compact(req.getCf(), req.getWait());
+          CompactResponse.Builder b =
+              CompactResponse.newBuilder()
+                  .addAllColumnFamilies(c.columnFamilies())
+                  .setFinished(c.took() != null);
+          if (c.took() != null) {
+            b.setSeconds(c.took().toNanos() / 1e9);
+          }
+          return b.build();
         });
   }
 

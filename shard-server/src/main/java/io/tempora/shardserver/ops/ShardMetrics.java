@@ -40,6 +40,9 @@ public final class ShardMetrics {
   private final Counter checkpoints;
   private final Histogram checkpointDuration;
   private final Gauge lastCheckpoint;
+  private final Gauge manualCompactionsRunning;
+  private final Counter manualCompactions;
+  private final Counter manualCompactionSeconds;
 
   /**
    * @param shardId labels {@code tempora_shard_info}
@@ -142,6 +145,22 @@ public final class ShardMetrics {
             .name("tempora_last_checkpoint_timestamp_seconds")
             .help("When the last successful checkpoint was taken (Unix time; 0 = none yet)")
             .register(registry);
+    manualCompactionsRunning =
+        Gauge.builder()
+            .name("tempora_manual_compactions_running")
+            .help("Manual compactions (admin compact) running now: 0 or 1")
+            .register(registry);
+    manualCompactions =
+        Counter.builder()
+            .name("tempora_manual_compactions_total")
+            .help("Manual compactions (admin compact) finished, by result (ok, error)")
+            .labelNames("result")
+            .register(registry);
+    manualCompactionSeconds =
+        Counter.builder()
+            .name("tempora_manual_compaction_seconds_total")
+            .help("Time spent in finished manual compactions")
+            .register(registry);
     recoveryDuration =
         Gauge.builder()
             .name("tempora_recovery_duration_seconds")
@@ -204,6 +223,18 @@ public final class ShardMetrics {
     if (ok) {
       lastCheckpoint.set(takenAt.getEpochSecond());
     }
+  }
+
+  /** A manual compaction started. */
+  public void manualCompactionStarted() {
+    manualCompactionsRunning.set(1);
+  }
+
+  /** A manual compaction ended ({@code ok} false: failed or cancelled) after {@code nanos}. */
+  public void manualCompactionFinished(boolean ok, long nanos) {
+    manualCompactionsRunning.set(0);
+    manualCompactions.labelValues(ok ? "ok" : "error").inc();
+    manualCompactionSeconds.inc(nanos / 1e9);
   }
 
   /** Sets how long the store took to open and check. */
