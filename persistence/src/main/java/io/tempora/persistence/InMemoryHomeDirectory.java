@@ -7,6 +7,7 @@ import java.util.Map;
 /** A {@link HomeDirectory} in memory, for in-memory shards and tests. Thread-safe. */
 public final class InMemoryHomeDirectory implements HomeDirectory {
   private final Map<ByteBuffer, Integer> rows = new HashMap<>();
+  private final Map<String, byte[]> meta = new HashMap<>();
 
   @Override
   public synchronized int[] claim(byte[][] keys, int[] proposed) {
@@ -35,6 +36,17 @@ public final class InMemoryHomeDirectory implements HomeDirectory {
       return next;
     }
     return slot;
+  }
+
+  @Override
+  public synchronized byte[] meta(String name) {
+    byte[] v = meta.get(name);
+    return v == null ? null : v.clone();
+  }
+
+  @Override
+  public synchronized void putMeta(String name, byte[] value) {
+    meta.put(name, value.clone());
   }
 
   @Override

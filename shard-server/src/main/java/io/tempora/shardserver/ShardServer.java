@@ -11,7 +11,9 @@ import io.tempora.engine.Engine;
 import io.tempora.persistence.HomeDirectory;
 import io.tempora.persistence.InMemoryHomeDirectory;
 import io.tempora.shardserver.grpc.Checkpointer;
+import io.tempora.shardserver.grpc.LeaseFenceInterceptor;
 import io.tempora.shardserver.grpc.MalformedRequestGuard;
+import io.tempora.shardserver.grpc.ReconcileState;
 import io.tempora.shardserver.grpc.ShardInternalGrpcService;
 import io.tempora.shardserver.grpc.TemporaGrpcService;
 import io.tempora.shardserver.ops.IngestAdmission;
@@ -20,6 +22,7 @@ import io.tempora.shardserver.ops.ShardMetrics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -176,18 +179,24 @@ public final class ShardServer implements AutoCloseable {
     if (state != State.RECOVERING) {
       throw new IllegalStateException("serve() in state " + state);
     }
+    ReconcileState reconcile = ReconcileState.open(directory, Clock.systemUTC());
+    LeaseFenceInterceptor fence = new LeaseFenceInterceptor(reconcile);
     mainBuilder
         .executor(executor)
         .maxInboundMessageSize(config.maxInboundMessageBytes())
         .maxInboundMetadataSize(config.maxInboundMetadataBytes())
         .intercept(new RpcMetricsInterceptor(metrics))
         .addService(
-            MalformedRequestGuard.guard(
-                ServerInterceptors.intercept(
-                    new TemporaGrpcService(engine, metrics, checkpointer),
-                    new IngestAdmission(
-                        config.ingestQueueRequests(), config.ingestQueueBytes(), metrics))))
-        .addService(new ShardInternalGrpcService(engine, directory))
+            ServerInterceptors.intercept(
+                MalformedRequestGuard.guard(
+                    ServerInterceptors.intercept(
+                        new TemporaGrpcService(engine, metrics, checkpointer),
+                        new IngestAdmission(
+                            config.ingestQueueRequests(), config.ingestQueueBytes(), metrics))),
+                fence))
+        .addService(
+            ServerInterceptors.intercept(
+                new ShardInternalGrpcService(engine, directory, reconcile), fence))
         .addService(healthStatus.getHealthService());
     if (config.reflection()) {
       mainBuilder.addService(ProtoReflectionServiceV1.newInstance());

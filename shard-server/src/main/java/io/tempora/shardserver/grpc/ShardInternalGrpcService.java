@@ -6,6 +6,12 @@ import io.tempora.engine.Reader;
 import io.tempora.engine.model.EntityEvent;
 import io.tempora.engine.model.Identity;
 import io.tempora.persistence.HomeDirectory;
+import io.tempora.proto.internal.v1.AckDirtyRequest;
+import io.tempora.proto.internal.v1.AckDirtyResponse;
+import io.tempora.proto.internal.v1.AcquireLeaseRequest;
+import io.tempora.proto.internal.v1.AcquireLeaseResponse;
+import io.tempora.proto.internal.v1.ChangeFeedStateRequest;
+import io.tempora.proto.internal.v1.ChangeFeedStateResponse;
 import io.tempora.proto.internal.v1.ChangedRecordsRequest;
 import io.tempora.proto.internal.v1.ChangedRecordsResponse;
 import io.tempora.proto.internal.v1.FindRecordsRequest;
@@ -31,7 +37,8 @@ import java.util.Set;
  * The implemented part of the internal {@code tempora.internal.v1.Shard} service: the identity
  * directory (ResolveHomes, SetHomes) and what reconciliation reads: every live record
  * (ListLiveRecords), the records changed since a transaction (ChangedRecords) and the records
- * holding given values (FindRecords). Other methods answer UNIMPLEMENTED. Thread-safe.
+ * holding given values (FindRecords), the reconcile lease (AcquireLease), the change-feed state and
+ * cursor (ChangeFeedState, AckDirty). Other methods answer UNIMPLEMENTED. Thread-safe.
  */
 public final class ShardInternalGrpcService extends ShardGrpc.ShardImplBase {
   private static final int DEFAULT_PAGE = 1000;
@@ -40,14 +47,61 @@ public final class ShardInternalGrpcService extends ShardGrpc.ShardImplBase {
 
   private final Engine engine;
   private final HomeDirectory directory;
+  private final ReconcileState reconcile;
 
   /**
    * @param engine the shard's engine (records are listed from it)
    * @param directory this shard's part of the identity directory; not owned
+   * @param reconcile the lease, fence and change-feed cursor kept in that directory
    */
-  public ShardInternalGrpcService(Engine engine, HomeDirectory directory) {
+  public ShardInternalGrpcService(
+      Engine engine, HomeDirectory directory, ReconcileState reconcile) {
     this.engine = engine;
     this.directory = directory;
+    this.reconcile = reconcile;
+  }
+
+  @Override
+  public void acquireLease(AcquireLeaseRequest request, StreamObserver<AcquireLeaseResponse> out) {
+    Calls.unary(
+        out,
+        () -> {
+          ReconcileState.Lease l =
+              reconcile.acquire(
+                  request.getHolder(),
+                  request.getExpectedEpoch(),
+                  request.getTtlMs(),
+                  request.getRelease());
+          return AcquireLeaseResponse.newBuilder()
+              .setHolder(l.holder())
+              .setEpoch(l.epoch())
+              .setExpiresAtMs(l.expiresAtMs())
+              .setGranted(l.granted())
+              .build();
+        });
+  }
+
+  @Override
+  public void ackDirty(AckDirtyRequest request, StreamObserver<AckDirtyResponse> out) {
+    Calls.unary(
+        out,
+        () ->
+            AckDirtyResponse.newBuilder()
+                .setAcknowledged(reconcile.acknowledge(request.getEpoch(), request.getUpTo()))
+                .build());
+  }
+
+  @Override
+  public void changeFeedState(
+      ChangeFeedStateRequest request, StreamObserver<ChangeFeedStateResponse> out) {
+    Calls.unary(
+        out,
+        () ->
+            ChangeFeedStateResponse.newBuilder()
+                .setAcknowledged(reconcile.acknowledged())
+                .setHeadTx(engine.reader().lastTx() + 1)
+                .setHighestEpoch(reconcile.highestEpoch())
+                .build());
   }
 
   /**
@@ -155,6 +209,8 @@ public final class ShardInternalGrpcService extends ShardGrpc.ShardImplBase {
             throw new IllegalArgumentException("limit: " + limit + " must be in 1.." + MAX_PAGE);
           }
           Reader reader = engine.reader();
+          // Read before the events: every transaction up to it is in what the events read shows.
+          long head = reader.lastTx() + 1;
           long from = Math.max(1, request.getFromTx());
           // One more than asked: a transaction cut by the limit is left for the next call.
           List<EntityEvent> events = reader.events(from, limit + 1);
@@ -180,7 +236,9 @@ public final class ShardInternalGrpcService extends ShardGrpc.ShardImplBase {
               ChangedRecordsResponse.newBuilder()
                   .setEvents(events.size())
                   .setMore(more)
-                  .setNextFromTx(events.isEmpty() ? from : events.getLast().tx() + 1);
+                  .setNextFromTx(
+                      Math.max(
+                          events.isEmpty() ? from : events.getLast().tx() + 1, more ? 0 : head));
           members.forEach(id -> addRecord(b::addRecords, reader, id));
           return b.build();
         });
