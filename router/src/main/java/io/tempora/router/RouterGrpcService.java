@@ -91,6 +91,8 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
   private final AtomicReference<Signatures> signatures = new AtomicReference<>();
   private final AtomicBoolean dirty = new AtomicBoolean();
   private final Reconciler reconciler;
+  private final ReconcileLoop reconcileLoop;
+  private final RouterMetrics metrics = new RouterMetrics();
 
   /**
    * @param shards one client per shard, in shard id order
@@ -113,21 +115,49 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
             lock,
             this::freshSignatures,
             config.limits().maxRecords(),
+            config.reconcile().maxBatch(),
             config.writeDeadline());
+    this.reconcileLoop =
+        new ReconcileLoop(
+            this.shards,
+            fanout,
+            reconciler,
+            new ReconcileLease(
+                this.shards.get(0),
+                config.reconcile().holder(),
+                config.reconcile().leaseTtl(),
+                config.readDeadline(),
+                System::nanoTime),
+            metrics,
+            config.readDeadline(),
+            System::nanoTime);
+  }
+
+  /** The lease holder's loop (polls, rounds, settled reads). */
+  ReconcileLoop reconcileLoop() {
+    return reconcileLoop;
+  }
+
+  /** This router's metrics. */
+  public RouterMetrics metrics() {
+    return metrics;
   }
 
   /**
-   * Runs reconciliation now (with one shard there is nothing to do): incremental rounds over what
-   * changed since the last one, or full passes when {@code full} (or when this router has not run a
-   * full one yet, or after an ontology change). Clears the dirty mark first, so writes arriving
-   * meanwhile mark it again.
+   * Runs reconciliation now (with one shard there is nothing to do) as the lease holder, taking or
+   * waiting for the lease (FAILED_PRECONDITION naming the holder if another router keeps it):
+   * incremental rounds over what changed since the acknowledged cursors, or full passes when {@code
+   * full} (or when a shard was never reconciled, or after an ontology change).
    */
   public ReconcileResponse reconcile(boolean full) {
     if (single()) {
       return ReconcileResponse.getDefaultInstance();
     }
     dirty.set(false);
-    return reconciler.reconcile(full);
+    // Takes or waits for the lease (DS-4), within the client's deadline.
+    Duration ttl = config.reconcile().leaseTtl();
+    Duration patience = Fanout.perCall(ttl, Duration.ofMillis(200));
+    return reconcileLoop.reconcile(full, patience.compareTo(ttl) < 0 ? patience : ttl);
   }
 
   /** True iff a write went through this router since the last reconciliation started. */
@@ -287,26 +317,32 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
           groups.computeIfAbsent(map.shardOfSlot(homes[i]), k -> new ArrayList<>()).add(i);
         }
       }
-      Map<Integer, IngestResponse> done =
-          applied(
-              groups,
-              failed,
-              reasons,
-              (shard, positions) -> {
-                IngestRequest.Builder b = IngestRequest.newBuilder();
-                positions.forEach(p -> b.addRecords(request.getRecords(p)));
-                return shard.stub(write()).ingest(b.build());
-              });
       WriteItem[] items = new WriteItem[homes.length];
       IngestResponse.Builder answer = IngestResponse.newBuilder();
-      for (var e : done.entrySet()) {
-        List<Integer> positions = groups.get(e.getKey());
-        answer.setTx(Math.max(answer.getTx(), e.getValue().getTx()));
-        answer.addAllEvents(e.getValue().getEventsList());
-        for (WriteItem item : e.getValue().getItemsList()) {
-          int p = positions.get(item.getIndex());
-          items[p] = item.toBuilder().setIndex(p).build();
+      // Resends go to the new home of identities a reconciliation move took away meanwhile.
+      for (int pass = 0; pass == 0 || !groups.isEmpty(); pass++) {
+        checkResends(pass, groups);
+        Map<Integer, List<Integer>> sent = groups;
+        Map<Integer, IngestResponse> done =
+            applied(
+                sent,
+                failed,
+                reasons,
+                (shard, positions) -> {
+                  IngestRequest.Builder b = IngestRequest.newBuilder();
+                  positions.forEach(p -> b.addRecords(request.getRecords(p)));
+                  return shard.stub(write()).ingest(b.build());
+                });
+        for (var e : done.entrySet()) {
+          List<Integer> positions = sent.get(e.getKey());
+          answer.setTx(Math.max(answer.getTx(), e.getValue().getTx()));
+          answer.addAllEvents(e.getValue().getEventsList());
+          for (WriteItem item : e.getValue().getItemsList()) {
+            int p = positions.get(item.getIndex());
+            items[p] = item.toBuilder().setIndex(p).build();
+          }
         }
+        groups = HomeRecheck.moved(directory, map, ids, homes, sent);
       }
       answer.addAllItems(List.of(items));
       return answer.build();
@@ -348,25 +384,30 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
                 groups.computeIfAbsent(map.shardOfSlot(homes[i]), k -> new ArrayList<>()).add(i);
               }
             }
-            Map<Integer, DeleteResponse> done =
-                applied(
-                    groups,
-                    failed,
-                    reasons,
-                    (shard, positions) -> {
-                      DeleteRequest.Builder b = DeleteRequest.newBuilder();
-                      positions.forEach(p -> b.addIdentities(request.getIdentities(p)));
-                      return shard.stub(write()).delete(b.build());
-                    });
             DeleteResponse.Builder answer = DeleteResponse.newBuilder();
-            for (var e : done.entrySet()) {
-              List<Integer> positions = groups.get(e.getKey());
-              answer.setTx(Math.max(answer.getTx(), e.getValue().getTx()));
-              answer.addAllEvents(e.getValue().getEventsList());
-              for (WriteItem item : e.getValue().getItemsList()) {
-                int p = positions.get(item.getIndex());
-                items[p] = item.toBuilder().setIndex(p).build();
+            for (int pass = 0; pass == 0 || !groups.isEmpty(); pass++) {
+              checkResends(pass, groups);
+              Map<Integer, List<Integer>> sent = groups;
+              Map<Integer, DeleteResponse> done =
+                  applied(
+                      sent,
+                      failed,
+                      reasons,
+                      (shard, positions) -> {
+                        DeleteRequest.Builder b = DeleteRequest.newBuilder();
+                        positions.forEach(p -> b.addIdentities(request.getIdentities(p)));
+                        return shard.stub(write()).delete(b.build());
+                      });
+              for (var e : done.entrySet()) {
+                List<Integer> positions = sent.get(e.getKey());
+                answer.setTx(Math.max(answer.getTx(), e.getValue().getTx()));
+                answer.addAllEvents(e.getValue().getEventsList());
+                for (WriteItem item : e.getValue().getItemsList()) {
+                  int p = positions.get(item.getIndex());
+                  items[p] = item.toBuilder().setIndex(p).build();
+                }
               }
+              groups = HomeRecheck.moved(directory, map, request.getIdentitiesList(), homes, sent);
             }
             answer.addAllItems(List.of(items));
             return answer.build();
@@ -374,6 +415,16 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
             lock.readLock().unlock();
           }
         });
+  }
+
+  /** Gives up on a request whose identities keep moving (each pass is a resend to new homes). */
+  private static void checkResends(int pass, Map<Integer, List<Integer>> groups) {
+    if (pass > HomeRecheck.MAX_RESENDS) {
+      List<Integer> positions = new ArrayList<>();
+      groups.values().forEach(positions::addAll);
+      throw Fanout.partialFailure(
+          positions, List.of("their homes moved during the write " + pass + " times"));
+    }
   }
 
   /**

@@ -2,6 +2,7 @@ package io.tempora.shardserver.grpc;
 
 import io.grpc.stub.StreamObserver;
 import io.tempora.engine.Engine;
+import io.tempora.engine.NotFoundException;
 import io.tempora.engine.Reader;
 import io.tempora.engine.model.EntityEvent;
 import io.tempora.engine.model.Identity;
@@ -21,6 +22,8 @@ import io.tempora.proto.internal.v1.HomeMove;
 import io.tempora.proto.internal.v1.HomeSlot;
 import io.tempora.proto.internal.v1.ListLiveRecordsRequest;
 import io.tempora.proto.internal.v1.ListLiveRecordsResponse;
+import io.tempora.proto.internal.v1.LookupRecordsRequest;
+import io.tempora.proto.internal.v1.LookupRecordsResponse;
 import io.tempora.proto.internal.v1.ResolveHomesRequest;
 import io.tempora.proto.internal.v1.ResolveHomesResponse;
 import io.tempora.proto.internal.v1.SetHomesRequest;
@@ -96,12 +99,45 @@ public final class ShardInternalGrpcService extends ShardGrpc.ShardImplBase {
       ChangeFeedStateRequest request, StreamObserver<ChangeFeedStateResponse> out) {
     Calls.unary(
         out,
-        () ->
-            ChangeFeedStateResponse.newBuilder()
-                .setAcknowledged(reconcile.acknowledged())
-                .setHeadTx(engine.reader().lastTx() + 1)
-                .setHighestEpoch(reconcile.highestEpoch())
-                .build());
+        () -> {
+          io.tempora.engine.Stats stats = engine.reader().stats();
+          return ChangeFeedStateResponse.newBuilder()
+              .setAcknowledged(reconcile.acknowledged())
+              .setHeadTx(stats.lastTx() + 1)
+              .setHighestEpoch(reconcile.highestEpoch())
+              .setOntologyVersion(stats.ontologyVersion())
+              .build();
+        });
+  }
+
+  @Override
+  public void lookupRecords(
+      LookupRecordsRequest request, StreamObserver<LookupRecordsResponse> out) {
+    Calls.unary(
+        out,
+        () -> {
+          if (request.getIdentitiesCount() > MAX_PAGE) {
+            throw new IllegalArgumentException(
+                "identities: " + request.getIdentitiesCount() + " must be at most " + MAX_PAGE);
+          }
+          Reader reader = engine.reader();
+          LookupRecordsResponse.Builder b = LookupRecordsResponse.newBuilder();
+          for (io.tempora.proto.v1.Identity id : request.getIdentitiesList()) {
+            Record.Builder r = Record.newBuilder().setIdentity(id);
+            boolean live = false;
+            try {
+              var info = reader.getRecord(RequestMapper.identity(id));
+              live = info.live();
+              if (live) {
+                r.addAllDescriptors(ResponseMapper.record(info).getDescriptorsList());
+              }
+            } catch (NotFoundException e) {
+              // never seen here: not live
+            }
+            b.addRecords(r).addLive(live);
+          }
+          return b.build();
+        });
   }
 
   /**
