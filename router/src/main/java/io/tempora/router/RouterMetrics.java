@@ -52,6 +52,11 @@ public final class RouterMetrics {
     rounds.labelValues(result).inc();
   }
 
+  /** Whether the lease gauge says held (tests). */
+  boolean isLeaseHeld() {
+    return leaseHeld.get() == 1;
+  }
+
   /** The current lag gauge, in seconds (tests). */
   double lagSeconds() {
     return lag.get();
