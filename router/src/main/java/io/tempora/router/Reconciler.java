@@ -37,12 +37,13 @@ import org.slf4j.LoggerFactory;
  * recorded home (a crash between those steps) is deleted.
  *
  * <p>A round is incremental (DISTRIBUTED.md DS-1): it reads each shard's change feed (the engine's
- * entity events) from this router's cursor, takes the live records of the entities they name, and
- * follows their signatures through the shards' value postings to closure, so it reads the changed
- * records plus the components they touch. A full round reads every live record instead: the first
- * round after this router starts (its cursors live in memory), after an ontology change, and on
- * request. Runs under the router's write lock, so no client write of this router interleaves with a
- * move. Thread-safe.
+ * entity events) from its cursor, takes the live records of the entities they name, and follows
+ * their signatures through the shards' value postings to closure, so it reads the changed records
+ * plus the components they touch. A full round reads every live record instead: when no cursor was
+ * {@link #adopt adopted} (a shard never acknowledged one), after an ontology change, and on
+ * request. Only the lease holder calls it, inside its epoch ({@link ReconcileLoop}); it runs under
+ * the router's write lock, so no client write of this router interleaves with a move, and writes of
+ * other routers are made safe by {@link HomeRecheck} and {@link SourceRecheck}. Thread-safe.
  */
 final class Reconciler {
   private static final Logger LOG = LoggerFactory.getLogger(Reconciler.class);
