@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,7 +38,16 @@ final class ReconcileLoop {
   private final Duration deadline;
   private final LongSupplier nanos;
   private final long[] acknowledged;
-  private final long[] pendingSince;
+
+  /** Per shard: since when changes are pending (0: none), read by the lag gauge at any time. */
+  private final AtomicLongArray pendingSince;
+
+  /** Per shard: the head when pending changes were first seen. */
+  private final long[] pendingHead;
+
+  /** Per shard: the last poll that found nothing pending (0: none yet). */
+  private final long[] lastClean;
+
   private final int[] ontology;
   private long adopted;
 
@@ -57,7 +67,10 @@ final class ReconcileLoop {
     this.deadline = deadline;
     this.nanos = nanos;
     this.acknowledged = new long[shards.size()];
-    this.pendingSince = new long[shards.size()];
+    this.pendingSince = new AtomicLongArray(shards.size());
+    this.pendingHead = new long[shards.size()];
+    this.lastClean = new long[shards.size()];
+    metrics.lagSource(this::lagSeconds);
     this.ontology = new int[shards.size()];
   }
 
@@ -76,8 +89,9 @@ final class ReconcileLoop {
     OptionalLong epoch = lease.hold();
     metrics.leaseHeld(epoch.isPresent());
     if (epoch.isEmpty()) {
-      java.util.Arrays.fill(pendingSince, 0);
-      metrics.lag(0);
+      for (int s = 0; s < shards.size(); s++) {
+        pendingSince.set(s, 0);
+      }
       return false;
     }
     LeaseEpoch.with(
@@ -142,11 +156,15 @@ final class ReconcileLoop {
       acknowledged[s] = st.getAcknowledged();
       if (st.getHeadTx() > st.getAcknowledged()) {
         pending = true;
-        if (pendingSince[s] == 0) {
-          pendingSince[s] = now;
+        if (pendingSince.get(s) == 0) {
+          // The changes appeared after the last poll that found none: count from there (an
+          // overestimate by at most one poll period), or from now on the first poll.
+          pendingSince.set(s, lastClean[s] != 0 ? lastClean[s] : now);
+          pendingHead[s] = st.getHeadTx();
         }
       } else {
-        pendingSince[s] = 0;
+        pendingSince.set(s, 0);
+        lastClean[s] = now;
       }
     }
     if (fresh) {
@@ -162,22 +180,24 @@ final class ReconcileLoop {
           epoch,
           never ? "a shard was never reconciled: full pass first" : "continuing from the cursors");
     }
-    updateLag(now);
     return pending || never;
   }
 
-  private void updateLag(long now) {
+  /** Age of the oldest pending change seen, in seconds (the lag gauge, at scrape time). */
+  double lagSeconds() {
     long oldest = 0;
-    for (long since : pendingSince) {
+    for (int s = 0; s < pendingSince.length(); s++) {
+      long since = pendingSince.get(s);
       if (since != 0 && (oldest == 0 || since < oldest)) {
         oldest = since;
       }
     }
-    metrics.lag(oldest == 0 ? 0 : (now - oldest) / 1e9);
+    return oldest == 0 ? 0 : Math.max(0, nanos.getAsLong() - oldest) / 1e9;
   }
 
   /** Runs the reconciler and persists the cursors it reached. */
   private ReconcileResponse round(long epoch, boolean full) {
+    long started = nanos.getAsLong();
     ReconcileResponse r;
     try {
       r = reconciler.reconcile(full);
@@ -201,10 +221,13 @@ final class ReconcileLoop {
                 : null);
     for (int s = 0; s < reached.length; s++) {
       acknowledged[s] = Math.max(acknowledged[s], reached[s]);
-      // Changes made after the round started (its own moves among them) are seen at the next poll.
-      pendingSince[s] = 0;
+      if (reached[s] >= pendingHead[s]) {
+        // What was pending is reconciled; changes the round did not read (its own moves among
+        // them) are seen at the next poll and appeared after the round started.
+        pendingSince.set(s, 0);
+        lastClean[s] = started;
+      }
     }
-    updateLag(nanos.getAsLong());
     return r;
   }
 

@@ -2,26 +2,29 @@ package io.tempora.router;
 
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.util.function.DoubleSupplier;
 
 /**
  * A router's reconciliation metrics (OPERATIONS.md §5) on its own registry: {@code
  * tempora_reconcile_lag_seconds} (age of the oldest unreconciled change this router, as lease
- * holder, has seen pending; 0 when none or not the holder), {@code tempora_reconcile_lease_held}
- * and {@code tempora_reconcile_rounds_total} by {@code result}. Thread-safe.
+ * holder, has seen pending, computed at each scrape; 0 when none or not the holder), {@code
+ * tempora_reconcile_lease_held} and {@code tempora_reconcile_rounds_total} by {@code result}.
+ * Thread-safe.
  */
 public final class RouterMetrics {
   private final PrometheusRegistry registry = new PrometheusRegistry();
-  private final Gauge lag;
+  private volatile DoubleSupplier lag = () -> 0;
   private final Gauge leaseHeld;
   private final Counter rounds;
 
   public RouterMetrics() {
-    lag =
-        Gauge.builder()
-            .name("tempora_reconcile_lag_seconds")
-            .help("Age of the oldest change not yet reconciled (lease holder only)")
-            .register(registry);
+    GaugeWithCallback.builder()
+        .name("tempora_reconcile_lag_seconds")
+        .help("Age of the oldest change not yet reconciled (lease holder only)")
+        .callback(cb -> cb.call(lag.getAsDouble()))
+        .register(registry);
     leaseHeld =
         Gauge.builder()
             .name("tempora_reconcile_lease_held")
@@ -40,8 +43,9 @@ public final class RouterMetrics {
     return registry;
   }
 
-  void lag(double seconds) {
-    lag.set(seconds);
+  /** Where the lag gauge reads its value at each scrape. */
+  void lagSource(DoubleSupplier seconds) {
+    lag = seconds;
   }
 
   void leaseHeld(boolean held) {
@@ -59,6 +63,6 @@ public final class RouterMetrics {
 
   /** The current lag gauge, in seconds (tests). */
   double lagSeconds() {
-    return lag.get();
+    return lag.getAsDouble();
   }
 }
