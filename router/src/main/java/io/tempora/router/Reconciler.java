@@ -41,9 +41,9 @@ import org.slf4j.LoggerFactory;
  * their signatures through the shards' value postings to closure, so it reads the changed records
  * plus the components they touch. A full round reads every live record instead: when no cursor was
  * {@link #adopt adopted} (a shard never acknowledged one), after an ontology change, and on
- * request. Only the lease holder calls it, inside its epoch ({@link ReconcileLoop}); it runs under
- * the router's write lock, so no client write of this router interleaves with a move, and writes of
- * other routers are made safe by {@link HomeRecheck} and {@link SourceRecheck}. Thread-safe.
+ * request. Only the lease holder calls it, inside its epoch ({@link ReconcileLoop}); rounds exclude
+ * each other and SetOntology (the router's lock) but not client writes, of any router: {@link
+ * HomeRecheck} and {@link SourceRecheck} make a write racing a move safe. Thread-safe.
  */
 final class Reconciler {
   private static final Logger LOG = LoggerFactory.getLogger(Reconciler.class);

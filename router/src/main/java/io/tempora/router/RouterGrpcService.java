@@ -88,6 +88,7 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
   private final Fanout fanout;
   private final Directory directory;
   private final ReadWriteLock lock = new ReentrantReadWriteLock();
+  private final ReadWriteLock ontologyLock = new ReentrantReadWriteLock();
   private final AtomicReference<Signatures> signatures = new AtomicReference<>();
   private final AtomicBoolean dirty = new AtomicBoolean();
   private final Reconciler reconciler;
@@ -236,6 +237,7 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
           if (single()) {
             return call(only(), s -> s.stub(write()).setOntology(request));
           }
+          ontologyLock.writeLock().lock();
           lock.writeLock().lock();
           try {
             int before =
@@ -263,6 +265,7 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
             return first;
           } finally {
             lock.writeLock().unlock();
+            ontologyLock.writeLock().unlock();
           }
         });
   }
@@ -296,7 +299,9 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
     if (request.getRecordsCount() == 0) {
       return IngestResponse.getDefaultInstance();
     }
-    lock.readLock().lock();
+    // Only an ontology switch excludes writes; reconciliation rounds do not (a move racing this
+    // write is made safe by HomeRecheck and SourceRecheck, whichever router runs it).
+    ontologyLock.readLock().lock();
     try {
       dirty.set(true);
       Signatures sigs = signatures();
@@ -347,7 +352,7 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
       answer.addAllItems(List.of(items));
       return answer.build();
     } finally {
-      lock.readLock().unlock();
+      ontologyLock.readLock().unlock();
     }
   }
 
@@ -363,7 +368,7 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
           if (request.getIdentitiesCount() == 0) {
             return DeleteResponse.getDefaultInstance();
           }
-          lock.readLock().lock();
+          ontologyLock.readLock().lock(); // as for ingest
           try {
             dirty.set(true);
             List<String> reasons = new ArrayList<>();
@@ -412,7 +417,7 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
             answer.addAllItems(List.of(items));
             return answer.build();
           } finally {
-            lock.readLock().unlock();
+            ontologyLock.readLock().unlock();
           }
         });
   }
