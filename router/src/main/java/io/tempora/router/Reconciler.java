@@ -37,18 +37,18 @@ import org.slf4j.LoggerFactory;
  * recorded home (a crash between those steps) is deleted.
  *
  * <p>A round is incremental (DISTRIBUTED.md DS-1): it reads each shard's change feed (the engine's
- * entity events) from this router's cursor, takes the live records of the entities they name, and
- * follows their signatures through the shards' value postings to closure, so it reads the changed
- * records plus the components they touch. A full round reads every live record instead: the first
- * round after this router starts (its cursors live in memory), after an ontology change, and on
- * request. Runs under the router's write lock, so no client write of this router interleaves with a
- * move. Thread-safe.
+ * entity events) from its cursor, takes the live records of the entities they name, and follows
+ * their signatures through the shards' value postings to closure, so it reads the changed records
+ * plus the components they touch. A full round reads every live record instead: when no cursor was
+ * {@link #adopt adopted} (a shard never acknowledged one), after an ontology change, and on
+ * request. Only the lease holder calls it, inside its epoch ({@link ReconcileLoop}); rounds exclude
+ * each other and SetOntology (the router's lock) but not client writes, of any router: {@link
+ * HomeRecheck} and {@link SourceRecheck} make a write racing a move safe. Thread-safe.
  */
 final class Reconciler {
   private static final Logger LOG = LoggerFactory.getLogger(Reconciler.class);
   private static final int MAX_ROUNDS = 10;
   private static final int MAX_INCREMENTAL_ROUNDS = 10_000;
-  private static final int FEED_EVENTS = 10_000;
   private static final int FIND_VALUES = 5_000;
   private static final int LIST_PAGE = 1000;
 
@@ -61,6 +61,7 @@ final class Reconciler {
   private final int batch;
   private final Duration deadline;
   private final long[] cursor;
+  private final int feedEvents;
   private boolean fullNeeded = true;
 
   Reconciler(
@@ -71,6 +72,7 @@ final class Reconciler {
       ReadWriteLock lock,
       Supplier<Signatures> signatures,
       int batch,
+      int feedEvents,
       Duration deadline) {
     this.shards = shards;
     this.map = map;
@@ -81,6 +83,31 @@ final class Reconciler {
     this.batch = batch;
     this.deadline = deadline;
     this.cursor = new long[shards.size()];
+    this.feedEvents = feedEvents;
+  }
+
+  /**
+   * Continues from cursors read from the shards (a new lease holder): the next round is incremental
+   * from there.
+   */
+  void adopt(long[] cursors) {
+    lock.writeLock().lock();
+    try {
+      System.arraycopy(cursors, 0, cursor, 0, cursor.length);
+      fullNeeded = false;
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  /** The change-feed cursors reached (one per shard: every transaction below is reconciled). */
+  long[] cursors() {
+    lock.readLock().lock();
+    try {
+      return cursor.clone();
+    } finally {
+      lock.readLock().unlock();
+    }
   }
 
   /** The next round is a full pass (after an ontology change: every signature may differ). */
@@ -169,7 +196,7 @@ final class Reconciler {
                     .changedRecords(
                         ChangedRecordsRequest.newBuilder()
                             .setFromTx(cursor[s.id()])
-                            .setLimit(FEED_EVENTS)
+                            .setLimit(feedEvents)
                             .build()));
     List<Record> seeds = new ArrayList<>();
     List<Integer> where = new ArrayList<>();
@@ -191,6 +218,7 @@ final class Reconciler {
 
   private ShardGrpc.ShardBlockingStub internal(ShardClient s) {
     return ShardGrpc.newBlockingStub(s.channel())
+        .withInterceptors(LeaseEpoch.ATTACH)
         .withMaxInboundMessageSize(RouterConfig.SHARD_MESSAGE_BYTES)
         .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
   }
@@ -305,8 +333,7 @@ final class Reconciler {
     do {
       long from = after;
       ListLiveRecordsResponse page =
-          ShardGrpc.newBlockingStub(s.channel())
-              .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
+          internal(s)
               .listLiveRecords(
                   ListLiveRecordsRequest.newBuilder()
                       .setAfterEntityId(from)
@@ -431,15 +458,21 @@ final class Reconciler {
       chunk.forEach(i -> in.addRecords(records.get(i)));
       Fanout.call(shards.get(target), c -> c.stub(deadline).ingest(in.build()));
       List<Identity> done = new ArrayList<>();
+      List<Record> copied = new ArrayList<>();
       int newSlot = map.firstSlot(target);
       for (int i : chunk) {
         Identity id = records.get(i).getIdentity();
         if (directory.move(id, homes[i], newSlot) == newSlot) {
           done.add(id);
+          copied.add(records.get(i));
         }
         // Otherwise another writer changed the home: the target copy is stale and the next
         // round removes it.
       }
+      // A client write that reached the source after this round read it and before the CAS would
+      // be lost with the source copy: carry the source's current state over first (see
+      // SourceRecheck; writes after the CAS are resent by their router).
+      SourceRecheck.carryOver(shards.get(source), shards.get(target), copied, deadline);
       delete(source, done);
       moved += done.size();
     }
