@@ -100,7 +100,7 @@ final class ReconcileLoop {
           List<ChangeFeedStateResponse> states = states();
           boolean pending = adopt(epoch.getAsLong(), states);
           if (pending) {
-            round(epoch.getAsLong(), false);
+            round(epoch.getAsLong(), false, heads(states));
           }
           return null;
         });
@@ -119,8 +119,9 @@ final class ReconcileLoop {
     return LeaseEpoch.with(
         epoch,
         () -> {
-          adopt(epoch, states());
-          return round(epoch, full);
+          List<ChangeFeedStateResponse> states = states();
+          adopt(epoch, states);
+          return round(epoch, full, heads(states));
         });
   }
 
@@ -195,12 +196,15 @@ final class ReconcileLoop {
     return oldest == 0 ? 0 : Math.max(0, nanos.getAsLong() - oldest) / 1e9;
   }
 
-  /** Runs the reconciler and persists the cursors it reached. */
-  private ReconcileResponse round(long epoch, boolean full) {
+  /**
+   * Runs the reconciler over the changes below {@code heads} (read before it, DS-4) and persists
+   * the cursors it reached.
+   */
+  private ReconcileResponse round(long epoch, boolean full, long[] heads) {
     long started = nanos.getAsLong();
     ReconcileResponse r;
     try {
-      r = reconciler.reconcile(full);
+      r = reconciler.reconcile(full, heads);
       metrics.round("ok");
     } catch (RuntimeException e) {
       metrics.round("error");
@@ -233,7 +237,10 @@ final class ReconcileLoop {
 
   /** Every shard's head now: the cursors a settled read waits for. */
   long[] heads() {
-    List<ChangeFeedStateResponse> states = states();
+    return heads(states());
+  }
+
+  private static long[] heads(List<ChangeFeedStateResponse> states) {
     long[] heads = new long[states.size()];
     for (int s = 0; s < heads.length; s++) {
       heads[s] = states.get(s).getHeadTx();

@@ -47,7 +47,6 @@ import org.slf4j.LoggerFactory;
  */
 final class Reconciler {
   private static final Logger LOG = LoggerFactory.getLogger(Reconciler.class);
-  private static final int MAX_ROUNDS = 10;
   private static final int MAX_INCREMENTAL_ROUNDS = 10_000;
   private static final int FIND_VALUES = 5_000;
   private static final int LIST_PAGE = 1000;
@@ -120,37 +119,40 @@ final class Reconciler {
     }
   }
 
-  /** Runs rounds until every change is reconciled: full ones when asked or needed. */
-  ReconcileResponse reconcile(boolean full) {
+  /**
+   * Reconciles every change present at call time (DISTRIBUTED.md DS-4): {@code heads} are the
+   * shards' change-feed heads read when the call started (ChangeFeedState, before any record is
+   * read). Incremental rounds run until every cursor has reached its head; a full pass (when asked
+   * or needed) reads every live record once and then stands for everything below the heads. Changes
+   * after the heads, client writes made meanwhile (rounds do not hold writes back) and this call's
+   * own moves among them, are left to the next call: running until the feeds are empty would never
+   * end while clients keep writing.
+   */
+  ReconcileResponse reconcile(boolean full, long[] heads) {
+    if (heads.length != shards.size()) {
+      throw new IllegalArgumentException(
+          "heads: " + heads.length + " given for " + shards.size() + " shards");
+    }
     lock.writeLock().lock();
     try {
       if (full || fullNeeded) {
-        // Changes up to the heads read now are covered by the full pass.
-        long[] heads = new long[shards.size()];
-        List<Long> lastTx =
-            fanout.all(
-                s ->
-                    s.stub(deadline)
-                        .getStats(io.tempora.proto.v1.GetStatsRequest.getDefaultInstance())
-                        .getLastTx());
-        for (int i = 0; i < heads.length; i++) {
-          heads[i] = lastTx.get(i) + 1;
+        ReconcileResponse r = fullPass();
+        for (int s = 0; s < heads.length; s++) {
+          cursor[s] = Math.max(cursor[s], heads[s]);
         }
-        ReconcileResponse r = reconcile();
-        System.arraycopy(heads, 0, cursor, 0, heads.length);
         fullNeeded = false;
         return r.toBuilder().setFull(true).build();
       }
-      return incremental();
+      return incremental(heads);
     } finally {
       lock.writeLock().unlock();
     }
   }
 
-  private ReconcileResponse incremental() {
+  private ReconcileResponse incremental(long[] heads) {
     ReconcileResponse.Builder total = ReconcileResponse.newBuilder();
     Signatures sigs = signatures.get();
-    for (int r = 0; r < MAX_INCREMENTAL_ROUNDS; r++) {
+    for (int r = 0; r < MAX_INCREMENTAL_ROUNDS && !reached(heads); r++) {
       Feed feed = pull();
       ReconcileResponse round =
           feed.seeds().isEmpty()
@@ -168,9 +170,6 @@ final class Reconciler {
               total.getCrossShardComponents() + round.getCrossShardComponents())
           .setMoved(total.getMoved() + round.getMoved())
           .setStaleCopiesRemoved(total.getStaleCopiesRemoved() + round.getStaleCopiesRemoved());
-      if (!feed.more() && feed.seeds().isEmpty()) {
-        break;
-      }
     }
     if (total.getMoved() > 0 || total.getStaleCopiesRemoved() > 0) {
       LOG.info(
@@ -184,9 +183,18 @@ final class Reconciler {
     return total.build();
   }
 
+  /** Whether every cursor has reached the given heads. */
+  private boolean reached(long[] heads) {
+    for (int s = 0; s < heads.length; s++) {
+      if (cursor[s] < heads[s]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** What the change feeds gave: changed live records with their shard, and the next cursors. */
-  private record Feed(
-      List<Record> seeds, List<Integer> where, long[] next, long events, boolean more) {}
+  private record Feed(List<Record> seeds, List<Integer> where, long[] next, long events) {}
 
   private Feed pull() {
     List<ChangedRecordsResponse> answers =
@@ -202,7 +210,6 @@ final class Reconciler {
     List<Integer> where = new ArrayList<>();
     long[] next = new long[shards.size()];
     long events = 0;
-    boolean more = false;
     for (int s = 0; s < answers.size(); s++) {
       ChangedRecordsResponse a = answers.get(s);
       for (Record r : a.getRecordsList()) {
@@ -211,9 +218,8 @@ final class Reconciler {
       }
       next[s] = a.getNextFromTx();
       events += a.getEvents();
-      more |= a.getMore();
     }
-    return new Feed(seeds, where, next, events, more);
+    return new Feed(seeds, where, next, events);
   }
 
   private ShardGrpc.ShardBlockingStub internal(ShardClient s) {
@@ -294,37 +300,21 @@ final class Reconciler {
             });
   }
 
-  /** Runs rounds until one finds nothing to do (at most 10). */
-  ReconcileResponse reconcile() {
-    lock.writeLock().lock();
-    try {
-      ReconcileResponse.Builder total = ReconcileResponse.newBuilder();
-      Signatures sigs = signatures.get();
-      for (int r = 0; r < MAX_ROUNDS; r++) {
-        ReconcileResponse round = round(sigs);
-        total
-            .setRounds(r + 1)
-            .setRecords(round.getRecords())
-            .setComponents(round.getComponents())
-            .setCrossShardComponents(
-                total.getCrossShardComponents() + round.getCrossShardComponents())
-            .setMoved(total.getMoved() + round.getMoved())
-            .setStaleCopiesRemoved(total.getStaleCopiesRemoved() + round.getStaleCopiesRemoved());
-        if (round.getMoved() == 0 && round.getStaleCopiesRemoved() == 0) {
-          break;
-        }
-      }
-      if (total.getMoved() > 0 || total.getStaleCopiesRemoved() > 0) {
-        LOG.info(
-            "reconciled: {} records moved, {} stale copies removed, {} rounds",
-            total.getMoved(),
-            total.getStaleCopiesRemoved(),
-            total.getRounds());
-      }
-      return total.build();
-    } finally {
-      lock.writeLock().unlock();
+  /**
+   * One round over every live record of every shard: every change below heads read before it is
+   * covered (the closure of everything is everything). A second pass would only find the work of
+   * writes made meanwhile, which the change feed gives the next round anyway.
+   */
+  private ReconcileResponse fullPass() {
+    ReconcileResponse round = round(signatures.get());
+    if (round.getMoved() > 0 || round.getStaleCopiesRemoved() > 0) {
+      LOG.info(
+          "reconciled fully: {} records read, {} moved, {} stale copies removed",
+          round.getRecords(),
+          round.getMoved(),
+          round.getStaleCopiesRemoved());
     }
+    return round.toBuilder().setRounds(1).build();
   }
 
   private List<Record> listAll(ShardClient s) {
