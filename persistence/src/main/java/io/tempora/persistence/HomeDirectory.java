@@ -50,6 +50,17 @@ public interface HomeDirectory extends AutoCloseable {
   /** First key byte of side rows (see {@link #get}). */
   int SIDE = 0xF0;
 
+  /**
+   * A small named value kept beside the directory rows (the reconcile lease, fencing epoch and
+   * change-feed cursor of docs/distributed.md), in a key space that no identity key can reach.
+   *
+   * @return the value, or null if never written
+   */
+  byte[] meta(String name);
+
+  /** Writes a named value durably (see {@link #meta}). */
+  void putMeta(String name, byte[] value);
+
   @Override
   void close();
 }

@@ -10,6 +10,7 @@ import java.util.TreeMap;
 /** A {@link HomeDirectory} in memory, for in-memory shards and tests. Thread-safe. */
 public final class InMemoryHomeDirectory implements HomeDirectory {
   private final TreeMap<byte[], byte[]> rows = new TreeMap<>(Arrays::compareUnsigned);
+  private final Map<String, byte[]> meta = new java.util.HashMap<>();
 
   @Override
   public synchronized int[] claim(byte[][] keys, int[] proposed) {
@@ -69,6 +70,17 @@ public final class InMemoryHomeDirectory implements HomeDirectory {
   static boolean startsWith(byte[] key, byte[] prefix) {
     return key.length >= prefix.length
         && Arrays.equals(key, 0, prefix.length, prefix, 0, prefix.length);
+  }
+
+  @Override
+  public synchronized byte[] meta(String name) {
+    byte[] v = meta.get(name);
+    return v == null ? null : v.clone();
+  }
+
+  @Override
+  public synchronized void putMeta(String name, byte[] value) {
+    meta.put(name, value.clone());
   }
 
   @Override

@@ -42,6 +42,7 @@ final class Directory {
 
   private ShardGrpc.ShardBlockingStub stub(ShardClient s) {
     return ShardGrpc.newBlockingStub(s.channel())
+        .withInterceptors(LeaseEpoch.ATTACH)
         .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
   }
 

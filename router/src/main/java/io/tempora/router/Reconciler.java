@@ -37,18 +37,17 @@ import org.slf4j.LoggerFactory;
  * recorded home (a crash between those steps) is deleted.
  *
  * <p>A round is incremental (DISTRIBUTED.md DS-1): it reads each shard's change feed (the engine's
- * entity events) from this router's cursor, takes the live records of the entities they name, and
- * follows their signatures through the shards' value postings to closure, so it reads the changed
- * records plus the components they touch. A full round reads every live record instead: the first
- * round after this router starts (its cursors live in memory), after an ontology change, and on
- * request. Runs under the router's write lock, so no client write of this router interleaves with a
- * move. Thread-safe.
+ * entity events) from its cursor, takes the live records of the entities they name, and follows
+ * their signatures through the shards' value postings to closure, so it reads the changed records
+ * plus the components they touch. A full round reads every live record instead: when no cursor was
+ * {@link #adopt adopted} (a shard never acknowledged one), after an ontology change, and on
+ * request. Only the lease holder calls it, inside its epoch ({@link ReconcileLoop}); rounds exclude
+ * each other and SetOntology (the router's lock) but not client writes, of any router: {@link
+ * HomeRecheck} and {@link SourceRecheck} make a write racing a move safe. Thread-safe.
  */
 final class Reconciler {
   private static final Logger LOG = LoggerFactory.getLogger(Reconciler.class);
-  private static final int MAX_ROUNDS = 10;
   private static final int MAX_INCREMENTAL_ROUNDS = 10_000;
-  private static final int FEED_EVENTS = 10_000;
   private static final int FIND_VALUES = 5_000;
   private static final int LIST_PAGE = 1000;
 
@@ -61,6 +60,7 @@ final class Reconciler {
   private final int batch;
   private final Duration deadline;
   private final long[] cursor;
+  private final int feedEvents;
   private boolean fullNeeded = true;
 
   Reconciler(
@@ -71,6 +71,7 @@ final class Reconciler {
       ReadWriteLock lock,
       Supplier<Signatures> signatures,
       int batch,
+      int feedEvents,
       Duration deadline) {
     this.shards = shards;
     this.map = map;
@@ -81,6 +82,31 @@ final class Reconciler {
     this.batch = batch;
     this.deadline = deadline;
     this.cursor = new long[shards.size()];
+    this.feedEvents = feedEvents;
+  }
+
+  /**
+   * Continues from cursors read from the shards (a new lease holder): the next round is incremental
+   * from there.
+   */
+  void adopt(long[] cursors) {
+    lock.writeLock().lock();
+    try {
+      System.arraycopy(cursors, 0, cursor, 0, cursor.length);
+      fullNeeded = false;
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  /** The change-feed cursors reached (one per shard: every transaction below is reconciled). */
+  long[] cursors() {
+    lock.readLock().lock();
+    try {
+      return cursor.clone();
+    } finally {
+      lock.readLock().unlock();
+    }
   }
 
   /** The next round is a full pass (after an ontology change: every signature may differ). */
@@ -93,29 +119,32 @@ final class Reconciler {
     }
   }
 
-  /** Runs rounds until every change is reconciled: full ones when asked or needed. */
-  ReconcileResponse reconcile(boolean full) {
+  /**
+   * Reconciles every change present at call time (DISTRIBUTED.md DS-4): {@code heads} are the
+   * shards' change-feed heads read when the call started (ChangeFeedState, before any record is
+   * read). Incremental rounds run until every cursor has reached its head; a full pass (when asked
+   * or needed) reads every live record once and then stands for everything below the heads. Changes
+   * after the heads, client writes made meanwhile (rounds do not hold writes back) and this call's
+   * own moves among them, are left to the next call: running until the feeds are empty would never
+   * end while clients keep writing.
+   */
+  ReconcileResponse reconcile(boolean full, long[] heads) {
+    if (heads.length != shards.size()) {
+      throw new IllegalArgumentException(
+          "heads: " + heads.length + " given for " + shards.size() + " shards");
+    }
     lock.writeLock().lock();
     try {
       if (full || fullNeeded) {
-        // Changes up to the heads read now are covered by the full pass.
-        long[] heads = new long[shards.size()];
-        List<Long> lastTx =
-            fanout.all(
-                s ->
-                    s.stub(deadline)
-                        .getStats(io.tempora.proto.v1.GetStatsRequest.getDefaultInstance())
-                        .getLastTx());
-        for (int i = 0; i < heads.length; i++) {
-          heads[i] = lastTx.get(i) + 1;
+        ReconcileResponse r = fullPass();
+        for (int s = 0; s < heads.length; s++) {
+          cursor[s] = Math.max(cursor[s], heads[s]);
         }
-        ReconcileResponse r = reconcile();
-        System.arraycopy(heads, 0, cursor, 0, heads.length);
         fullNeeded = false;
         return r.toBuilder().setFull(true).build();
       }
       try {
-        return incremental();
+        return incremental(heads);
       } catch (io.grpc.StatusRuntimeException e) {
         String d = e.getStatus().getDescription();
         if (e.getStatus().getCode() != io.grpc.Status.Code.FAILED_PRECONDITION
@@ -127,17 +156,17 @@ final class Reconciler {
         // round covers them (docs/storage.md "Event retention").
         LOG.warn("change feed behind event retention ({}); running a full round", d);
         fullNeeded = true;
-        return reconcile(true);
+        return reconcile(true, heads);
       }
     } finally {
       lock.writeLock().unlock();
     }
   }
 
-  private ReconcileResponse incremental() {
+  private ReconcileResponse incremental(long[] heads) {
     ReconcileResponse.Builder total = ReconcileResponse.newBuilder();
     Signatures sigs = signatures.get();
-    for (int r = 0; r < MAX_INCREMENTAL_ROUNDS; r++) {
+    for (int r = 0; r < MAX_INCREMENTAL_ROUNDS && !reached(heads); r++) {
       Feed feed = pull();
       ReconcileResponse round =
           feed.seeds().isEmpty()
@@ -155,9 +184,6 @@ final class Reconciler {
               total.getCrossShardComponents() + round.getCrossShardComponents())
           .setMoved(total.getMoved() + round.getMoved())
           .setStaleCopiesRemoved(total.getStaleCopiesRemoved() + round.getStaleCopiesRemoved());
-      if (!feed.more() && feed.seeds().isEmpty()) {
-        break;
-      }
     }
     if (total.getMoved() > 0 || total.getStaleCopiesRemoved() > 0) {
       LOG.info(
@@ -171,9 +197,18 @@ final class Reconciler {
     return total.build();
   }
 
+  /** Whether every cursor has reached the given heads. */
+  private boolean reached(long[] heads) {
+    for (int s = 0; s < heads.length; s++) {
+      if (cursor[s] < heads[s]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** What the change feeds gave: changed live records with their shard, and the next cursors. */
-  private record Feed(
-      List<Record> seeds, List<Integer> where, long[] next, long events, boolean more) {}
+  private record Feed(List<Record> seeds, List<Integer> where, long[] next, long events) {}
 
   private Feed pull() {
     List<ChangedRecordsResponse> answers =
@@ -183,13 +218,12 @@ final class Reconciler {
                     .changedRecords(
                         ChangedRecordsRequest.newBuilder()
                             .setFromTx(cursor[s.id()])
-                            .setLimit(FEED_EVENTS)
+                            .setLimit(feedEvents)
                             .build()));
     List<Record> seeds = new ArrayList<>();
     List<Integer> where = new ArrayList<>();
     long[] next = new long[shards.size()];
     long events = 0;
-    boolean more = false;
     for (int s = 0; s < answers.size(); s++) {
       ChangedRecordsResponse a = answers.get(s);
       for (Record r : a.getRecordsList()) {
@@ -198,13 +232,13 @@ final class Reconciler {
       }
       next[s] = a.getNextFromTx();
       events += a.getEvents();
-      more |= a.getMore();
     }
-    return new Feed(seeds, where, next, events, more);
+    return new Feed(seeds, where, next, events);
   }
 
   private ShardGrpc.ShardBlockingStub internal(ShardClient s) {
     return ShardGrpc.newBlockingStub(s.channel())
+        .withInterceptors(LeaseEpoch.ATTACH)
         .withMaxInboundMessageSize(RouterConfig.SHARD_MESSAGE_BYTES)
         .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
   }
@@ -280,37 +314,21 @@ final class Reconciler {
             });
   }
 
-  /** Runs rounds until one finds nothing to do (at most 10). */
-  ReconcileResponse reconcile() {
-    lock.writeLock().lock();
-    try {
-      ReconcileResponse.Builder total = ReconcileResponse.newBuilder();
-      Signatures sigs = signatures.get();
-      for (int r = 0; r < MAX_ROUNDS; r++) {
-        ReconcileResponse round = round(sigs);
-        total
-            .setRounds(r + 1)
-            .setRecords(round.getRecords())
-            .setComponents(round.getComponents())
-            .setCrossShardComponents(
-                total.getCrossShardComponents() + round.getCrossShardComponents())
-            .setMoved(total.getMoved() + round.getMoved())
-            .setStaleCopiesRemoved(total.getStaleCopiesRemoved() + round.getStaleCopiesRemoved());
-        if (round.getMoved() == 0 && round.getStaleCopiesRemoved() == 0) {
-          break;
-        }
-      }
-      if (total.getMoved() > 0 || total.getStaleCopiesRemoved() > 0) {
-        LOG.info(
-            "reconciled: {} records moved, {} stale copies removed, {} rounds",
-            total.getMoved(),
-            total.getStaleCopiesRemoved(),
-            total.getRounds());
-      }
-      return total.build();
-    } finally {
-      lock.writeLock().unlock();
+  /**
+   * One round over every live record of every shard: every change below heads read before it is
+   * covered (the closure of everything is everything). A second pass would only find the work of
+   * writes made meanwhile, which the change feed gives the next round anyway.
+   */
+  private ReconcileResponse fullPass() {
+    ReconcileResponse round = round(signatures.get());
+    if (round.getMoved() > 0 || round.getStaleCopiesRemoved() > 0) {
+      LOG.info(
+          "reconciled fully: {} records read, {} moved, {} stale copies removed",
+          round.getRecords(),
+          round.getMoved(),
+          round.getStaleCopiesRemoved());
     }
+    return round.toBuilder().setRounds(1).build();
   }
 
   private List<Record> listAll(ShardClient s) {
@@ -319,8 +337,7 @@ final class Reconciler {
     do {
       long from = after;
       ListLiveRecordsResponse page =
-          ShardGrpc.newBlockingStub(s.channel())
-              .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
+          internal(s)
               .listLiveRecords(
                   ListLiveRecordsRequest.newBuilder()
                       .setAfterEntityId(from)
@@ -445,15 +462,21 @@ final class Reconciler {
       chunk.forEach(i -> in.addRecords(records.get(i)));
       Fanout.call(shards.get(target), c -> c.stub(deadline).ingest(in.build()));
       List<Identity> done = new ArrayList<>();
+      List<Record> copied = new ArrayList<>();
       int newSlot = map.firstSlot(target);
       for (int i : chunk) {
         Identity id = records.get(i).getIdentity();
         if (directory.move(id, homes[i], newSlot) == newSlot) {
           done.add(id);
+          copied.add(records.get(i));
         }
         // Otherwise another writer changed the home: the target copy is stale and the next
         // round removes it.
       }
+      // A client write that reached the source after this round read it and before the CAS would
+      // be lost with the source copy: carry the source's current state over first (see
+      // SourceRecheck; writes after the CAS are resent by their router).
+      SourceRecheck.carryOver(shards.get(source), shards.get(target), copied, deadline);
       delete(source, done);
       moved += done.size();
     }

@@ -17,9 +17,11 @@ import java.util.List;
  *     router.deadline.ingest})
  * @param readDeadline deadline of a read on a shard ({@code router.deadline.read})
  * @param executorThreads threads serving client calls and fan-out
- * @param reconcileStaleness how often the automatic reconciliation loop runs a round when writes
- *     went through this router ({@code reconcile.max_staleness}); zero turns the loop off
+ * @param reconcileStaleness the staleness bound of reconciliation ({@code reconcile.max_staleness},
+ *     2 s): the lease holder polls every shard's change-feed head every quarter of it and runs a
+ *     round when any has unreconciled changes; zero turns the automatic loop off
  * @param fanout how reads fan out to the shards
+ * @param reconcile the reconcile lease and round sizes
  */
 public record RouterConfig(
     String host,
@@ -31,7 +33,40 @@ public record RouterConfig(
     Duration readDeadline,
     int executorThreads,
     Duration reconcileStaleness,
-    FanoutConfig fanout) {
+    FanoutConfig fanout,
+    ReconcileConfig reconcile) {
+
+  /**
+   * Reconciliation among several routers (DISTRIBUTED.md §4, OPERATIONS.md §2).
+   *
+   * @param leaseTtl how long a lease lasts without renewal ({@code reconcile.lease_ttl}, default 10
+   *     s); the holder renews every third of it
+   * @param maxBatch change events read per shard per round ({@code reconcile.max_batch}, 1..10000,
+   *     default 10000); more are split over several rounds
+   * @param holder this router's lease holder id, unique among the routers (default: a random one
+   *     per process)
+   */
+  public record ReconcileConfig(Duration leaseTtl, int maxBatch, String holder) {
+    public ReconcileConfig {
+      if (leaseTtl.toMillis() < 1 || leaseTtl.toMillis() > 600_000) {
+        throw new IllegalArgumentException(
+            "reconcile lease ttl " + leaseTtl.toMillis() + " ms must be in 1..600000 ms");
+      }
+      if (maxBatch < 1 || maxBatch > 10_000) {
+        throw new IllegalArgumentException(
+            "reconcile max batch " + maxBatch + " must be in 1..10000");
+      }
+      if (holder == null || holder.isBlank()) {
+        throw new IllegalArgumentException("reconcile lease holder id must not be empty");
+      }
+    }
+
+    /** 10 s lease, 10,000 events per shard per round, a random holder id. */
+    public static ReconcileConfig defaults() {
+      return new ReconcileConfig(
+          Duration.ofSeconds(10), 10_000, "router-" + java.util.UUID.randomUUID());
+    }
+  }
 
   /**
    * Fan-out of reads (DISTRIBUTED.md §4 "Fan-out", OPERATIONS.md §2).
@@ -85,8 +120,8 @@ public record RouterConfig(
     if (!writeDeadline.isPositive() || !readDeadline.isPositive()) {
       throw new IllegalArgumentException("deadlines must be positive");
     }
-    if (fanout == null) {
-      throw new IllegalArgumentException("fanout must be set");
+    if (fanout == null || reconcile == null) {
+      throw new IllegalArgumentException("fanout and reconcile must be set");
     }
     if (reconcileStaleness.isNegative()) {
       throw new IllegalArgumentException("reconcile staleness must not be negative");
@@ -108,7 +143,8 @@ public record RouterConfig(
         Duration.ofSeconds(10),
         Math.max(8, 4 * Runtime.getRuntime().availableProcessors()),
         Duration.ofSeconds(2),
-        FanoutConfig.defaults());
+        FanoutConfig.defaults(),
+        ReconcileConfig.defaults());
   }
 
   /** A copy with other limits. */
@@ -123,7 +159,8 @@ public record RouterConfig(
         readDeadline,
         executorThreads,
         reconcileStaleness,
-        fanout);
+        fanout,
+        reconcile);
   }
 
   /** A copy with another reconciliation period (zero: no automatic loop). */
@@ -138,7 +175,24 @@ public record RouterConfig(
         readDeadline,
         executorThreads,
         staleness,
-        fanout);
+        fanout,
+        reconcile);
+  }
+
+  /** A copy with other reconciliation settings. */
+  public RouterConfig withReconcile(ReconcileConfig reconcile) {
+    return new RouterConfig(
+        host,
+        port,
+        shards,
+        limits,
+        maxInboundMessageBytes,
+        writeDeadline,
+        readDeadline,
+        executorThreads,
+        reconcileStaleness,
+        fanout,
+        reconcile);
   }
 
   /** A copy with other fan-out settings. */
@@ -153,7 +207,8 @@ public record RouterConfig(
         readDeadline,
         executorThreads,
         reconcileStaleness,
-        fanout);
+        fanout,
+        reconcile);
   }
 
   /** A copy with other per-shard-call deadlines used when the client sets none. */
@@ -168,6 +223,7 @@ public record RouterConfig(
         read,
         executorThreads,
         reconcileStaleness,
-        fanout);
+        fanout,
+        reconcile);
   }
 }

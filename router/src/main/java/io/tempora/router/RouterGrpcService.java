@@ -93,11 +93,14 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
   private final Fanout fanout;
   private final Directory directory;
   private final ReadWriteLock lock = new ReentrantReadWriteLock();
+  private final ReadWriteLock ontologyLock = new ReentrantReadWriteLock();
   private final AtomicReference<Signatures> signatures = new AtomicReference<>();
   private final AtomicBoolean dirty = new AtomicBoolean();
   private final Reconciler reconciler;
   private final MapSync mapSync;
   private final Rebalancer rebalancer;
+  private final ReconcileLoop reconcileLoop;
+  private final RouterMetrics metrics = new RouterMetrics();
 
   /**
    * @param shards one client per shard, in shard id order
@@ -132,6 +135,7 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
             lock,
             this::freshSignatures,
             config.limits().maxRecords(),
+            config.reconcile().maxBatch(),
             config.writeDeadline());
     this.rebalancer =
         new Rebalancer(
@@ -139,9 +143,91 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
             map,
             mapSync,
             directory,
-            lock,
+            writesAndRounds(),
             () -> reconcile(false),
             config.limits().maxRecords());
+    this.reconcileLoop =
+        new ReconcileLoop(
+            this.shards,
+            fanout,
+            reconciler,
+            new ReconcileLease(
+                this.shards.get(0),
+                config.reconcile().holder(),
+                config.reconcile().leaseTtl(),
+                config.readDeadline(),
+                System::nanoTime),
+            metrics,
+            config.readDeadline(),
+            System::nanoTime);
+  }
+
+  /**
+   * The rebalancer's freeze: a write lock that holds client writes (they share {@code
+   * ontologyLock}) and reconciliation rounds (they take {@code lock}), taken in the order
+   * SetOntology takes them. Only {@code writeLock()} is offered.
+   */
+  private ReadWriteLock writesAndRounds() {
+    java.util.concurrent.locks.Lock both =
+        new java.util.concurrent.locks.Lock() {
+          @Override
+          public void lock() {
+            ontologyLock.writeLock().lock();
+            try {
+              lock.writeLock().lock();
+            } catch (RuntimeException e) {
+              ontologyLock.writeLock().unlock();
+              throw e;
+            }
+          }
+
+          @Override
+          public void unlock() {
+            lock.writeLock().unlock();
+            ontologyLock.writeLock().unlock();
+          }
+
+          @Override
+          public void lockInterruptibly() {
+            throw new UnsupportedOperationException();
+          }
+
+          @Override
+          public boolean tryLock() {
+            throw new UnsupportedOperationException();
+          }
+
+          @Override
+          public boolean tryLock(long time, java.util.concurrent.TimeUnit unit) {
+            throw new UnsupportedOperationException();
+          }
+
+          @Override
+          public java.util.concurrent.locks.Condition newCondition() {
+            throw new UnsupportedOperationException();
+          }
+        };
+    return new ReadWriteLock() {
+      @Override
+      public java.util.concurrent.locks.Lock readLock() {
+        throw new UnsupportedOperationException("the freeze lock has no read side");
+      }
+
+      @Override
+      public java.util.concurrent.locks.Lock writeLock() {
+        return both;
+      }
+    };
+  }
+
+  /** The lease holder's loop (polls, rounds, settled reads). */
+  ReconcileLoop reconcileLoop() {
+    return reconcileLoop;
+  }
+
+  /** This router's metrics. */
+  public RouterMetrics metrics() {
+    return metrics;
   }
 
   /** Slot moves (the Rebalance admin call). */
@@ -150,17 +236,20 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
   }
 
   /**
-   * Runs reconciliation now (with one shard there is nothing to do): incremental rounds over what
-   * changed since the last one, or full passes when {@code full} (or when this router has not run a
-   * full one yet, or after an ontology change). Clears the dirty mark first, so writes arriving
-   * meanwhile mark it again.
+   * Runs reconciliation now (with one shard there is nothing to do) as the lease holder, taking or
+   * waiting for the lease (FAILED_PRECONDITION naming the holder if another router keeps it):
+   * incremental rounds over what changed since the acknowledged cursors, or full passes when {@code
+   * full} (or when a shard was never reconciled, or after an ontology change).
    */
   public ReconcileResponse reconcile(boolean full) {
     if (single()) {
       return ReconcileResponse.getDefaultInstance();
     }
     dirty.set(false);
-    return reconciler.reconcile(full);
+    // Takes or waits for the lease (DS-4), within the client's deadline.
+    Duration ttl = config.reconcile().leaseTtl();
+    Duration patience = Fanout.perCall(ttl, Duration.ofMillis(200));
+    return reconcileLoop.reconcile(full, patience.compareTo(ttl) < 0 ? patience : ttl);
   }
 
   /** True iff a write went through this router since the last reconciliation started. */
@@ -239,6 +328,7 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
           if (single()) {
             return call(only(), s -> s.stub(write()).setOntology(request));
           }
+          ontologyLock.writeLock().lock();
           lock.writeLock().lock();
           try {
             int before =
@@ -266,6 +356,7 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
             return first;
           } finally {
             lock.writeLock().unlock();
+            ontologyLock.writeLock().unlock();
           }
         });
   }
@@ -299,7 +390,9 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
     if (request.getRecordsCount() == 0) {
       return IngestResponse.getDefaultInstance();
     }
-    lock.readLock().lock();
+    // Only an ontology switch excludes writes; reconciliation rounds do not (a move racing this
+    // write is made safe by HomeRecheck and SourceRecheck, whichever router runs it).
+    ontologyLock.readLock().lock();
     try {
       dirty.set(true);
       Signatures sigs = signatures();
@@ -320,31 +413,37 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
           groups.computeIfAbsent(map.shardOfSlot(homes[i]), k -> new ArrayList<>()).add(i);
         }
       }
-      Map<Integer, IngestResponse> done =
-          applied(
-              groups,
-              failed,
-              reasons,
-              (shard, positions) -> {
-                IngestRequest.Builder b = IngestRequest.newBuilder();
-                positions.forEach(p -> b.addRecords(request.getRecords(p)));
-                return shard.stub(write()).ingest(b.build());
-              });
       WriteItem[] items = new WriteItem[homes.length];
       IngestResponse.Builder answer = IngestResponse.newBuilder();
-      for (var e : done.entrySet()) {
-        List<Integer> positions = groups.get(e.getKey());
-        answer.setTx(Math.max(answer.getTx(), e.getValue().getTx()));
-        answer.addAllEvents(e.getValue().getEventsList());
-        for (WriteItem item : e.getValue().getItemsList()) {
-          int p = positions.get(item.getIndex());
-          items[p] = item.toBuilder().setIndex(p).build();
+      // Resends go to the new home of identities a reconciliation move took away meanwhile.
+      for (int pass = 0; pass == 0 || !groups.isEmpty(); pass++) {
+        checkResends(pass, groups);
+        Map<Integer, List<Integer>> sent = groups;
+        Map<Integer, IngestResponse> done =
+            applied(
+                sent,
+                failed,
+                reasons,
+                (shard, positions) -> {
+                  IngestRequest.Builder b = IngestRequest.newBuilder();
+                  positions.forEach(p -> b.addRecords(request.getRecords(p)));
+                  return shard.stub(write()).ingest(b.build());
+                });
+        for (var e : done.entrySet()) {
+          List<Integer> positions = sent.get(e.getKey());
+          answer.setTx(Math.max(answer.getTx(), e.getValue().getTx()));
+          answer.addAllEvents(e.getValue().getEventsList());
+          for (WriteItem item : e.getValue().getItemsList()) {
+            int p = positions.get(item.getIndex());
+            items[p] = item.toBuilder().setIndex(p).build();
+          }
         }
+        groups = HomeRecheck.moved(directory, map, ids, homes, sent);
       }
       answer.addAllItems(List.of(items));
       return answer.build();
     } finally {
-      lock.readLock().unlock();
+      ontologyLock.readLock().unlock();
     }
   }
 
@@ -360,7 +459,7 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
           if (request.getIdentitiesCount() == 0) {
             return DeleteResponse.getDefaultInstance();
           }
-          lock.readLock().lock();
+          ontologyLock.readLock().lock(); // as for ingest
           try {
             dirty.set(true);
             List<String> reasons = new ArrayList<>();
@@ -381,32 +480,47 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
                 groups.computeIfAbsent(map.shardOfSlot(homes[i]), k -> new ArrayList<>()).add(i);
               }
             }
-            Map<Integer, DeleteResponse> done =
-                applied(
-                    groups,
-                    failed,
-                    reasons,
-                    (shard, positions) -> {
-                      DeleteRequest.Builder b = DeleteRequest.newBuilder();
-                      positions.forEach(p -> b.addIdentities(request.getIdentities(p)));
-                      return shard.stub(write()).delete(b.build());
-                    });
             DeleteResponse.Builder answer = DeleteResponse.newBuilder();
-            for (var e : done.entrySet()) {
-              List<Integer> positions = groups.get(e.getKey());
-              answer.setTx(Math.max(answer.getTx(), e.getValue().getTx()));
-              answer.addAllEvents(e.getValue().getEventsList());
-              for (WriteItem item : e.getValue().getItemsList()) {
-                int p = positions.get(item.getIndex());
-                items[p] = item.toBuilder().setIndex(p).build();
+            for (int pass = 0; pass == 0 || !groups.isEmpty(); pass++) {
+              checkResends(pass, groups);
+              Map<Integer, List<Integer>> sent = groups;
+              Map<Integer, DeleteResponse> done =
+                  applied(
+                      sent,
+                      failed,
+                      reasons,
+                      (shard, positions) -> {
+                        DeleteRequest.Builder b = DeleteRequest.newBuilder();
+                        positions.forEach(p -> b.addIdentities(request.getIdentities(p)));
+                        return shard.stub(write()).delete(b.build());
+                      });
+              for (var e : done.entrySet()) {
+                List<Integer> positions = sent.get(e.getKey());
+                answer.setTx(Math.max(answer.getTx(), e.getValue().getTx()));
+                answer.addAllEvents(e.getValue().getEventsList());
+                for (WriteItem item : e.getValue().getItemsList()) {
+                  int p = positions.get(item.getIndex());
+                  items[p] = item.toBuilder().setIndex(p).build();
+                }
               }
+              groups = HomeRecheck.moved(directory, map, request.getIdentitiesList(), homes, sent);
             }
             answer.addAllItems(List.of(items));
             return answer.build();
           } finally {
-            lock.readLock().unlock();
+            ontologyLock.readLock().unlock();
           }
         });
+  }
+
+  /** Gives up on a request whose identities keep moving (each pass is a resend to new homes). */
+  private static void checkResends(int pass, Map<Integer, List<Integer>> groups) {
+    if (pass > HomeRecheck.MAX_RESENDS) {
+      List<Integer> positions = new ArrayList<>();
+      groups.values().forEach(positions::addAll);
+      throw Fanout.partialFailure(
+          positions, List.of("their homes moved during the write " + pass + " times"));
+    }
   }
 
   /**

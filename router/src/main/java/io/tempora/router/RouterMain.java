@@ -1,5 +1,6 @@
 package io.tempora.router;
 
+import io.tempora.shardserver.ops.OpsHttpServer;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -70,9 +71,39 @@ public final class RouterMain implements Callable<Integer> {
       names = "--reconcile-staleness-ms",
       defaultValue = "2000",
       description =
-          "the automatic reconciliation loop runs a round this often when writes went through"
-              + " this router; 0 turns it off (default ${DEFAULT-VALUE})")
+          "staleness bound of reconciliation: the lease holder polls every shard's change feed"
+              + " every quarter of it and reconciles what is pending; 0 turns the loop off"
+              + " (default ${DEFAULT-VALUE})")
   private long reconcileStalenessMs;
+
+  @Option(
+      names = "--reconcile-lease-ttl-ms",
+      defaultValue = "10000",
+      description =
+          "duration of the reconcile lease (renewed every third of it); a crashed holder's lease"
+              + " passes to another router after at most this long (default ${DEFAULT-VALUE})")
+  private long leaseTtlMs;
+
+  @Option(
+      names = "--reconcile-max-batch",
+      defaultValue = "10000",
+      description =
+          "change events read per shard per reconciliation round, 1..10000; more are split over"
+              + " rounds (default ${DEFAULT-VALUE})")
+  private int maxBatch;
+
+  @Option(
+      names = "--router-id",
+      description =
+          "this router's reconcile lease holder id, unique among the routers (default: random)")
+  private String routerId;
+
+  @Option(
+      names = "--http-listen",
+      description =
+          "HOST:PORT of the plaintext HTTP port serving /metrics, /healthz and /readyz"
+              + " (default: none)")
+  private String httpListen;
 
   private static Duration positive(long ms) {
     if (ms <= 0) {
@@ -110,11 +141,36 @@ public final class RouterMain implements Callable<Integer> {
                   new RouterConfig.FanoutConfig(
                       fanoutParallelism, Duration.ofMillis(fanoutMarginMs)))
               .withDeadlines(positive(writeDeadlineMs), positive(readDeadlineMs))
-              .withReconcileStaleness(Duration.ofMillis(reconcileStalenessMs));
+              .withReconcileStaleness(Duration.ofMillis(reconcileStalenessMs))
+              .withReconcile(
+                  new RouterConfig.ReconcileConfig(
+                      Duration.ofMillis(leaseTtlMs),
+                      maxBatch,
+                      routerId != null
+                          ? routerId
+                          : RouterConfig.ReconcileConfig.defaults().holder()));
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
     }
     RouterServer server = RouterServer.start(config);
+    OpsHttpServer http = null;
+    if (httpListen != null) {
+      int c = httpListen.lastIndexOf(':');
+      try {
+        http =
+            OpsHttpServer.start(
+                httpListen.substring(0, Math.max(0, c)),
+                Integer.parseInt(httpListen.substring(c + 1)),
+                server.metrics().registry(),
+                () -> null,
+                () -> null);
+      } catch (RuntimeException e) { // bad address or port taken
+        server.close();
+        throw new CommandLine.ParameterException(
+            new CommandLine(this), "--http-listen: " + httpListen + ": " + e.getMessage());
+      }
+    }
+    OpsHttpServer ops = http;
     log.info("router ready: port {}, shards {}", server.port(), addresses);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
@@ -123,6 +179,9 @@ public final class RouterMain implements Callable<Integer> {
                 () -> {
                   log.info("shutdown requested");
                   server.close();
+                  if (ops != null) {
+                    ops.close();
+                  }
                   stopped.countDown();
                   Runtime.getRuntime().halt(0);
                 },

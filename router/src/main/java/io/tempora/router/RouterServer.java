@@ -34,7 +34,7 @@ public final class RouterServer implements AutoCloseable {
   private final ExecutorService fanout;
   private final ScheduledExecutorService loop;
   private final HealthStatusManager health;
-  private Rebalancer rebalancer;
+  private final RouterGrpcService service;
 
   private RouterServer(
       Server server,
@@ -42,7 +42,9 @@ public final class RouterServer implements AutoCloseable {
       ExecutorService handlers,
       ExecutorService fanout,
       ScheduledExecutorService loop,
-      HealthStatusManager health) {
+      HealthStatusManager health,
+      RouterGrpcService service) {
+    this.service = service;
     this.server = server;
     this.loop = loop;
     this.shards = shards;
@@ -79,7 +81,14 @@ public final class RouterServer implements AutoCloseable {
           builder
               .executor(handlers)
               .maxInboundMessageSize(config.maxInboundMessageBytes())
-              .addService(service)
+              .addService(
+                  io.grpc.ServerInterceptors.intercept(
+                      service,
+                      new SettledReads(
+                          service.reconcileLoop(),
+                          shards.size() == 1,
+                          config.readDeadline(),
+                          config.fanout().margin())))
               .addService(new RouterAdminGrpcService(service))
               .addService(health.getHealthService())
               .addService(ProtoReflectionServiceV1.newInstance())
@@ -97,23 +106,23 @@ public final class RouterServer implements AutoCloseable {
     ScheduledExecutorService loop =
         Executors.newSingleThreadScheduledExecutor(named("tempora-router-reconcile-"));
     if (config.reconcileStaleness().isPositive() && shards.size() > 1) {
-      long ms = config.reconcileStaleness().toMillis();
+      // DS-3: the lease holder polls every shard's head at least every max_staleness / 4.
+      long ms = Math.max(1, config.reconcileStaleness().toMillis() / 4);
+      ReconcileLoop rounds = service.reconcileLoop();
       loop.scheduleWithFixedDelay(
           () -> {
-            if (service.dirty()) {
-              try {
-                service.reconcile(false);
-              } catch (RuntimeException e) {
-                LOG.warn("reconciliation round failed; retrying in {} ms: {}", ms, e.toString());
-              }
+            try {
+              rounds.poll();
+            } catch (RuntimeException e) {
+              LOG.warn("reconciliation poll failed; retrying in {} ms: {}", ms, e.toString());
             }
           },
           ms,
           ms,
           TimeUnit.MILLISECONDS);
     }
-    RouterServer r = new RouterServer(server, List.copyOf(shards), handlers, fanout, loop, health);
-    r.rebalancer = service.rebalancer();
+    RouterServer r =
+        new RouterServer(server, List.copyOf(shards), handlers, fanout, loop, health, service);
     LOG.info("router serving on port {} in front of {} shard(s)", r.port(), shards.size());
     return r;
   }
@@ -125,6 +134,11 @@ public final class RouterServer implements AutoCloseable {
       t.setDaemon(true);
       return t;
     };
+  }
+
+  /** This router's metrics (reconciliation lag, lease, rounds). */
+  public RouterMetrics metrics() {
+    return service.metrics();
   }
 
   /** The port bound, or -1 in-process. */
@@ -142,7 +156,17 @@ public final class RouterServer implements AutoCloseable {
   public void close() {
     health.enterTerminalState();
     loop.shutdownNow();
-    rebalancer.close();
+    service.rebalancer().close();
+    if (shards.size() > 1) {
+      try {
+        loop.awaitTermination(10, TimeUnit.SECONDS); // a round in progress ends first
+        service.reconcileLoop().lease().release(); // OPERATIONS.md §3: another router takes over
+      } catch (RuntimeException e) {
+        LOG.warn("could not release the reconcile lease (it expires by itself): {}", e.toString());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
     server.shutdown();
     boolean interrupted = false;
     try {

@@ -36,9 +36,13 @@ public record ShardClient(int id, String address, ManagedChannel channel) implem
     return new ShardClient(id, address, channel);
   }
 
-  /** A blocking stub whose calls carry a deadline of {@code timeout} from now. */
+  /**
+   * A blocking stub whose calls carry a deadline of {@code timeout} from now (and the lease epoch
+   * inside a reconciliation round, {@link LeaseEpoch}).
+   */
   public TemporaServiceBlockingStub stub(Duration timeout) {
     return TemporaServiceGrpc.newBlockingStub(channel)
+        .withInterceptors(LeaseEpoch.ATTACH)
         .withMaxInboundMessageSize(RouterConfig.SHARD_MESSAGE_BYTES)
         .withMaxOutboundMessageSize(RouterConfig.SHARD_MESSAGE_BYTES)
         .withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS);

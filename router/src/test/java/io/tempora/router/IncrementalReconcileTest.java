@@ -3,6 +3,10 @@ package io.tempora.router;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.tempora.engine.Engine;
@@ -12,6 +16,7 @@ import io.tempora.engine.store.InMemoryStore;
 import io.tempora.proto.internal.v1.ReconcileRequest;
 import io.tempora.proto.internal.v1.ReconcileResponse;
 import io.tempora.proto.internal.v1.RouterGrpc;
+import io.tempora.proto.internal.v1.ShardGrpc;
 import io.tempora.proto.v1.Descriptor;
 import io.tempora.proto.v1.GetRecordRequest;
 import io.tempora.proto.v1.GetStatsRequest;
@@ -29,6 +34,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -36,7 +42,8 @@ import org.junit.jupiter.api.Test;
 /**
  * DISTRIBUTED.md DS-1 through a router in front of 3 in-process shards: after a first (full) round,
  * a round reads only the changed records and the components they touch, yet co-locates a component
- * that a new record joined across shards; {@code full} still reads every record.
+ * that a new record joined across shards; {@code full} still reads every record. DS-4: a Reconcile
+ * while clients keep writing ends once the changes present at call time are reconciled.
  */
 class IncrementalReconcileTest {
   private static final int BACKGROUND = 300;
@@ -53,6 +60,12 @@ class IncrementalReconcileTest {
   private TemporaServiceBlockingStub stub;
   private RouterGrpc.RouterBlockingStub admin;
 
+  /** Client writes still to make, one each time a round reads shard 0's change feed. */
+  private final AtomicInteger writesDuringFeedReads = new AtomicInteger();
+
+  private final List<Record> writtenDuringFeedReads =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
+
   @BeforeEach
   void start() {
     List<ShardClient> clients = new ArrayList<>();
@@ -64,12 +77,13 @@ class IncrementalReconcileTest {
       InMemoryStore store = new InMemoryStore();
       stores.add(store);
       String name = "incremental-shard-" + i + "-" + UUID.randomUUID();
+      InProcessServerBuilder builder = InProcessServerBuilder.forName(name);
+      if (i == 0) {
+        builder.intercept(new WriteOnFeedRead());
+      }
       servers.add(
           ShardServer.start(
-              InProcessServerBuilder.forName(name),
-              null,
-              config,
-              new Engine(store, new EngineConfig(i, Limits.defaults()))));
+              builder, null, config, new Engine(store, new EngineConfig(i, Limits.defaults()))));
       clients.add(
           new ShardClient(i, name, InProcessChannelBuilder.forName(name).directExecutor().build()));
     }
@@ -139,6 +153,69 @@ class IncrementalReconcileTest {
     assertThat(full.getMoved()).isZero();
     assertThat(stub.getStats(GetStatsRequest.getDefaultInstance()).getRecords())
         .isEqualTo(BACKGROUND + 2);
+  }
+
+  @Test
+  void reconcile_whileClientsKeepWriting_endsAtTheChangesPresentAtCallTime() {
+    stub.setOntology(SetOntologyRequest.newBuilder().setOntology(ONTOLOGY).build());
+    reconcile(true);
+    List<Record> before = crossShardPair("before");
+    stub.ingest(IngestRequest.newBuilder().addAllRecords(before).build());
+    // Every read of shard 0's change feed is preceded by a new cross-shard pair: a Reconcile that
+    // ran until the feeds were empty would run one round per write (forever, were they endless).
+    writesDuringFeedReads.set(20);
+
+    ReconcileResponse during = reconcile(false);
+    int leftAfterFirst = writesDuringFeedReads.get();
+    writesDuringFeedReads.set(0);
+    ReconcileResponse after = reconcile(false);
+
+    assertThat(during.getRounds())
+        .as("rounds of a Reconcile during writes (it stops at the heads read at call time)")
+        .isEqualTo(1);
+    assertThat(leftAfterFirst).as("writes the test still had to make").isEqualTo(19);
+    assertThat(entityOf(before.get(0))).isEqualTo(entityOf(before.get(1)));
+    assertThat(after.getFull()).isFalse();
+    assertThat(writtenDuringFeedReads).hasSize(2);
+    assertThat(entityOf(writtenDuringFeedReads.get(0)))
+        .as("a pair written during the first Reconcile, linked by the next")
+        .isEqualTo(entityOf(writtenDuringFeedReads.get(1)));
+  }
+
+  /** Ingests a cross-shard pair through the router before shard 0 answers ChangedRecords. */
+  private final class WriteOnFeedRead implements ServerInterceptor {
+    @Override
+    public <Q, A> ServerCall.Listener<Q> interceptCall(
+        ServerCall<Q, A> call, Metadata headers, ServerCallHandler<Q, A> next) {
+      if (call.getMethodDescriptor()
+              .getFullMethodName()
+              .equals(ShardGrpc.getChangedRecordsMethod().getFullMethodName())
+          && writesDuringFeedReads.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+        List<Record> pair = crossShardPair("during" + writtenDuringFeedReads.size());
+        stub.ingest(IngestRequest.newBuilder().addAllRecords(pair).build());
+        writtenDuringFeedReads.addAll(pair);
+      }
+      return next.startCall(call, headers);
+    }
+  }
+
+  /**
+   * Two records linked by a phone and homed on different shards: {@code tag}-a holds only the
+   * phone, {@code tag}-b an email (its routing key, chosen for another shard) and the phone.
+   */
+  private static List<Record> crossShardPair(String tag) {
+    Signatures sigs = new Signatures(ONTOLOGY);
+    ShardMap map = new ShardMap(3);
+    Record a = record(tag + "-a", "phone", tag);
+    for (int i = 0; ; i++) {
+      Record b =
+          record(tag + "-b", "email", tag + i + "@x").toBuilder()
+              .addDescriptors(Descriptor.newBuilder().setAttr("phone").setValue(tag))
+              .build();
+      if (map.shardOfSlot(sigs.homeSlot(b)) != map.shardOfSlot(sigs.homeSlot(a))) {
+        return List.of(a, b);
+      }
+    }
   }
 
   private ReconcileResponse reconcile(boolean full) {

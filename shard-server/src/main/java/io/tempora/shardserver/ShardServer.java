@@ -13,8 +13,10 @@ import io.tempora.persistence.InMemoryHomeDirectory;
 import io.tempora.shardserver.grpc.Checkpointer;
 import io.tempora.shardserver.grpc.Compactor;
 import io.tempora.shardserver.grpc.Exporter;
+import io.tempora.shardserver.grpc.LeaseFenceInterceptor;
 import io.tempora.shardserver.grpc.MalformedRequestGuard;
 import io.tempora.shardserver.grpc.MapEpochGuard;
+import io.tempora.shardserver.grpc.ReconcileState;
 import io.tempora.shardserver.grpc.ShardInternalGrpcService;
 import io.tempora.shardserver.grpc.SlotStore;
 import io.tempora.shardserver.grpc.TemporaGrpcService;
@@ -24,6 +26,7 @@ import io.tempora.shardserver.ops.ShardMetrics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -207,6 +210,8 @@ public final class ShardServer implements AutoCloseable {
       throw new IllegalStateException("serve() in state " + state);
     }
     SlotStore slots = new SlotStore(directory);
+    ReconcileState reconcile = ReconcileState.open(directory, Clock.systemUTC());
+    LeaseFenceInterceptor fence = new LeaseFenceInterceptor(reconcile);
     mainBuilder
         .executor(executor)
         .maxInboundMessageSize(config.maxInboundMessageBytes())
@@ -214,12 +219,16 @@ public final class ShardServer implements AutoCloseable {
         .intercept(new MapEpochGuard(slots, engine.config().shardId()))
         .intercept(new RpcMetricsInterceptor(metrics))
         .addService(
-            MalformedRequestGuard.guard(
-                ServerInterceptors.intercept(
-                    new TemporaGrpcService(engine, metrics, checkpointer, exporter, compactor),
-                    new IngestAdmission(
-                        config.ingestQueueRequests(), config.ingestQueueBytes(), metrics))))
-        .addService(new ShardInternalGrpcService(engine, directory, slots))
+            ServerInterceptors.intercept(
+                MalformedRequestGuard.guard(
+                    ServerInterceptors.intercept(
+                        new TemporaGrpcService(engine, metrics, checkpointer, exporter, compactor),
+                        new IngestAdmission(
+                            config.ingestQueueRequests(), config.ingestQueueBytes(), metrics))),
+                fence))
+        .addService(
+            ServerInterceptors.intercept(
+                new ShardInternalGrpcService(engine, directory, slots, reconcile), fence))
         .addService(healthStatus.getHealthService());
     if (config.reflection()) {
       mainBuilder.addService(ProtoReflectionServiceV1.newInstance());

@@ -80,7 +80,8 @@ class DistributedConformanceIT {
   private static final Pattern ID =
       Pattern.compile("(entity_id|entity_a|entity_b|requested|resolved): (\\d+)");
   private static final Pattern DROPPED =
-      Pattern.compile("(?m)^\\s*(record_id|version|aliases|deleted_tx|ontology_version|tx): .*\\n");
+      Pattern.compile(
+          "(?m)^\\s*(record_id|version|aliases|deleted_tx|ontology_version|tx|settled): .*\\n");
 
   @TempDir Path tmp;
 

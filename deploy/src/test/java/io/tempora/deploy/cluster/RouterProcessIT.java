@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.tempora.deploy.shard.MetricsText;
+import io.tempora.proto.internal.v1.ReconcileRequest;
+import io.tempora.proto.internal.v1.RouterGrpc;
 import io.tempora.proto.v1.AttrValue;
 import io.tempora.proto.v1.GetStatsRequest;
 import io.tempora.proto.v1.IngestResponse;
@@ -15,12 +18,14 @@ import io.tempora.router.ShardMap;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Real shard and router processes (bin/shard, bin/router) on loopback: ingest and reads through the
- * router, and a shard killed with SIGKILL (DISTRIBUTED.md DS-T2, DS-T6).
+ * router, a shard killed with SIGKILL (DISTRIBUTED.md DS-T2, DS-T6), and the router's /metrics
+ * (OPERATIONS.md §5).
  */
 class RouterProcessIT {
   @TempDir Path tmp;
@@ -44,6 +49,34 @@ class RouterProcessIT {
           .extracting(WriteItem::getOutcome)
           .containsExactly(Outcome.OUTCOME_CREATED, Outcome.OUTCOME_CREATED);
       assertThat(answer.getMatches().getMatchesList()).hasSize(1);
+    }
+  }
+
+  @Test
+  void metrics_routerAfterReconcile_reportsLeaseAndRoundsWithAllowListedLabels() throws Exception {
+    int http = Processes.freePort();
+    try (Processes.Proc shard0 =
+            Processes.shard(0, Processes.freePort(), tmp.resolve("s0"), tmp.resolve("s0.log"));
+        Processes.Proc shard1 =
+            Processes.shard(1, Processes.freePort(), tmp.resolve("s1"), tmp.resolve("s1.log"));
+        Processes.Proc router =
+            Processes.router(
+                Processes.freePort(),
+                List.of(shard0, shard1),
+                tmp.resolve("router.log"),
+                List.of("--http-listen", "127.0.0.1:" + http))) {
+      router.stub().ingest(EmailRecords.request(List.of("a", "b", "c", "d")));
+      RouterGrpc.newBlockingStub(router.channel())
+          .withDeadlineAfter(60, TimeUnit.SECONDS)
+          .reconcile(ReconcileRequest.getDefaultInstance());
+      String text = MetricsText.scrape(http);
+
+      assertThat(text)
+          .containsPattern("(?m)^tempora_reconcile_lease_held 1(\\.0)?$")
+          .containsPattern("(?m)^tempora_reconcile_rounds_total\\{result=\"ok\"\\} [1-9]")
+          .containsPattern("(?m)^tempora_reconcile_lag_seconds [0-9]");
+      MetricsText.assertConventions(text);
+      MetricsText.promtoolCheck(text);
     }
   }
 

@@ -10,12 +10,8 @@ import io.tempora.proto.v1.Descriptor;
 import io.tempora.proto.v1.Identity;
 import io.tempora.proto.v1.IngestRequest;
 import io.tempora.proto.v1.Record;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
@@ -82,25 +78,8 @@ class ShardOpsIT {
           .contains("tempora_rocksdb_background_errors_total 0")
           .contains("jvm_memory_used_bytes{area=\"heap\"}")
           .contains("jvm_threads_current");
-      // OPERATIONS.md §5: tempora_ series carry only allow-listed labels (le: histogram buckets).
-      java.util.regex.Matcher label =
-          java.util.regex.Pattern.compile("[{,]([a-z_]+)=\"").matcher("");
-      text.lines()
-          .filter(l -> l.startsWith("tempora_"))
-          .forEach(
-              l -> {
-                label.reset(l);
-                while (label.find()) {
-                  assertThat(label.group(1))
-                      .as("label of %s", l)
-                      .isIn(
-                          "method", "code", "outcome", "result", "reason", "mode", "kind", "cf",
-                          "shard", "version", "le");
-                }
-              });
-      long series = text.lines().filter(l -> !l.startsWith("#") && !l.isBlank()).count();
-      assertThat(series).as("series per process").isLessThan(2000);
-      promtoolCheck(text);
+      MetricsText.assertConventions(text);
+      MetricsText.promtoolCheck(text);
     }
   }
 
@@ -131,24 +110,6 @@ class ShardOpsIT {
           .contains("tempora_config_reloads_total{result=\"error\"} 1");
       assertThat(shard.check("")).isEqualTo(ServingStatus.SERVING);
     }
-  }
-
-  /** Runs promtool on the text, fetching it if needed; skips with the reason if it cannot. */
-  private static void promtoolCheck(String text) throws IOException, InterruptedException {
-    Path script = ShardHandle.root().resolve("deploy/src/test/scripts/promtool.sh");
-    Process fetch = new ProcessBuilder(script.toString()).start();
-    String path = new String(fetch.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-    String why = new String(fetch.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-    if (fetch.waitFor() != 0) {
-      LOG.warn("skipping promtool check: {}", why);
-      Assumptions.abort("promtool unavailable: " + why);
-    }
-    Process check = new ProcessBuilder(path, "check", "metrics").redirectErrorStream(true).start();
-    check.getOutputStream().write(text.getBytes(StandardCharsets.UTF_8));
-    check.getOutputStream().close();
-    String out = new String(check.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(check.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    assertThat(check.exitValue()).as("promtool check metrics:\n%s", out).isZero();
   }
 
   private static Record record(String uid) {

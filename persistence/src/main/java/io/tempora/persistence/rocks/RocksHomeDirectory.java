@@ -19,7 +19,9 @@ import org.rocksdb.WriteOptions;
  * The identity directory on its own small RocksDB ({@code <data-dir>/directory}), separate from the
  * shard store so that it never takes part in the engine's transactions. Values are the home slot as
  * 4 bytes big-endian. Every write is synced (WAL fsync) before it returns. Writes are serialised on
- * this object, so put-if-absent and compare-and-set are atomic. The opener closes it.
+ * this object, so put-if-absent and compare-and-set are atomic. Named meta values (lease, fencing
+ * epoch, change-feed cursor) live under keys starting with 0xFF, which no identity key can take.
+ * The opener closes it.
  */
 public final class RocksHomeDirectory implements HomeDirectory {
   private final RocksDB db;
@@ -91,6 +93,36 @@ public final class RocksHomeDirectory implements HomeDirectory {
       return next;
     } catch (RocksDBException e) {
       throw new StoreException("directory: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Meta keys start with 0xFF: an identity key starts with the high byte of a UTF-8 length, which
+   * would make the entity type longer than 4 GiB.
+   */
+  private static byte[] metaKey(String name) {
+    byte[] n = name.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    byte[] k = new byte[n.length + 1];
+    k[0] = (byte) 0xFF;
+    System.arraycopy(n, 0, k, 1, n.length);
+    return k;
+  }
+
+  @Override
+  public synchronized byte[] meta(String name) {
+    try {
+      return db.get(metaKey(name));
+    } catch (RocksDBException e) {
+      throw new StoreException("directory: meta " + name + ": read: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public synchronized void putMeta(String name, byte[] value) {
+    try {
+      db.put(sync, metaKey(name), value);
+    } catch (RocksDBException e) {
+      throw new StoreException("directory: meta " + name + ": write: " + e.getMessage(), e);
     }
   }
 

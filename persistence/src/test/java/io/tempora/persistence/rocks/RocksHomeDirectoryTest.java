@@ -93,4 +93,18 @@ class RocksHomeDirectoryTest {
       }
     }
   }
+
+  @Test
+  void putMeta_thenReopen_keepsValueApartFromRows() {
+    try (RocksHomeDirectory d = RocksHomeDirectory.open(dir)) {
+      d.claim(new byte[][] {key("lease")}, new int[] {3});
+      d.putMeta("lease", key("holder-a"));
+    }
+    try (RocksHomeDirectory d = RocksHomeDirectory.open(dir)) {
+      assertThat(d.meta("lease")).isEqualTo(key("holder-a"));
+      assertThat(d.meta("cursor")).isNull();
+      assertThat(d.claim(new byte[][] {key("lease")}, new int[] {HomeDirectory.ABSENT}))
+          .containsExactly(3);
+    }
+  }
 }

@@ -3,12 +3,19 @@ package io.tempora.shardserver.grpc;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.tempora.engine.Engine;
+import io.tempora.engine.NotFoundException;
 import io.tempora.engine.Reader;
 import io.tempora.engine.model.EntityEvent;
 import io.tempora.engine.model.Identity;
 import io.tempora.persistence.HomeDirectory;
+import io.tempora.proto.internal.v1.AckDirtyRequest;
+import io.tempora.proto.internal.v1.AckDirtyResponse;
+import io.tempora.proto.internal.v1.AcquireLeaseRequest;
+import io.tempora.proto.internal.v1.AcquireLeaseResponse;
 import io.tempora.proto.internal.v1.AssignSlotsRequest;
 import io.tempora.proto.internal.v1.AssignSlotsResponse;
+import io.tempora.proto.internal.v1.ChangeFeedStateRequest;
+import io.tempora.proto.internal.v1.ChangeFeedStateResponse;
 import io.tempora.proto.internal.v1.ChangedRecordsRequest;
 import io.tempora.proto.internal.v1.ChangedRecordsResponse;
 import io.tempora.proto.internal.v1.DropHomesRequest;
@@ -27,6 +34,8 @@ import io.tempora.proto.internal.v1.HomeSlot;
 import io.tempora.proto.internal.v1.ImportSlotResponse;
 import io.tempora.proto.internal.v1.ListLiveRecordsRequest;
 import io.tempora.proto.internal.v1.ListLiveRecordsResponse;
+import io.tempora.proto.internal.v1.LookupRecordsRequest;
+import io.tempora.proto.internal.v1.LookupRecordsResponse;
 import io.tempora.proto.internal.v1.ResolveHomesRequest;
 import io.tempora.proto.internal.v1.ResolveHomesResponse;
 import io.tempora.proto.internal.v1.SaveSlotMoveRequest;
@@ -51,9 +60,10 @@ import java.util.Set;
  * The implemented part of the internal {@code tempora.internal.v1.Shard} service: the identity
  * directory (ResolveHomes, SetHomes) and what reconciliation reads: every live record
  * (ListLiveRecords), the records changed since a transaction (ChangedRecords) and the records
- * holding given values (FindRecords); the shard map and rebalancing (GetShardInfo, AssignSlots,
- * ExportSlot, ImportSlot, FinishImport, SaveSlotMove, DropHomes; see {@link SlotStore}). Other
- * methods answer UNIMPLEMENTED. Thread-safe.
+ * holding given values (FindRecords, LookupRecords); the shard map and rebalancing (GetShardInfo,
+ * AssignSlots, ExportSlot, ImportSlot, FinishImport, SaveSlotMove, DropHomes; see {@link
+ * SlotStore}); the reconcile lease (AcquireLease), the change-feed state and cursor
+ * (ChangeFeedState, AckDirty). Other methods answer UNIMPLEMENTED. Thread-safe.
  */
 public final class ShardInternalGrpcService extends ShardGrpc.ShardImplBase {
   private static final int DEFAULT_PAGE = 1000;
@@ -63,24 +73,112 @@ public final class ShardInternalGrpcService extends ShardGrpc.ShardImplBase {
   private final Engine engine;
   private final HomeDirectory directory;
   private final SlotStore slots;
+  private final ReconcileState reconcile;
 
-  /**
-   * @param engine the shard's engine (records are listed from it)
-   * @param directory this shard's part of the identity directory; not owned
-   */
+  /** As below, with the lease state opened on {@code directory} (system clock). */
   public ShardInternalGrpcService(Engine engine, HomeDirectory directory) {
     this(engine, directory, new SlotStore(directory));
   }
 
+  /** As below, with the lease state opened on {@code directory} (system clock). */
+  public ShardInternalGrpcService(Engine engine, HomeDirectory directory, SlotStore slots) {
+    this(engine, directory, slots, ReconcileState.open(directory, java.time.Clock.systemUTC()));
+  }
+
+  /** As below, with a fresh rebalancing state on {@code directory}. */
+  public ShardInternalGrpcService(
+      Engine engine, HomeDirectory directory, ReconcileState reconcile) {
+    this(engine, directory, new SlotStore(directory), reconcile);
+  }
+
   /**
-   * @param engine the shard's engine
+   * @param engine the shard's engine (records are listed from it)
    * @param directory this shard's part of the identity directory; not owned
    * @param slots the rebalancing state on {@code directory} (shared with the {@link MapEpochGuard})
+   * @param reconcile the lease, fence and change-feed cursor kept in that directory
    */
-  public ShardInternalGrpcService(Engine engine, HomeDirectory directory, SlotStore slots) {
+  public ShardInternalGrpcService(
+      Engine engine, HomeDirectory directory, SlotStore slots, ReconcileState reconcile) {
     this.engine = engine;
     this.directory = directory;
     this.slots = slots;
+    this.reconcile = reconcile;
+  }
+
+  @Override
+  public void acquireLease(AcquireLeaseRequest request, StreamObserver<AcquireLeaseResponse> out) {
+    Calls.unary(
+        out,
+        () -> {
+          ReconcileState.Lease l =
+              reconcile.acquire(
+                  request.getHolder(),
+                  request.getExpectedEpoch(),
+                  request.getTtlMs(),
+                  request.getRelease());
+          return AcquireLeaseResponse.newBuilder()
+              .setHolder(l.holder())
+              .setEpoch(l.epoch())
+              .setExpiresAtMs(l.expiresAtMs())
+              .setGranted(l.granted())
+              .build();
+        });
+  }
+
+  @Override
+  public void ackDirty(AckDirtyRequest request, StreamObserver<AckDirtyResponse> out) {
+    Calls.unary(
+        out,
+        () ->
+            AckDirtyResponse.newBuilder()
+                .setAcknowledged(reconcile.acknowledge(request.getEpoch(), request.getUpTo()))
+                .build());
+  }
+
+  @Override
+  public void changeFeedState(
+      ChangeFeedStateRequest request, StreamObserver<ChangeFeedStateResponse> out) {
+    Calls.unary(
+        out,
+        () -> {
+          io.tempora.engine.Stats stats = engine.reader().stats();
+          return ChangeFeedStateResponse.newBuilder()
+              .setAcknowledged(reconcile.acknowledged())
+              .setHeadTx(stats.lastTx() + 1)
+              .setHighestEpoch(reconcile.highestEpoch())
+              .setOntologyVersion(stats.ontologyVersion())
+              .build();
+        });
+  }
+
+  @Override
+  public void lookupRecords(
+      LookupRecordsRequest request, StreamObserver<LookupRecordsResponse> out) {
+    Calls.unary(
+        out,
+        () -> {
+          if (request.getIdentitiesCount() > MAX_PAGE) {
+            throw new IllegalArgumentException(
+                "identities: " + request.getIdentitiesCount() + " must be at most " + MAX_PAGE);
+          }
+          Reader reader = engine.reader();
+          LookupRecordsResponse.Builder b = LookupRecordsResponse.newBuilder();
+          for (io.tempora.proto.v1.Identity id : request.getIdentitiesList()) {
+            Record.Builder r = Record.newBuilder().setIdentity(id);
+            boolean live = false;
+            try {
+              var info = reader.getRecord(RequestMapper.identity(id));
+              live = info.live();
+              if (live) {
+                r.addAllDescriptors(ResponseMapper.record(info).getDescriptorsList());
+              }
+            } catch (NotFoundException e) {
+              // never seen here: not live
+            }
+            b.addRecords(r).addLive(live);
+          }
+          return b.build();
+        });
   }
 
   /**
@@ -188,6 +286,8 @@ public final class ShardInternalGrpcService extends ShardGrpc.ShardImplBase {
             throw new IllegalArgumentException("limit: " + limit + " must be in 1.." + MAX_PAGE);
           }
           Reader reader = engine.reader();
+          // Read before the events: every transaction up to it is in what the events read shows.
+          long head = reader.lastTx() + 1;
           // 0: from the first kept event; an older from_tx gets FAILED_PRECONDITION (retention).
           long from = request.getFromTx() == 0 ? reader.firstEventTx() : request.getFromTx();
           // One more than asked: a transaction cut by the limit is left for the next call.
@@ -214,7 +314,9 @@ public final class ShardInternalGrpcService extends ShardGrpc.ShardImplBase {
               ChangedRecordsResponse.newBuilder()
                   .setEvents(events.size())
                   .setMore(more)
-                  .setNextFromTx(events.isEmpty() ? from : events.getLast().tx() + 1);
+                  .setNextFromTx(
+                      Math.max(
+                          events.isEmpty() ? from : events.getLast().tx() + 1, more ? 0 : head));
           members.forEach(id -> addRecord(b::addRecords, reader, id));
           return b.build();
         });

@@ -1,0 +1,65 @@
+package io.tempora.router;
+
+import io.tempora.proto.v1.Identity;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The writer's half of safe moves (docs/distributed.md "Writes during a move"): after a write's
+ * sub-batches are applied, the router looks the homes up again; an identity whose home moved to
+ * another shard meanwhile (a reconciliation move by the lease holder, possibly another router) may
+ * have been written to the copy being abandoned, so its record is written again to the new home.
+ * Together with {@link SourceRecheck} no acknowledged write is lost to a move. Stateless;
+ * thread-safe.
+ */
+final class HomeRecheck {
+  /** How often one request resends before giving up (UNAVAILABLE; resending it is safe). */
+  static final int MAX_RESENDS = 3;
+
+  private HomeRecheck() {}
+
+  /**
+   * Positions of {@code applied} whose recorded home now lies on another shard than {@code
+   * homes[p]}, grouped by that shard; {@code homes} is updated.
+   *
+   * @throws io.grpc.StatusRuntimeException UNAVAILABLE listing the positions whose directory shard
+   *     did not answer (they were applied; resending the request is safe)
+   */
+  static Map<Integer, List<Integer>> moved(
+      Directory directory,
+      ShardMap map,
+      List<Identity> ids,
+      int[] homes,
+      Map<Integer, List<Integer>> applied) {
+    List<Integer> positions = new ArrayList<>();
+    applied.values().forEach(positions::addAll);
+    if (positions.isEmpty()) {
+      return new TreeMap<>();
+    }
+    List<Identity> asked = new ArrayList<>();
+    positions.forEach(p -> asked.add(ids.get(p)));
+    List<String> reasons = new ArrayList<>();
+    int[] now = directory.tryLookup(asked, reasons);
+    List<Integer> failed = new ArrayList<>();
+    Map<Integer, List<Integer>> again = new TreeMap<>();
+    for (int k = 0; k < now.length; k++) {
+      int p = positions.get(k);
+      if (now[k] == Directory.FAILED) {
+        failed.add(p);
+      } else if (now[k] != Directory.ABSENT && now[k] != homes[p]) {
+        boolean otherShard = map.shardOfSlot(now[k]) != map.shardOfSlot(homes[p]);
+        homes[p] = now[k];
+        if (otherShard) {
+          again.computeIfAbsent(map.shardOfSlot(now[k]), s -> new ArrayList<>()).add(p);
+        }
+      }
+    }
+    if (!failed.isEmpty()) {
+      failed.sort(null);
+      throw Fanout.partialFailure(failed, reasons);
+    }
+    return again;
+  }
+}

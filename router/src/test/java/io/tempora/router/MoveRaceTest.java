@@ -1,0 +1,265 @@
+package io.tempora.router;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.tempora.engine.Engine;
+import io.tempora.engine.EngineConfig;
+import io.tempora.engine.Limits;
+import io.tempora.engine.store.InMemoryStore;
+import io.tempora.proto.internal.v1.HomeMove;
+import io.tempora.proto.internal.v1.ListLiveRecordsRequest;
+import io.tempora.proto.internal.v1.ReconcileRequest;
+import io.tempora.proto.internal.v1.RouterGrpc;
+import io.tempora.proto.internal.v1.SetHomesRequest;
+import io.tempora.proto.internal.v1.ShardGrpc;
+import io.tempora.proto.v1.Descriptor;
+import io.tempora.proto.v1.GetRecordRequest;
+import io.tempora.proto.v1.Identity;
+import io.tempora.proto.v1.IdentityKey;
+import io.tempora.proto.v1.IngestRequest;
+import io.tempora.proto.v1.Ontology;
+import io.tempora.proto.v1.Record;
+import io.tempora.proto.v1.SetOntologyRequest;
+import io.tempora.proto.v1.TemporaServiceGrpc;
+import io.tempora.proto.v1.TemporaServiceGrpc.TemporaServiceBlockingStub;
+import io.tempora.shardserver.ShardServer;
+import io.tempora.shardserver.ShardServerConfig;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A client write through one router racing a reconciliation move made by another (docs/
+ * distributed.md "Writes during a move"), with the interleaving forced by a hook on the shards: the
+ * write lands on the source after the round read the record (carried over by the mover), or after
+ * the home moved (resent by the writer). Either way the acknowledged content survives.
+ */
+class MoveRaceTest {
+  private static final Ontology ONTOLOGY =
+      Ontology.newBuilder()
+          .addIdentityKeys(IdentityKey.newBuilder().setName("by-email").addAttributes("email"))
+          .addIdentityKeys(IdentityKey.newBuilder().setName("by-phone").addAttributes("phone"))
+          .build();
+  private static final Signatures SIGS = new Signatures(ONTOLOGY);
+  private static final ShardMap MAP = new ShardMap(3);
+
+  /** Runs once, before the next call of the armed method reaches the shard's handler. */
+  private final AtomicReference<Hook> hook = new AtomicReference<>();
+
+  private record Hook(int shard, String method, Runnable action) {}
+
+  private final List<InMemoryStore> stores = new ArrayList<>();
+  private final List<ShardServer> servers = new ArrayList<>();
+  private final List<String> names = new ArrayList<>();
+  private final List<ManagedChannel> channels = new ArrayList<>();
+  private final List<RouterServer> routers = new ArrayList<>();
+
+  @BeforeEach
+  void start() {
+    ShardServerConfig config =
+        ShardServerConfig.defaults("127.0.0.1", 0)
+            .withHealthPort(-1)
+            .withShutdown(Duration.ZERO, Duration.ofSeconds(5));
+    for (int i = 0; i < 3; i++) {
+      int shard = i;
+      InMemoryStore store = new InMemoryStore();
+      stores.add(store);
+      String name = "race-shard-" + i + "-" + UUID.randomUUID();
+      names.add(name);
+      ServerInterceptor trap =
+          new ServerInterceptor() {
+            @Override
+            public <Q, R> ServerCall.Listener<Q> interceptCall(
+                ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+              Hook h = hook.get();
+              if (h != null
+                  && h.shard() == shard
+                  && call.getMethodDescriptor().getBareMethodName().equals(h.method())
+                  && hook.compareAndSet(h, null)) {
+                h.action().run();
+              }
+              return next.startCall(call, headers);
+            }
+          };
+      servers.add(
+          ShardServer.start(
+              InProcessServerBuilder.forName(name).intercept(trap),
+              null,
+              config,
+              new Engine(store, new EngineConfig(i, Limits.defaults()))));
+    }
+  }
+
+  @AfterEach
+  void stop() {
+    channels.forEach(ManagedChannel::shutdownNow);
+    routers.forEach(RouterServer::close);
+    servers.forEach(ShardServer::close);
+    stores.forEach(InMemoryStore::close);
+  }
+
+  private ManagedChannel router(String id) {
+    List<ShardClient> clients = new ArrayList<>();
+    for (int i = 0; i < names.size(); i++) {
+      clients.add(new ShardClient(i, names.get(i), shardChannel(i)));
+    }
+    String name = "race-router-" + id + "-" + UUID.randomUUID();
+    routers.add(
+        RouterServer.start(
+            InProcessServerBuilder.forName(name),
+            clients,
+            RouterConfig.defaults("127.0.0.1", 0, List.of("a:1", "b:1", "c:1"))
+                .withReconcileStaleness(Duration.ZERO)
+                .withReconcile(
+                    new RouterConfig.ReconcileConfig(Duration.ofSeconds(30), 10_000, id))));
+    ManagedChannel c = InProcessChannelBuilder.forName(name).build();
+    channels.add(c);
+    return c;
+  }
+
+  private ManagedChannel shardChannel(int shard) {
+    ManagedChannel c = InProcessChannelBuilder.forName(names.get(shard)).build();
+    channels.add(c);
+    return c;
+  }
+
+  @Test
+  void upsert_reachingSourceBetweenRoundReadAndCas_isCarriedToTarget() {
+    ManagedChannel mover = router("router-a");
+    ManagedChannel writer = router("router-b");
+    TemporaServiceBlockingStub client = TemporaServiceGrpc.newBlockingStub(writer);
+    client.setOntology(SetOntologyRequest.newBuilder().setOntology(ONTOLOGY).build());
+    RouterGrpc.newBlockingStub(mover).reconcile(ReconcileRequest.getDefaultInstance());
+    Record[] pair = crossShardPair();
+    client.ingest(IngestRequest.newBuilder().addRecords(pair[0]).addRecords(pair[1]).build());
+    // A 1-1 component moves to the lower shard id: the record homed on the higher one moves.
+    Record moved =
+        MAP.shardOfSlot(SIGS.homeSlot(pair[0])) > MAP.shardOfSlot(SIGS.homeSlot(pair[1]))
+            ? pair[0]
+            : pair[1];
+    // Just before the move's directory CAS, router-b updates both records.
+    Runnable write =
+        () ->
+            client.ingest(
+                IngestRequest.newBuilder()
+                    .addRecords(withTag(pair[0], "late"))
+                    .addRecords(withTag(pair[1], "late"))
+                    .build());
+    hook.set(new Hook(MAP.shardOf(moved.getIdentity()), "SetHomes", write));
+
+    RouterGrpc.newBlockingStub(mover).reconcile(ReconcileRequest.getDefaultInstance());
+
+    assertThat(hook.get()).as("the write ran inside the move").isNull();
+    assertSingleCopyTagged(client, pair, "late");
+  }
+
+  @Test
+  void upsert_landingOnSourceAfterHomeMoved_isResentToNewHome() {
+    ManagedChannel writer = router("router-b");
+    TemporaServiceBlockingStub client = TemporaServiceGrpc.newBlockingStub(writer);
+    client.setOntology(SetOntologyRequest.newBuilder().setOntology(ONTOLOGY).build());
+    Record r = record("solo", "email", "solo@x");
+    client.ingest(IngestRequest.newBuilder().addRecords(r).build());
+    int source = MAP.shardOfSlot(SIGS.homeSlot(r));
+    int target = (source + 1) % 3;
+    int directory = MAP.shardOf(r.getIdentity());
+    // A move made "behind the writer's back": copy on the target and directory CAS, after the
+    // writer resolved the old home and before its write reaches the source.
+    Runnable move =
+        () -> {
+          TemporaServiceGrpc.newBlockingStub(shardChannel(target))
+              .ingest(IngestRequest.newBuilder().addRecords(r).build());
+          ShardGrpc.newBlockingStub(shardChannel(directory))
+              .setHomes(
+                  SetHomesRequest.newBuilder()
+                      .addMoves(
+                          HomeMove.newBuilder()
+                              .setIdentity(r.getIdentity())
+                              .setExpectedSlot(SIGS.homeSlot(r))
+                              .setNewSlot(MAP.firstSlot(target)))
+                      .build());
+        };
+    hook.set(new Hook(source, "Ingest", move));
+
+    client.ingest(IngestRequest.newBuilder().addRecords(withTag(r, "late")).build());
+    // The stale source copy is removed by the next round (any router may run it).
+    RouterGrpc.newBlockingStub(writer).reconcile(ReconcileRequest.getDefaultInstance());
+
+    assertThat(hook.get()).as("the move ran inside the write").isNull();
+    assertThat(liveCopies(r.getIdentity())).containsExactly(target);
+    assertThat(tagOf(client, r)).isEqualTo("late");
+  }
+
+  private void assertSingleCopyTagged(TemporaServiceBlockingStub client, Record[] pair, String t) {
+    for (Record r : pair) {
+      assertThat(liveCopies(r.getIdentity())).as("copies of %s", r.getIdentity()).hasSize(1);
+      assertThat(tagOf(client, r)).as("content of %s", r.getIdentity().getUid()).isEqualTo(t);
+    }
+  }
+
+  private static String tagOf(TemporaServiceBlockingStub client, Record r) {
+    return client
+        .getRecord(GetRecordRequest.newBuilder().setIdentity(r.getIdentity()).build())
+        .getDescriptorsList()
+        .stream()
+        .filter(d -> d.getAttr().equals("tag"))
+        .map(Descriptor::getValue)
+        .findFirst()
+        .orElse("");
+  }
+
+  private List<Integer> liveCopies(Identity id) {
+    List<Integer> out = new ArrayList<>();
+    for (int s = 0; s < names.size(); s++) {
+      for (Record r :
+          ShardGrpc.newBlockingStub(shardChannel(s))
+              .listLiveRecords(ListLiveRecordsRequest.newBuilder().setPageSize(10_000).build())
+              .getRecordsList()) {
+        if (r.getIdentity().equals(id)) {
+          out.add(s);
+        }
+      }
+    }
+    return out;
+  }
+
+  private static Record withTag(Record r, String tag) {
+    return r.toBuilder()
+        .addDescriptors(Descriptor.newBuilder().setAttr("tag").setValue(tag))
+        .build();
+  }
+
+  /** Two records linking through a phone, homed on different shards. */
+  private static Record[] crossShardPair() {
+    Record a = record("x", "phone", "p9");
+    for (int i = 0; ; i++) {
+      Record b =
+          record("y", "email", "y" + i + "@x").toBuilder()
+              .addDescriptors(Descriptor.newBuilder().setAttr("phone").setValue("p9"))
+              .build();
+      if (MAP.shardOfSlot(SIGS.homeSlot(b)) != MAP.shardOfSlot(SIGS.homeSlot(a))) {
+        return new Record[] {a, b};
+      }
+    }
+  }
+
+  private static Record record(String uid, String attr, String value) {
+    return Record.newBuilder()
+        .setIdentity(
+            Identity.newBuilder().setEntityType("person").setPerspective("crm").setUid(uid))
+        .addDescriptors(Descriptor.newBuilder().setAttr(attr).setValue(value))
+        .build();
+  }
+}
