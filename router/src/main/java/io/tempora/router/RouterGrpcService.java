@@ -390,9 +390,13 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
     if (request.getRecordsCount() == 0) {
       return IngestResponse.getDefaultInstance();
     }
-    // Only an ontology switch excludes writes; reconciliation rounds do not (a move racing this
-    // write is made safe by HomeRecheck and SourceRecheck, whichever router runs it).
+    // An ontology switch and this router's reconciliation rounds exclude its writes: a move's
+    // carry-over (SourceRecheck) checks the target copy and then writes it, and a write of this
+    // router landing in between would be overwritten (DistributedConformanceIT lost upserts so).
+    // Writes of other routers racing a move rely on HomeRecheck and SourceRecheck alone
+    // (docs/distributed.md "Writes during a move").
     ontologyLock.readLock().lock();
+    lock.readLock().lock();
     try {
       dirty.set(true);
       Signatures sigs = signatures();
@@ -443,6 +447,7 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
       answer.addAllItems(List.of(items));
       return answer.build();
     } finally {
+      lock.readLock().unlock();
       ontologyLock.readLock().unlock();
     }
   }
@@ -460,6 +465,7 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
             return DeleteResponse.getDefaultInstance();
           }
           ontologyLock.readLock().lock(); // as for ingest
+          lock.readLock().lock();
           try {
             dirty.set(true);
             List<String> reasons = new ArrayList<>();
@@ -508,6 +514,7 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
             answer.addAllItems(List.of(items));
             return answer.build();
           } finally {
+            lock.readLock().unlock();
             ontologyLock.readLock().unlock();
           }
         });

@@ -58,6 +58,9 @@ class IncrementalReconcileTest {
   private RouterServer router;
   private ManagedChannel channel;
   private TemporaServiceBlockingStub stub;
+  private RouterServer otherRouter;
+  private ManagedChannel otherChannel;
+  private TemporaServiceBlockingStub otherStub;
   private RouterGrpc.RouterBlockingStub admin;
 
   /** Client writes still to make, one each time a round reads shard 0's change feed. */
@@ -97,10 +100,30 @@ class IncrementalReconcileTest {
     channel = InProcessChannelBuilder.forName(name).directExecutor().build();
     stub = TemporaServiceGrpc.newBlockingStub(channel);
     admin = RouterGrpc.newBlockingStub(channel);
+    // A second router on the same shards, the other clients' way in: its writes are not held back
+    // by the first router's rounds (a router's own writes are).
+    List<ShardClient> otherClients = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      String shard = clients.get(i).address();
+      otherClients.add(
+          new ShardClient(
+              i, shard, InProcessChannelBuilder.forName(shard).directExecutor().build()));
+    }
+    String otherName = "incremental-router-other-" + UUID.randomUUID();
+    otherRouter =
+        RouterServer.start(
+            InProcessServerBuilder.forName(otherName),
+            otherClients,
+            RouterConfig.defaults("127.0.0.1", 0, List.of("a:1", "b:1", "c:1"))
+                .withReconcileStaleness(Duration.ZERO));
+    otherChannel = InProcessChannelBuilder.forName(otherName).directExecutor().build();
+    otherStub = TemporaServiceGrpc.newBlockingStub(otherChannel);
   }
 
   @AfterEach
   void stop() {
+    otherChannel.shutdownNow();
+    otherRouter.close();
     channel.shutdownNow();
     router.close();
     servers.forEach(ShardServer::close);
@@ -161,7 +184,8 @@ class IncrementalReconcileTest {
     reconcile(true);
     List<Record> before = crossShardPair("before");
     stub.ingest(IngestRequest.newBuilder().addAllRecords(before).build());
-    // Every read of shard 0's change feed is preceded by a new cross-shard pair: a Reconcile that
+    // Every read of shard 0's change feed is preceded by a new cross-shard pair written through the
+    // other router: a Reconcile that
     // ran until the feeds were empty would run one round per write (forever, were they endless).
     writesDuringFeedReads.set(20);
 
@@ -182,7 +206,7 @@ class IncrementalReconcileTest {
         .isEqualTo(entityOf(writtenDuringFeedReads.get(1)));
   }
 
-  /** Ingests a cross-shard pair through the router before shard 0 answers ChangedRecords. */
+  /** Ingests a cross-shard pair through the other router before shard 0 answers ChangedRecords. */
   private final class WriteOnFeedRead implements ServerInterceptor {
     @Override
     public <Q, A> ServerCall.Listener<Q> interceptCall(
@@ -192,7 +216,7 @@ class IncrementalReconcileTest {
               .equals(ShardGrpc.getChangedRecordsMethod().getFullMethodName())
           && writesDuringFeedReads.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
         List<Record> pair = crossShardPair("during" + writtenDuringFeedReads.size());
-        stub.ingest(IngestRequest.newBuilder().addAllRecords(pair).build());
+        otherStub.ingest(IngestRequest.newBuilder().addAllRecords(pair).build());
         writtenDuringFeedReads.addAll(pair);
       }
       return next.startCall(call, headers);
