@@ -221,8 +221,10 @@ class RouterKillIT {
     // carry-over loses a write made to the source during that move).
     List<String> earlier = new ArrayList<>();
     live.keySet().stream().filter(uid -> createdIn.get(uid) < settled).forEach(earlier::add);
-    for (int u = 0; u < 4 && !earlier.isEmpty(); u++) {
-      String uid = earlier.get(random.nextInt(earlier.size()));
+    List<String> upsertable = new ArrayList<>(earlier);
+    for (int u = 0; u < 4 && !upsertable.isEmpty(); u++) {
+      // Distinct identities: one request may not name an identity twice (INVALID_ARGUMENT).
+      String uid = upsertable.remove(random.nextInt(upsertable.size()));
       List<Descriptor> now = new ArrayList<>();
       for (Descriptor x : live.get(uid)) {
         now.add(x.getAttr().equals("name") ? d("name", "v" + batch) : x);
