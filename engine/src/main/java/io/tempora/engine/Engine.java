@@ -75,7 +75,50 @@ public final class Engine {
     for (RecordInput in : records) {
       normal.add(Descriptors.of(in.descriptors()));
     }
-    return serialised(() -> applyUpsert(records, normal)).awaitDurable();
+    return serialised(() -> applyUpsert(records, normal, null)).awaitDurable();
+  }
+
+  /**
+   * A compare-and-write upsert (a slot or reconciliation move's carry-over): record {@code i} is
+   * applied only if its identity is live here with exactly the descriptors of {@code expected[i]}
+   * (same identity); the check and the write happen under the write lock, so a write that reached
+   * the record since then is never overwritten. A position not applied reports {@code NOT_FOUND}
+   * with zero ids; applied ones report as {@link #upsert} does. A rejected request changes nothing.
+   */
+  public WriteResult upsertIfCurrent(List<RecordInput> records, List<RecordInput> expected) {
+    validator.validateUpsert(records);
+    validator.validateUpsert(expected);
+    if (records.size() != expected.size()) {
+      throw new IllegalArgumentException(
+          "expected: " + expected.size() + " states for " + records.size() + " records");
+    }
+    List<Descriptors> normal = new ArrayList<>(records.size());
+    List<Descriptors> before = new ArrayList<>(records.size());
+    for (int i = 0; i < records.size(); i++) {
+      if (!records.get(i).identity().equals(expected.get(i).identity())) {
+        throw new IllegalArgumentException(
+            "record " + i + ": identity differs from its expected state's");
+      }
+      normal.add(Descriptors.of(records.get(i).descriptors()));
+      before.add(Descriptors.of(expected.get(i).descriptors()));
+    }
+    return serialised(() -> applyUpsert(records, normal, before)).awaitDurable();
+  }
+
+  /**
+   * A compare-and-write delete: identity {@code i} is deleted only if it is live here with exactly
+   * the descriptors of {@code expected[i]}; otherwise {@code NOT_FOUND} (see {@link
+   * #upsertIfCurrent}).
+   */
+  public WriteResult deleteIfCurrent(List<RecordInput> expected) {
+    validator.validateUpsert(expected);
+    List<Identity> ids = new ArrayList<>(expected.size());
+    List<Descriptors> before = new ArrayList<>(expected.size());
+    for (RecordInput e : expected) {
+      ids.add(e.identity());
+      before.add(Descriptors.of(e.descriptors()));
+    }
+    return serialised(() -> applyDelete(ids, before)).awaitDurable();
   }
 
   private <T> T serialised(Supplier<T> write) {
@@ -95,7 +138,8 @@ public final class Engine {
     }
   }
 
-  private Applied applyUpsert(List<RecordInput> records, List<Descriptors> normal) {
+  private Applied applyUpsert(
+      List<RecordInput> records, List<Descriptors> normal, List<Descriptors> expected) {
     try (StoreTxn txn = store.begin()) {
       StoreMeta meta = txn.meta();
       long tx = meta.lastTx() + 1;
@@ -107,6 +151,11 @@ public final class Engine {
         Descriptors nf = normal.get(i);
         OptionalLong existing = txn.recordId(in.identity());
         RecordVersion cur = existing.isPresent() ? txn.record(existing.getAsLong()) : null;
+        if (expected != null
+            && (cur == null || cur.isDeleted() || !cur.descriptors().equals(expected.get(i)))) {
+          items.add(new Item(i, Outcome.NOT_FOUND, 0, 0, 0, 0)); // changed since: not applied
+          continue;
+        }
         if (cur != null && !cur.isDeleted() && cur.descriptors().equals(nf)) {
           items.add(new Item(i, Outcome.UNCHANGED, cur.recordId(), cur.version(), cur.tx(), 0));
           continue;
@@ -132,10 +181,10 @@ public final class Engine {
   /** Deletes records by identity (DOMAIN.md §2.4); unknown or deleted ones are NOT_FOUND. */
   public WriteResult delete(List<Identity> identities) {
     validator.validateDelete(identities);
-    return serialised(() -> applyDelete(identities)).awaitDurable();
+    return serialised(() -> applyDelete(identities, null)).awaitDurable();
   }
 
-  private Applied applyDelete(List<Identity> identities) {
+  private Applied applyDelete(List<Identity> identities, List<Descriptors> expected) {
     try (StoreTxn txn = store.begin()) {
       StoreMeta meta = txn.meta();
       long tx = meta.lastTx() + 1;
@@ -144,7 +193,9 @@ public final class Engine {
       for (int i = 0; i < identities.size(); i++) {
         OptionalLong existing = txn.recordId(identities.get(i));
         RecordVersion cur = existing.isPresent() ? txn.record(existing.getAsLong()) : null;
-        if (cur == null) {
+        if (cur == null
+            || expected != null
+                && (cur.isDeleted() || !cur.descriptors().equals(expected.get(i)))) {
           items.add(new Item(i, Outcome.NOT_FOUND, 0, 0, 0, 0));
         } else if (cur.isDeleted()) {
           items.add(new Item(i, Outcome.NOT_FOUND, cur.recordId(), cur.version(), cur.tx(), 0));

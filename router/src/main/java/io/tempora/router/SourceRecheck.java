@@ -1,10 +1,10 @@
 package io.tempora.router;
 
+import io.tempora.proto.internal.v1.CarryOverItem;
+import io.tempora.proto.internal.v1.CarryOverRequest;
 import io.tempora.proto.internal.v1.LookupRecordsRequest;
 import io.tempora.proto.internal.v1.LookupRecordsResponse;
 import io.tempora.proto.internal.v1.ShardGrpc;
-import io.tempora.proto.v1.DeleteRequest;
-import io.tempora.proto.v1.IngestRequest;
 import io.tempora.proto.v1.Record;
 import java.time.Duration;
 import java.util.List;
@@ -16,18 +16,18 @@ import java.util.concurrent.TimeUnit;
  * source between that read and the directory compare-and-set. Such a write finished before its
  * router re-checked the home (every write re-checks after it is applied), so it finished before the
  * CAS, and this look-up, made after the CAS, sees it: the source's current state (new descriptors,
- * or deleted) is applied on the target, unless the target copy changed since it was made (a newer
- * write went there after the CAS). A write that reached the source after the CAS is resent to the
- * target by its router, which sees the new home. What remains: a write reaching the target between
- * the look-up and the carry-over's own write (both right after the CAS) is overwritten by the older
- * source state. Stateless; thread-safe.
+ * or deleted) is applied on the target by a compare-and-write (CarryOver), only where the target
+ * copy is still as it was made; a write that went to the target after the CAS is newer and stays,
+ * whenever it lands (the target checks and writes in one step under its engine's write lock). A
+ * write that reached the source after the CAS is resent to the target by its router, which sees the
+ * new home. Stateless; thread-safe.
  */
 final class SourceRecheck {
   private SourceRecheck() {}
 
   /**
    * Brings the target copies of {@code moved} (as the round copied them) up to the source's current
-   * state; both calls carry the round's lease epoch.
+   * state where they are unchanged; both calls carry the round's lease epoch.
    */
   static void carryOver(
       ShardClient source, ShardClient target, List<Record> moved, Duration deadline) {
@@ -36,41 +36,26 @@ final class SourceRecheck {
     }
     LookupRecordsRequest.Builder ask = LookupRecordsRequest.newBuilder();
     moved.forEach(r -> ask.addIdentities(r.getIdentity()));
-    LookupRecordsResponse now = lookup(source, ask.build(), deadline);
-    LookupRecordsResponse there = lookup(target, ask.build(), deadline);
-    IngestRequest.Builder upserts = IngestRequest.newBuilder();
-    DeleteRequest.Builder deletes = DeleteRequest.newBuilder();
+    LookupRecordsResponse now =
+        Fanout.call(source, s -> internal(s, deadline).lookupRecords(ask.build()));
+    CarryOverRequest.Builder items = CarryOverRequest.newBuilder();
     for (int i = 0; i < moved.size(); i++) {
       Record current = now.getRecords(i);
-      boolean targetAsCopied =
-          there.getLive(i)
-              && there.getRecords(i).getDescriptorsList().equals(moved.get(i).getDescriptorsList());
-      if (!targetAsCopied) {
-        continue; // a write since the CAS went to the target: it is newer than the source's state
-      }
       if (!now.getLive(i)) {
-        deletes.addIdentities(moved.get(i).getIdentity());
+        items.addItems(CarryOverItem.newBuilder().setExpected(moved.get(i)).setDelete(true));
       } else if (!current.getDescriptorsList().equals(moved.get(i).getDescriptorsList())) {
-        upserts.addRecords(current);
+        items.addItems(CarryOverItem.newBuilder().setExpected(moved.get(i)).setCurrent(current));
       }
     }
-    if (upserts.getRecordsCount() > 0) {
-      Fanout.call(target, c -> c.stub(deadline).ingest(upserts.build()));
-    }
-    if (deletes.getIdentitiesCount() > 0) {
-      Fanout.call(target, c -> c.stub(deadline).delete(deletes.build()));
+    if (items.getItemsCount() > 0) {
+      Fanout.call(target, t -> internal(t, deadline).carryOver(items.build()));
     }
   }
 
-  private static LookupRecordsResponse lookup(
-      ShardClient shard, LookupRecordsRequest request, Duration deadline) {
-    return Fanout.call(
-        shard,
-        s ->
-            ShardGrpc.newBlockingStub(s.channel())
-                .withInterceptors(LeaseEpoch.ATTACH)
-                .withMaxInboundMessageSize(RouterConfig.SHARD_MESSAGE_BYTES)
-                .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
-                .lookupRecords(request));
+  private static ShardGrpc.ShardBlockingStub internal(ShardClient shard, Duration deadline) {
+    return ShardGrpc.newBlockingStub(shard.channel())
+        .withInterceptors(LeaseEpoch.ATTACH)
+        .withMaxInboundMessageSize(RouterConfig.SHARD_MESSAGE_BYTES)
+        .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
   }
 }

@@ -166,6 +166,45 @@ class MoveRaceTest {
   }
 
   @Test
+  void upsert_reachingTargetJustBeforeTheCarryOver_isNotOverwritten() {
+    ManagedChannel mover = router("router-a");
+    ManagedChannel writer = router("router-b");
+    TemporaServiceBlockingStub client = TemporaServiceGrpc.newBlockingStub(writer);
+    client.setOntology(SetOntologyRequest.newBuilder().setOntology(ONTOLOGY).build());
+    RouterGrpc.newBlockingStub(mover).reconcile(ReconcileRequest.getDefaultInstance());
+    Record[] pair = crossShardPair();
+    client.ingest(IngestRequest.newBuilder().addRecords(pair[0]).addRecords(pair[1]).build());
+    boolean firstMoves =
+        MAP.shardOfSlot(SIGS.homeSlot(pair[0])) > MAP.shardOfSlot(SIGS.homeSlot(pair[1]));
+    Record moved = firstMoves ? pair[0] : pair[1];
+    int target = MAP.shardOfSlot(SIGS.homeSlot(firstMoves ? pair[1] : pair[0]));
+    Runnable later =
+        () ->
+            client.ingest(
+                IngestRequest.newBuilder()
+                    .addRecords(withTag(pair[0], "later"))
+                    .addRecords(withTag(pair[1], "later"))
+                    .build());
+    // Before the CAS a write reaches the source (so the move has something to carry over); after
+    // the CAS, just before the carry-over reaches the target, a newer write reaches the target.
+    Runnable late =
+        () -> {
+          client.ingest(
+              IngestRequest.newBuilder()
+                  .addRecords(withTag(pair[0], "late"))
+                  .addRecords(withTag(pair[1], "late"))
+                  .build());
+          hook.set(new Hook(target, "CarryOver", later));
+        };
+    hook.set(new Hook(MAP.shardOf(moved.getIdentity()), "SetHomes", late));
+
+    RouterGrpc.newBlockingStub(mover).reconcile(ReconcileRequest.getDefaultInstance());
+
+    assertThat(hook.get()).as("both writes ran inside the move").isNull();
+    assertSingleCopyTagged(client, pair, "later");
+  }
+
+  @Test
   void upsert_landingOnSourceAfterHomeMoved_isResentToNewHome() {
     ManagedChannel writer = router("router-b");
     TemporaServiceBlockingStub client = TemporaServiceGrpc.newBlockingStub(writer);

@@ -7,6 +7,7 @@ import io.tempora.engine.NotFoundException;
 import io.tempora.engine.Reader;
 import io.tempora.engine.model.EntityEvent;
 import io.tempora.engine.model.Identity;
+import io.tempora.engine.write.WriteResult;
 import io.tempora.persistence.HomeDirectory;
 import io.tempora.proto.internal.v1.AckDirtyRequest;
 import io.tempora.proto.internal.v1.AckDirtyResponse;
@@ -14,6 +15,9 @@ import io.tempora.proto.internal.v1.AcquireLeaseRequest;
 import io.tempora.proto.internal.v1.AcquireLeaseResponse;
 import io.tempora.proto.internal.v1.AssignSlotsRequest;
 import io.tempora.proto.internal.v1.AssignSlotsResponse;
+import io.tempora.proto.internal.v1.CarryOverItem;
+import io.tempora.proto.internal.v1.CarryOverRequest;
+import io.tempora.proto.internal.v1.CarryOverResponse;
 import io.tempora.proto.internal.v1.ChangeFeedStateRequest;
 import io.tempora.proto.internal.v1.ChangeFeedStateResponse;
 import io.tempora.proto.internal.v1.ChangedRecordsRequest;
@@ -176,6 +180,59 @@ public final class ShardInternalGrpcService extends ShardGrpc.ShardImplBase {
               // never seen here: not live
             }
             b.addRecords(r).addLive(live);
+          }
+          return b.build();
+        });
+  }
+
+  @Override
+  public void carryOver(CarryOverRequest request, StreamObserver<CarryOverResponse> out) {
+    Calls.unary(
+        out,
+        () -> {
+          if (request.getItemsCount() > MAX_PAGE) {
+            throw new IllegalArgumentException(
+                "items: " + request.getItemsCount() + " must be at most " + MAX_PAGE);
+          }
+          IngestRequest.Builder upserts = IngestRequest.newBuilder();
+          IngestRequest.Builder upsertsBefore = IngestRequest.newBuilder();
+          IngestRequest.Builder deletesBefore = IngestRequest.newBuilder();
+          List<Integer> upsertAt = new ArrayList<>();
+          List<Integer> deleteAt = new ArrayList<>();
+          for (int i = 0; i < request.getItemsCount(); i++) {
+            CarryOverItem item = request.getItems(i);
+            if (item.getDelete()) {
+              deletesBefore.addRecords(item.getExpected());
+              deleteAt.add(i);
+            } else {
+              if (!item.getCurrent().getIdentity().equals(item.getExpected().getIdentity())) {
+                throw new IllegalArgumentException(
+                    "item " + i + ": current and expected name different identities");
+              }
+              upserts.addRecords(item.getCurrent());
+              upsertsBefore.addRecords(item.getExpected());
+              upsertAt.add(i);
+            }
+          }
+          boolean[] applied = new boolean[request.getItemsCount()];
+          if (!upsertAt.isEmpty()) {
+            WriteResult r =
+                engine.upsertIfCurrent(
+                    RequestMapper.records(upserts.build()),
+                    RequestMapper.records(upsertsBefore.build()));
+            for (WriteResult.Item it : r.items()) {
+              applied[upsertAt.get(it.index())] = it.outcome() != WriteResult.Outcome.NOT_FOUND;
+            }
+          }
+          if (!deleteAt.isEmpty()) {
+            WriteResult r = engine.deleteIfCurrent(RequestMapper.records(deletesBefore.build()));
+            for (WriteResult.Item it : r.items()) {
+              applied[deleteAt.get(it.index())] = it.outcome() == WriteResult.Outcome.DELETED;
+            }
+          }
+          CarryOverResponse.Builder b = CarryOverResponse.newBuilder();
+          for (boolean a : applied) {
+            b.addApplied(a);
           }
           return b.build();
         });
