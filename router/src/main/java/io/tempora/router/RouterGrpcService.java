@@ -11,6 +11,7 @@ import io.tempora.proto.v1.ConflictItem;
 import io.tempora.proto.v1.DeleteRequest;
 import io.tempora.proto.v1.DeleteResponse;
 import io.tempora.proto.v1.DescriptorHolders;
+import io.tempora.proto.v1.EntityEvent;
 import io.tempora.proto.v1.EntityMember;
 import io.tempora.proto.v1.EntitySummary;
 import io.tempora.proto.v1.ExplainOutcome;
@@ -390,11 +391,10 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
     if (request.getRecordsCount() == 0) {
       return IngestResponse.getDefaultInstance();
     }
-    // An ontology switch and this router's reconciliation rounds exclude its writes: a move's
-    // carry-over (SourceRecheck) checks the target copy and then writes it, and a write of this
-    // router landing in between would be overwritten (DistributedConformanceIT lost upserts so).
-    // Writes of other routers racing a move rely on HomeRecheck and SourceRecheck alone
-    // (docs/distributed.md "Writes during a move").
+    // An ontology switch and this router's reconciliation rounds exclude its writes, so its own
+    // writes and moves never interleave; writes of other routers racing a move are made safe by
+    // HomeRecheck and the carry-over's compare-and-write (docs/distributed.md "Writes during a
+    // move").
     ontologyLock.readLock().lock();
     lock.readLock().lock();
     try {
@@ -418,34 +418,27 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
         }
       }
       WriteItem[] items = new WriteItem[homes.length];
-      IngestResponse.Builder answer = IngestResponse.newBuilder();
-      // Resends go to the new home of identities a reconciliation move took away meanwhile.
-      for (int pass = 0; pass == 0 || !groups.isEmpty(); pass++) {
-        checkResends(pass, groups);
-        Map<Integer, List<Integer>> sent = groups;
-        Map<Integer, IngestResponse> done =
-            applied(
-                sent,
-                failed,
-                reasons,
-                (shard, positions) -> {
-                  IngestRequest.Builder b = IngestRequest.newBuilder();
-                  positions.forEach(p -> b.addRecords(request.getRecords(p)));
-                  return shard.stub(write()).ingest(b.build());
-                });
-        for (var e : done.entrySet()) {
-          List<Integer> positions = sent.get(e.getKey());
-          answer.setTx(Math.max(answer.getTx(), e.getValue().getTx()));
-          answer.addAllEvents(e.getValue().getEventsList());
-          for (WriteItem item : e.getValue().getItemsList()) {
-            int p = positions.get(item.getIndex());
-            items[p] = item.toBuilder().setIndex(p).build();
-          }
-        }
-        groups = HomeRecheck.moved(directory, map, ids, homes, sent);
-      }
-      answer.addAllItems(List.of(items));
-      return answer.build();
+      List<EntityEvent> events = new ArrayList<>();
+      long tx =
+          sendAndRecheck(
+              groups,
+              failed,
+              reasons,
+              ids,
+              homes,
+              items,
+              events,
+              (shard, positions) -> {
+                IngestRequest.Builder b = IngestRequest.newBuilder();
+                positions.forEach(p -> b.addRecords(request.getRecords(p)));
+                IngestResponse r = shard.stub(write()).ingest(b.build());
+                return new Sub(r.getTx(), r.getEventsList(), r.getItemsList());
+              });
+      return IngestResponse.newBuilder()
+          .setTx(tx)
+          .addAllEvents(events)
+          .addAllItems(List.of(items))
+          .build();
     } finally {
       lock.readLock().unlock();
       ontologyLock.readLock().unlock();
@@ -486,38 +479,67 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
                 groups.computeIfAbsent(map.shardOfSlot(homes[i]), k -> new ArrayList<>()).add(i);
               }
             }
-            DeleteResponse.Builder answer = DeleteResponse.newBuilder();
-            for (int pass = 0; pass == 0 || !groups.isEmpty(); pass++) {
-              checkResends(pass, groups);
-              Map<Integer, List<Integer>> sent = groups;
-              Map<Integer, DeleteResponse> done =
-                  applied(
-                      sent,
-                      failed,
-                      reasons,
-                      (shard, positions) -> {
-                        DeleteRequest.Builder b = DeleteRequest.newBuilder();
-                        positions.forEach(p -> b.addIdentities(request.getIdentities(p)));
-                        return shard.stub(write()).delete(b.build());
-                      });
-              for (var e : done.entrySet()) {
-                List<Integer> positions = sent.get(e.getKey());
-                answer.setTx(Math.max(answer.getTx(), e.getValue().getTx()));
-                answer.addAllEvents(e.getValue().getEventsList());
-                for (WriteItem item : e.getValue().getItemsList()) {
-                  int p = positions.get(item.getIndex());
-                  items[p] = item.toBuilder().setIndex(p).build();
-                }
-              }
-              groups = HomeRecheck.moved(directory, map, request.getIdentitiesList(), homes, sent);
-            }
-            answer.addAllItems(List.of(items));
-            return answer.build();
+            List<EntityEvent> events = new ArrayList<>();
+            long tx =
+                sendAndRecheck(
+                    groups,
+                    failed,
+                    reasons,
+                    request.getIdentitiesList(),
+                    homes,
+                    items,
+                    events,
+                    (shard, positions) -> {
+                      DeleteRequest.Builder b = DeleteRequest.newBuilder();
+                      positions.forEach(p -> b.addIdentities(request.getIdentities(p)));
+                      DeleteResponse r = shard.stub(write()).delete(b.build());
+                      return new Sub(r.getTx(), r.getEventsList(), r.getItemsList());
+                    });
+            return DeleteResponse.newBuilder()
+                .setTx(tx)
+                .addAllEvents(events)
+                .addAllItems(List.of(items))
+                .build();
           } finally {
             lock.readLock().unlock();
             ontologyLock.readLock().unlock();
           }
         });
+  }
+
+  /** One shard's answer to its sub-batch of a write. */
+  private record Sub(long tx, List<EntityEvent> events, List<WriteItem> items) {}
+
+  /**
+   * Sends a write's sub-batches, then resends the positions whose home a reconciliation move
+   * changed meanwhile to the new home (HomeRecheck), until none moved; fills {@code items} by
+   * request position, adds every shard's events to {@code events} and returns the highest tx.
+   */
+  private long sendAndRecheck(
+      Map<Integer, List<Integer>> groups,
+      List<Integer> failed,
+      List<String> reasons,
+      List<Identity> ids,
+      int[] homes,
+      WriteItem[] items,
+      List<EntityEvent> events,
+      java.util.function.BiFunction<ShardClient, List<Integer>, Sub> send) {
+    long tx = 0;
+    for (int pass = 0; pass == 0 || !groups.isEmpty(); pass++) {
+      checkResends(pass, groups);
+      Map<Integer, List<Integer>> sent = groups;
+      for (var e : applied(sent, failed, reasons, send).entrySet()) {
+        List<Integer> positions = sent.get(e.getKey());
+        tx = Math.max(tx, e.getValue().tx());
+        events.addAll(e.getValue().events());
+        for (WriteItem item : e.getValue().items()) {
+          int p = positions.get(item.getIndex());
+          items[p] = item.toBuilder().setIndex(p).build();
+        }
+      }
+      groups = HomeRecheck.moved(directory, map, ids, homes, sent);
+    }
+    return tx;
   }
 
   /** Gives up on a request whose identities keep moving (each pass is a resend to new homes). */
