@@ -120,7 +120,7 @@ final class StoreVerifier {
     }
     for (Map.Entry<AttrValue, IntervalSet> e : v.descriptors().coverage().entrySet()) {
       AttrValue av = e.getKey();
-      if (!hasPosting(view.valuePostings(av.attr(), av.value()), rid, e.getValue())) {
+      if (!hasValuePosting(av, rid, e.getValue())) {
         report("missing attr_value row", "record " + id(rid) + " " + av);
       }
     }
@@ -128,7 +128,7 @@ final class StoreVerifier {
         .tuples()
         .forEach(
             (key, set) -> {
-              if (!hasPosting(view.postings(key), rid, set)) {
+              if (!hasRow(Cf.KEY_POSTINGS, Keys.posting(key, rid), set)) {
                 report("missing key_postings row", "record " + id(rid) + " " + key);
               }
             });
@@ -140,17 +140,23 @@ final class StoreVerifier {
     }
   }
 
-  private static boolean hasPosting(
-      Cursor<io.tempora.engine.store.Posting> c, long rid, IntervalSet set) {
-    try (c) {
-      while (c.hasNext()) {
-        var p = c.next();
-        if (p.recordId() == rid) {
-          return p.intervals().equals(set);
-        }
-      }
-      return false;
-    }
+  /**
+   * Whether {@code attr_value} holds the row of {@code av} in record {@code rid} with exactly
+   * {@code set}: one point read of the row's key (the record id is its last part), not a scan of
+   * every record holding the value, so a value held by many records costs the same as a rare one.
+   */
+  private boolean hasValuePosting(AttrValue av, long rid, IntervalSet set) {
+    OptionalLong attr = view.find(Kind.ATTRIBUTE, av.attr());
+    OptionalLong value = view.find(Kind.VALUE, av.value());
+    return attr.isPresent()
+        && value.isPresent()
+        && hasRow(Cf.ATTR_VALUE, Keys.attrValue(attr.getAsLong(), value.getAsLong(), rid), set);
+  }
+
+  /** Whether the index row {@code key} exists and holds exactly the interval set {@code set}. */
+  private boolean hasRow(Cf cf, byte[] key, IntervalSet set) {
+    byte[] row = view.get(cf, key);
+    return row != null && ValueCodec.intervals(row).equals(set);
   }
 
   private RecordVersion live(long rid) {
