@@ -47,13 +47,38 @@ public final class TemporaCli implements Runnable {
 
   /** Runs a subcommand and exits with its status. */
   public static void main(String[] args) {
-    System.exit(commandLine().execute(args));
+    System.exit(commandLine(args).execute(args));
   }
 
   /** The command line with every subcommand and the exit-status mapping, for main and tests. */
   public static CommandLine commandLine() {
+    return commandLine(SUBCOMMANDS);
+  }
+
+  /**
+   * The command line for running {@code args}: when the first argument names a subcommand, only
+   * that subcommand's model is built. picocli reflects over every option of every command it is
+   * given, and for {@code shard} and {@code router} building all of them was about a fifth of the
+   * time from launch to the first answered query (docs/BENCHMARKS.md). Anything else (no arguments,
+   * an option first, an unknown command) gets the whole command line, so help and errors read as
+   * before.
+   */
+  static CommandLine commandLine(String[] args) {
+    if (args.length > 0) {
+      for (Class<?> sub : SUBCOMMANDS) {
+        Command c = sub.getAnnotation(Command.class);
+        if (c != null
+            && (c.name().equals(args[0]) || java.util.List.of(c.aliases()).contains(args[0]))) {
+          return commandLine(new Class<?>[] {sub});
+        }
+      }
+    }
+    return commandLine();
+  }
+
+  private static CommandLine commandLine(Class<?>[] subcommands) {
     CommandLine cl = new CommandLine(new TemporaCli());
-    for (Class<?> sub : SUBCOMMANDS) {
+    for (Class<?> sub : subcommands) {
       cl.addSubcommand(sub);
     }
     cl.setExecutionExceptionHandler(
