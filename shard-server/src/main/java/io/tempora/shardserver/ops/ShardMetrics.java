@@ -7,8 +7,17 @@ import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.registry.PrometheusScrapeRequest;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.DoubleSupplier;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A shard's Prometheus metrics (OPERATIONS.md §5) on its own registry, so that several shards in
@@ -25,7 +34,7 @@ public final class ShardMetrics {
     0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300
   };
 
-  private final PrometheusRegistry registry = new PrometheusRegistry();
+  private final StartingRegistry registry = new StartingRegistry();
   final Counter rpcRequests;
   final Histogram rpcDuration;
   final Gauge rpcInFlight;
@@ -49,8 +58,10 @@ public final class ShardMetrics {
    * @param version labels {@code tempora_build_info}
    */
   public ShardMetrics(int shardId, String version) {
-    // JVM memory, GC, threads, class loading and process figures from the management beans.
-    JvmMetrics.builder().register(registry);
+    // JVM memory, GC, threads, class loading and process figures from the management beans:
+    // registered on a thread of their own, since initialising the beans takes a large part of a
+    // second on a busy machine and start-up does not need them; a scrape waits for them.
+    registry.registerJvmMetrics();
     Gauge.builder()
         .name("tempora_build_info")
         .help("Build of this process")
@@ -258,5 +269,66 @@ public final class ShardMetrics {
         .help(help)
         .callback(cb -> cb.call(value.getAsDouble()))
         .register(registry);
+  }
+
+  /**
+   * The registry, whose JVM metrics are registered by a background thread; every scrape waits for
+   * that registration first (at most 10 s), so no scrape ever lacks them once the process runs.
+   */
+  private static final class StartingRegistry extends PrometheusRegistry {
+    private static final Logger LOG = LoggerFactory.getLogger(ShardMetrics.class);
+    private final CompletableFuture<Void> jvm = new CompletableFuture<>();
+
+    void registerJvmMetrics() {
+      Thread t =
+          new Thread(
+              () -> {
+                try {
+                  JvmMetrics.builder().register(this);
+                  jvm.complete(null);
+                } catch (RuntimeException e) {
+                  LOG.warn("JVM metrics not registered: {}", e.toString());
+                  jvm.completeExceptionally(e);
+                }
+              },
+              "tempora-jvm-metrics");
+      t.setDaemon(true);
+      t.start();
+    }
+
+    private void awaitJvmMetrics() {
+      try {
+        jvm.get(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (ExecutionException | TimeoutException e) {
+        // Scrape what is there; the failure was logged (or registration is still running).
+      }
+    }
+
+    @Override
+    public MetricSnapshots scrape() {
+      awaitJvmMetrics();
+      return super.scrape();
+    }
+
+    @Override
+    public MetricSnapshots scrape(PrometheusScrapeRequest request) {
+      awaitJvmMetrics();
+      return super.scrape(request);
+    }
+
+    @Override
+    public MetricSnapshots scrape(Predicate<String> includedNames) {
+      awaitJvmMetrics();
+      return super.scrape(includedNames);
+    }
+
+    @Override
+    public MetricSnapshots scrape(
+        Predicate<String> includedNames, PrometheusScrapeRequest request) {
+      awaitJvmMetrics();
+      return super.scrape(includedNames, request);
+    }
   }
 }
