@@ -13,6 +13,7 @@ import io.tempora.proto.v1.DeleteRequest;
 import io.tempora.proto.v1.Identity;
 import io.tempora.proto.v1.IngestRequest;
 import io.tempora.proto.v1.Record;
+import io.tempora.shardserver.grpc.ShardInternalGrpcService;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -149,12 +150,14 @@ final class Reconciler {
         String d = e.getStatus().getDescription();
         if (e.getStatus().getCode() != io.grpc.Status.Code.FAILED_PRECONDITION
             || d == null
-            || !d.contains("removed by retention")) {
+            || !(d.contains("removed by retention")
+                || d.endsWith(ShardInternalGrpcService.FULL_ROUND))) {
           throw e;
         }
-        // A shard's event retention removed changes this router had not read yet: only a full
-        // round covers them (docs/storage.md "Event retention").
-        LOG.warn("change feed behind event retention ({}); running a full round", d);
+        // A shard's event retention removed changes this router had not read yet, or one
+        // transaction changed more records than a change-feed answer holds: only a full round
+        // covers them (docs/storage.md "Event retention", docs/distributed.md).
+        LOG.warn("change feed cannot be read incrementally ({}); running a full round", d);
         fullNeeded = true;
         return reconcile(true, heads);
       }

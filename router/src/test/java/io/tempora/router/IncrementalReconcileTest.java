@@ -37,7 +37,9 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
 
 /**
  * DISTRIBUTED.md DS-1 through a router in front of 3 in-process shards: after a first (full) round,
@@ -47,6 +49,10 @@ import org.junit.jupiter.api.Test;
  */
 class IncrementalReconcileTest {
   private static final int BACKGROUND = 300;
+
+  /** Tag of tests whose shards answer ChangedRecords with at most 4 KiB of records. */
+  private static final String SMALL_CHANGE_FEED = "small-change-feed";
+
   private static final Ontology ONTOLOGY =
       Ontology.newBuilder()
           .addIdentityKeys(IdentityKey.newBuilder().setName("by-email").addAttributes("email"))
@@ -70,12 +76,15 @@ class IncrementalReconcileTest {
       new java.util.concurrent.CopyOnWriteArrayList<>();
 
   @BeforeEach
-  void start() {
+  void start(TestInfo test) {
     List<ShardClient> clients = new ArrayList<>();
     ShardServerConfig config =
         ShardServerConfig.defaults("127.0.0.1", 0)
             .withHealthPort(-1)
             .withShutdown(Duration.ZERO, Duration.ofSeconds(5));
+    if (test.getTags().contains(SMALL_CHANGE_FEED)) {
+      config = config.withChangeFeedBytes(4096);
+    }
     for (int i = 0; i < 3; i++) {
       InMemoryStore store = new InMemoryStore();
       stores.add(store);
@@ -227,6 +236,32 @@ class IncrementalReconcileTest {
    * Two records linked by a phone and homed on different shards: {@code tag}-a holds only the
    * phone, {@code tag}-b an email (its routing key, chosen for another shard) and the phone.
    */
+  @Test
+  @Tag(SMALL_CHANGE_FEED)
+  void reconcile_transactionLargerThanAChangeFeedAnswer_runsAFullRoundAndLinks() {
+    stub.setOntology(SetOntologyRequest.newBuilder().setOntology(ONTOLOGY).build());
+    reconcile(false); // the router's first round is full; the next ones read the change feeds
+    List<Record> pair = crossShardPair("big");
+    stub.ingest(IngestRequest.newBuilder().addRecords(pair.get(0)).build());
+    // One request whose part on every shard changes more than 4 KiB of records, then the pair's
+    // second record: the feeds cannot hand that transaction over, so the round must be full.
+    IngestRequest.Builder big = IngestRequest.newBuilder();
+    for (int i = 0; i < BACKGROUND; i++) {
+      big.addRecords(record("big" + i, "email", "big" + i + "@x"));
+    }
+    stub.ingest(big.build());
+    stub.ingest(IngestRequest.newBuilder().addRecords(pair.get(1)).build());
+
+    ReconcileResponse round = reconcile(false);
+
+    assertThat(round.getFull()).as("fell back to a full round").isTrue();
+    assertThat(round.getRecords()).isEqualTo(BACKGROUND + 2);
+    assertThat(entityOf(pair.get(0))).isEqualTo(entityOf(pair.get(1)));
+    assertThat(reconcile(false).getFull())
+        .as("the next round is incremental again: the cursors passed the large transaction")
+        .isFalse();
+  }
+
   private static List<Record> crossShardPair(String tag) {
     Signatures sigs = new Signatures(ONTOLOGY);
     ShardMap map = new ShardMap(3);

@@ -228,7 +228,9 @@ public final class ShardServer implements AutoCloseable {
                 fence))
         .addService(
             ServerInterceptors.intercept(
-                new ShardInternalGrpcService(engine, directory, slots, reconcile), fence))
+                new ShardInternalGrpcService(
+                    engine, directory, slots, reconcile, config.changeFeedBytes()),
+                fence))
         .addService(healthStatus.getHealthService());
     if (config.reflection()) {
       mainBuilder.addService(ProtoReflectionServiceV1.newInstance());

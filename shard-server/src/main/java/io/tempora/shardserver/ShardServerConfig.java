@@ -29,13 +29,20 @@ public record ShardServerConfig(
     Duration drainDelay,
     Duration shutdownGrace,
     int ingestQueueRequests,
-    long ingestQueueBytes) {
+    long ingestQueueBytes,
+    long changeFeedBytes) {
 
   /** {@code grpc.max_message_bytes} default: 16 MiB. */
   public static final int DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 
   /** {@code grpc.max_metadata_bytes} default: 8 KiB. */
   public static final int DEFAULT_MAX_METADATA_BYTES = 8 * 1024;
+
+  /**
+   * Bytes of records one ChangedRecords answer holds at most: half the router's 64 MiB limit for
+   * shard answers; a transaction changing more records makes the router run a full round.
+   */
+  public static final long DEFAULT_CHANGE_FEED_BYTES = 32L * 1024 * 1024;
 
   /** Offset of the health port from the main port (OPERATIONS.md §2 {@code ops.health_listen}). */
   public static final int HEALTH_PORT_OFFSET = 1000;
@@ -51,6 +58,9 @@ public record ShardServerConfig(
     if (maxInboundMessageBytes < 1 || maxInboundMetadataBytes < 1 || executorThreads < 1) {
       throw new IllegalArgumentException(
           "message size, metadata size and executor threads must be positive");
+    }
+    if (changeFeedBytes < 1) {
+      throw new IllegalArgumentException("change feed bytes must be positive");
     }
     if (ingestQueueRequests < 1 || ingestQueueBytes < 1) {
       throw new IllegalArgumentException(
@@ -84,7 +94,8 @@ public record ShardServerConfig(
         Duration.ofSeconds(5),
         Duration.ofSeconds(45),
         256,
-        256L * 1024 * 1024);
+        256L * 1024 * 1024,
+        DEFAULT_CHANGE_FEED_BYTES);
   }
 
   /** A copy with another health port. */
@@ -100,7 +111,8 @@ public record ShardServerConfig(
         drainDelay,
         shutdownGrace,
         ingestQueueRequests,
-        ingestQueueBytes);
+        ingestQueueBytes,
+        changeFeedBytes);
   }
 
   /** A copy with another inbound message limit. */
@@ -116,7 +128,8 @@ public record ShardServerConfig(
         drainDelay,
         shutdownGrace,
         ingestQueueRequests,
-        ingestQueueBytes);
+        ingestQueueBytes,
+        changeFeedBytes);
   }
 
   /** A copy with another ingest queue bound. */
@@ -132,7 +145,8 @@ public record ShardServerConfig(
         drainDelay,
         shutdownGrace,
         requests,
-        bytes);
+        bytes,
+        changeFeedBytes);
   }
 
   /** A copy with other drain and grace periods. */
@@ -148,6 +162,24 @@ public record ShardServerConfig(
         drainDelay,
         shutdownGrace,
         ingestQueueRequests,
-        ingestQueueBytes);
+        ingestQueueBytes,
+        changeFeedBytes);
+  }
+
+  /** A copy with another byte budget for one ChangedRecords answer. */
+  public ShardServerConfig withChangeFeedBytes(long bytes) {
+    return new ShardServerConfig(
+        host,
+        port,
+        healthPort,
+        maxInboundMessageBytes,
+        maxInboundMetadataBytes,
+        reflection,
+        executorThreads,
+        drainDelay,
+        shutdownGrace,
+        ingestQueueRequests,
+        ingestQueueBytes,
+        bytes);
   }
 }

@@ -64,7 +64,8 @@ public record ShardSettings(
               s.duration(SHUTDOWN_DRAIN_DELAY),
               s.duration(SHUTDOWN_GRACE),
               s.integer(LIMITS_INGEST_QUEUE_REQUESTS),
-              s.number(LIMITS_INGEST_QUEUE_BYTES));
+              s.number(LIMITS_INGEST_QUEUE_BYTES),
+              ShardServerConfig.DEFAULT_CHANGE_FEED_BYTES);
       StorageConfig storage =
           new StorageConfig(
               id,

@@ -4,6 +4,7 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.tempora.engine.Engine;
 import io.tempora.engine.NotFoundException;
+import io.tempora.engine.PreconditionFailedException;
 import io.tempora.engine.Reader;
 import io.tempora.engine.model.EntityEvent;
 import io.tempora.engine.model.Identity;
@@ -53,9 +54,11 @@ import io.tempora.proto.internal.v1.SlotEntity;
 import io.tempora.proto.internal.v1.SlotRange;
 import io.tempora.proto.v1.IngestRequest;
 import io.tempora.proto.v1.Record;
+import io.tempora.shardserver.ShardServerConfig;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -74,10 +77,17 @@ public final class ShardInternalGrpcService extends ShardGrpc.ShardImplBase {
   private static final int MAX_PAGE = 10_000;
   private static final int MAX_FIND_VALUES = 10_000;
 
+  /**
+   * The end of the FAILED_PRECONDITION text of a change-feed read that cannot be served
+   * incrementally; the router answers it with a full round.
+   */
+  public static final String FULL_ROUND = "run a full round";
+
   private final Engine engine;
   private final HomeDirectory directory;
   private final SlotStore slots;
   private final ReconcileState reconcile;
+  private final long changeFeedBytes;
 
   /** As below, with the lease state opened on {@code directory} (system clock). */
   public ShardInternalGrpcService(Engine engine, HomeDirectory directory) {
@@ -103,6 +113,20 @@ public final class ShardInternalGrpcService extends ShardGrpc.ShardImplBase {
    */
   public ShardInternalGrpcService(
       Engine engine, HomeDirectory directory, SlotStore slots, ReconcileState reconcile) {
+    this(engine, directory, slots, reconcile, ShardServerConfig.DEFAULT_CHANGE_FEED_BYTES);
+  }
+
+  /**
+   * As above, with the byte budget of one ChangedRecords response (also what the shard holds in
+   * memory for it; {@link ShardServerConfig#DEFAULT_CHANGE_FEED_BYTES} by default).
+   */
+  public ShardInternalGrpcService(
+      Engine engine,
+      HomeDirectory directory,
+      SlotStore slots,
+      ReconcileState reconcile,
+      long changeFeedBytes) {
+    this.changeFeedBytes = changeFeedBytes;
     this.engine = engine;
     this.directory = directory;
     this.slots = slots;
@@ -358,25 +382,72 @@ public final class ShardInternalGrpcService extends ShardGrpc.ShardImplBase {
               events = wholeTransaction(reader, cut, 2 * limit);
             }
           }
-          Set<Long> entities = new LinkedHashSet<>();
-          for (EntityEvent e : events) {
-            entities.add(e.entityId());
-            entities.addAll(e.relatedIds());
+          // The records of the events' entities, transaction by transaction, within the byte
+          // budget: a transaction that does not fit is left for the next call; one that does not
+          // fit alone (an ontology switch on a large shard) asks the router for a full round.
+          ChangedRecordsResponse.Builder b = ChangedRecordsResponse.newBuilder();
+          Set<Long> entities = new HashSet<>();
+          Set<Identity> members = new HashSet<>();
+          long bytes = 0;
+          int taken = 0;
+          while (taken < events.size()) {
+            long tx = events.get(taken).tx();
+            int end = taken;
+            while (end < events.size() && events.get(end).tx() == tx) {
+              end++;
+            }
+            int mark = b.getRecordsCount();
+            for (int i = taken; i < end && bytes <= changeFeedBytes; i++) {
+              EntityEvent e = events.get(i);
+              List<Long> ids = new ArrayList<>(e.relatedIds().size() + 1);
+              ids.add(e.entityId());
+              ids.addAll(e.relatedIds());
+              for (long id : ids) {
+                if (!entities.add(id)) {
+                  continue;
+                }
+                for (Identity m : reader.membersOf(id)) {
+                  if (members.add(m) && bytes <= changeFeedBytes) {
+                    Record r = record(reader, m);
+                    bytes += r.getSerializedSize() + 8;
+                    b.addRecords(r);
+                  }
+                }
+              }
+            }
+            if (bytes > changeFeedBytes) {
+              if (taken == 0) {
+                throw new PreconditionFailedException(
+                    "transaction "
+                        + tx
+                        + " changed more records than one change-feed response holds (over "
+                        + changeFeedBytes
+                        + " bytes); "
+                        + FULL_ROUND);
+              }
+              for (int i = b.getRecordsCount() - 1; i >= mark; i--) {
+                b.removeRecords(i);
+              }
+              more = true;
+              break;
+            }
+            taken = end;
           }
-          Set<Identity> members = new LinkedHashSet<>();
-          for (long id : entities) {
-            members.addAll(reader.membersOf(id));
-          }
-          ChangedRecordsResponse.Builder b =
-              ChangedRecordsResponse.newBuilder()
-                  .setEvents(events.size())
-                  .setMore(more)
-                  .setNextFromTx(
-                      Math.max(
-                          events.isEmpty() ? from : events.getLast().tx() + 1, more ? 0 : head));
-          members.forEach(id -> addRecord(b::addRecords, reader, id));
-          return b.build();
+          events = events.subList(0, taken);
+          return b.setEvents(events.size())
+              .setMore(more)
+              .setNextFromTx(
+                  Math.max(events.isEmpty() ? from : events.getLast().tx() + 1, more ? 0 : head))
+              .build();
         });
+  }
+
+  private static Record record(Reader reader, Identity id) {
+    var r = ResponseMapper.record(reader.getRecord(id));
+    return Record.newBuilder()
+        .setIdentity(ResponseMapper.identity(id))
+        .addAllDescriptors(r.getDescriptorsList())
+        .build();
   }
 
   /** The events of transaction {@code tx}, reading twice as many each time until all are in. */
