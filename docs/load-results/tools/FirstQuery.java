@@ -2,7 +2,7 @@
 // Usage: java -cp deploy/target/tempora.jar docs/load-results/tools/FirstQuery.java PORT ATTR VALUE -- <shard command...>
 // Starts the command, then sends one QueryEntities(ATTR=VALUE, all time) every 10 ms from this
 // (already warm) JVM until one is answered OK; prints the milliseconds from launch to that answer,
-// then stops the process with SIGTERM.
+// then stops the process with SIGTERM. FIRST_QUERY_LOG=FILE keeps the process's output in FILE.
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -29,7 +29,13 @@ public class FirstQuery {
     } catch (StatusRuntimeException expected) {
     }
     long t0 = System.nanoTime();
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    java.time.Instant launched = java.time.Instant.now();
+    String log = System.getenv("FIRST_QUERY_LOG");
+    ProcessBuilder.Redirect out =
+        log == null
+            ? ProcessBuilder.Redirect.DISCARD
+            : ProcessBuilder.Redirect.to(new java.io.File(log));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out).start();
     int matches = -1;
     while (matches < 0) {
       if (!p.isAlive()) throw new IllegalStateException("process exited " + p.exitValue());
@@ -41,7 +47,8 @@ public class FirstQuery {
       }
     }
     long ms = (System.nanoTime() - t0) / 1_000_000;
-    System.out.println("first_answer_ms=" + ms + " matches=" + matches);
+    System.out.println(
+        "first_answer_ms=" + ms + " matches=" + matches + " launched_at=" + launched);
     p.destroy();
     p.waitFor(60, TimeUnit.SECONDS);
     ch.shutdownNow();
