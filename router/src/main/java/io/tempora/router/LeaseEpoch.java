@@ -43,6 +43,11 @@ final class LeaseEpoch {
 
   private LeaseEpoch() {}
 
+  /** The epoch of the calling round's context, or null outside a round. */
+  static Long current() {
+    return KEY.get();
+  }
+
   /** Runs {@code body} with every shard call it makes carrying {@code epoch}. */
   static <T> T with(long epoch, Supplier<T> body) {
     Context previous = Context.current().withValue(KEY, epoch).attach();

@@ -155,6 +155,7 @@ final class ReconcileLoop {
       }
       ontology[s] = st.getOntologyVersion();
       acknowledged[s] = st.getAcknowledged();
+      pending |= st.getPendingMoves() > 0; // a move left unfinished: a round finishes it
       if (st.getHeadTx() > st.getAcknowledged()) {
         pending = true;
         if (pendingSince.get(s) == 0) {

@@ -62,6 +62,8 @@ final class Reconciler {
   private final Duration deadline;
   private final long[] cursor;
   private final int feedEvents;
+  private final PendingMoves journal;
+  private volatile MoveHook hook = MoveHook.NONE;
   private boolean fullNeeded = true;
 
   Reconciler(
@@ -84,6 +86,12 @@ final class Reconciler {
     this.deadline = deadline;
     this.cursor = new long[shards.size()];
     this.feedEvents = feedEvents;
+    this.journal = new PendingMoves(shards, map, directory, fanout, deadline, this::delete);
+  }
+
+  /** Installs a test seam at the points where a move may die ({@link MoveHook}). */
+  void moveHook(MoveHook hook) {
+    this.hook = hook;
   }
 
   /**
@@ -136,33 +144,40 @@ final class Reconciler {
     }
     lock.writeLock().lock();
     try {
-      if (full || fullNeeded) {
-        ReconcileResponse r = fullPass();
-        for (int s = 0; s < heads.length; s++) {
-          cursor[s] = Math.max(cursor[s], heads[s]);
-        }
-        fullNeeded = false;
-        return r.toBuilder().setFull(true).build();
-      }
-      try {
-        return incremental(heads);
-      } catch (io.grpc.StatusRuntimeException e) {
-        String d = e.getStatus().getDescription();
-        if (e.getStatus().getCode() != io.grpc.Status.Code.FAILED_PRECONDITION
-            || d == null
-            || !(d.contains("removed by retention")
-                || d.endsWith(ShardInternalGrpcService.FULL_ROUND))) {
-          throw e;
-        }
-        // A shard's event retention removed changes this router had not read yet, or one
-        // transaction changed more records than a change-feed answer holds: only a full round
-        // covers them (docs/storage.md "Event retention", docs/distributed.md).
-        LOG.warn("change feed cannot be read incrementally ({}); running a full round", d);
-        fullNeeded = true;
-        return reconcile(true, heads);
-      }
+      // Moves left unfinished (a former holder died, or a round of this one failed) first: until
+      // they are, a source copy outside its recorded home may hold the newest write.
+      long finished = journal.finishAll(hook);
+      return rounds(full, heads).toBuilder().setJournalFinished(finished).build();
     } finally {
       lock.writeLock().unlock();
+    }
+  }
+
+  private ReconcileResponse rounds(boolean full, long[] heads) {
+    if (full || fullNeeded) {
+      ReconcileResponse r = fullPass();
+      for (int s = 0; s < heads.length; s++) {
+        cursor[s] = Math.max(cursor[s], heads[s]);
+      }
+      fullNeeded = false;
+      return r.toBuilder().setFull(true).build();
+    }
+    try {
+      return incremental(heads);
+    } catch (io.grpc.StatusRuntimeException e) {
+      String d = e.getStatus().getDescription();
+      if (e.getStatus().getCode() != io.grpc.Status.Code.FAILED_PRECONDITION
+          || d == null
+          || !(d.contains("removed by retention")
+              || d.endsWith(ShardInternalGrpcService.FULL_ROUND))) {
+        throw e;
+      }
+      // A shard's event retention removed changes this router had not read yet, or one
+      // transaction changed more records than a change-feed answer holds: only a full round
+      // covers them (docs/storage.md "Event retention", docs/distributed.md).
+      LOG.warn("change feed cannot be read incrementally ({}); running a full round", d);
+      fullNeeded = true;
+      return rounds(true, heads);
     }
   }
 
@@ -467,6 +482,16 @@ final class Reconciler {
       List<Identity> done = new ArrayList<>();
       List<Record> copied = new ArrayList<>();
       int newSlot = map.firstSlot(target);
+      List<Record> copies = new ArrayList<>();
+      int[] fromSlots = new int[chunk.size()];
+      for (int k = 0; k < chunk.size(); k++) {
+        copies.add(records.get(chunk.get(k)));
+        fromSlots[k] = homes[chunk.get(k)];
+      }
+      // Journaled on the source before the CAS: if this router dies before the carry-over, the
+      // next round (by any router) still knows the source copy may be newer than the target's.
+      var entry = journal.open(source, target, copies, fromSlots, newSlot);
+      hook.at(MoveHook.Point.BEFORE_CAS, copies.stream().map(Record::getIdentity).toList());
       for (int i : chunk) {
         Identity id = records.get(i).getIdentity();
         if (directory.move(id, homes[i], newSlot) == newSlot) {
@@ -476,11 +501,14 @@ final class Reconciler {
         // Otherwise another writer changed the home: the target copy is stale and the next
         // round removes it.
       }
+      hook.at(MoveHook.Point.AFTER_CAS, done);
       // A client write that reached the source after this round read it and before the CAS would
       // be lost with the source copy: carry the source's current state over first (see
       // SourceRecheck; writes after the CAS are resent by their router).
       SourceRecheck.carryOver(shards.get(source), shards.get(target), copied, deadline);
+      journal.carried(source, entry);
       delete(source, done);
+      journal.remove(source, entry);
       moved += done.size();
     }
     return moved;

@@ -221,6 +221,11 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
     };
   }
 
+  /** Installs a test seam in this router's moves ({@link MoveHook}). */
+  void moveHook(MoveHook hook) {
+    reconciler.moveHook(hook);
+  }
+
   /** The lease holder's loop (polls, rounds, settled reads). */
   ReconcileLoop reconcileLoop() {
     return reconcileLoop;

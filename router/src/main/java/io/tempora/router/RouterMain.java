@@ -153,6 +153,11 @@ public final class RouterMain implements Callable<Integer> {
       throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
     }
     RouterServer server = RouterServer.start(config);
+    String crashDir = System.getProperty("tempora.test.move-crash-dir");
+    if (crashDir != null) {
+      log.warn("test hook: moves pause and halt when {}/arm exists", crashDir);
+      server.moveHook(new MoveCrashHook(java.nio.file.Path.of(crashDir), server::holdLease));
+    }
     OpsHttpServer http = null;
     if (httpListen != null) {
       int c = httpListen.lastIndexOf(':');

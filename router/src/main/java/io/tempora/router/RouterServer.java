@@ -141,6 +141,16 @@ public final class RouterServer implements AutoCloseable {
     return service.metrics();
   }
 
+  /** Installs a test seam in this router's moves ({@link MoveHook}). */
+  void moveHook(MoveHook hook) {
+    service.moveHook(hook);
+  }
+
+  /** Keeps this router's lease (renewing it when due), for a test seam that pauses a round. */
+  void holdLease() {
+    service.reconcileLoop().lease().hold();
+  }
+
   /** The port bound, or -1 in-process. */
   public int port() {
     return server.getPort();

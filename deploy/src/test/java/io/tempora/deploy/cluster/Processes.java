@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** Real shard and router processes on loopback through bin/shard and bin/router, for *IT tests. */
@@ -87,25 +88,39 @@ final class Processes {
   /** A router with extra flags, e.g. {@code --fanout-margin-ms}. */
   static Proc router(int port, List<Proc> shards, Path log, List<String> flags)
       throws IOException, InterruptedException {
+    return router(port, shards, log, flags, Map.of());
+  }
+
+  /** A router with extra flags and environment variables (e.g. {@code JAVA_OPTS}). */
+  static Proc router(
+      int port, List<Proc> shards, Path log, List<String> flags, Map<String, String> env)
+      throws IOException, InterruptedException {
     List<String> addresses = new ArrayList<>();
     shards.forEach(s -> addresses.add(s.address()));
     List<String> args = new ArrayList<>();
     args.addAll(List.of("--listen", "127.0.0.1:" + port, "--shards", String.join(",", addresses)));
     args.addAll(flags);
-    return start("router", args, port, log);
+    return start("router", args, port, log, env);
   }
 
   private static Proc start(String launcher, List<String> args, int port, Path log)
+      throws IOException, InterruptedException {
+    return start(launcher, args, port, log, Map.of());
+  }
+
+  private static Proc start(
+      String launcher, List<String> args, int port, Path log, Map<String, String> env)
       throws IOException, InterruptedException {
     Path bin = Path.of(System.getProperty("user.dir")).resolveSibling("bin").resolve(launcher);
     List<String> command = new ArrayList<>();
     command.add(bin.toString());
     command.addAll(args);
-    Process p =
+    ProcessBuilder builder =
         new ProcessBuilder(command)
             .redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-            .start();
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    builder.environment().putAll(env);
+    Process p = builder.start();
     ManagedChannel channel =
         NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
     Proc proc = new Proc(p, port, log, channel);

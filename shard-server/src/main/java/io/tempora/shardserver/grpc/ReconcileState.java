@@ -198,6 +198,23 @@ public final class ReconcileState {
     return cursor;
   }
 
+  /**
+   * Runs a durable write of reconciliation state (the move journal) under {@code epoch}: rejected
+   * if the epoch is below the highest seen, which it raises otherwise; no higher epoch is raised
+   * while the write runs.
+   *
+   * @return what {@code write} returns
+   * @throws PreconditionFailedException if {@code epoch} is below the highest seen
+   */
+  public synchronized <T> T fenced(long epoch, java.util.function.Supplier<T> write) {
+    if (epoch < highest) {
+      throw new PreconditionFailedException(
+          "reconcile lease epoch " + epoch + " is below the highest epoch " + highest + " seen");
+    }
+    raise(epoch);
+    return write.get();
+  }
+
   /** The stored change-feed cursor (0: never acknowledged). */
   public synchronized long acknowledged() {
     return cursor;

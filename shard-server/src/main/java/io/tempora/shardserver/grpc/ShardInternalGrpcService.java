@@ -39,10 +39,14 @@ import io.tempora.proto.internal.v1.HomeSlot;
 import io.tempora.proto.internal.v1.ImportSlotResponse;
 import io.tempora.proto.internal.v1.ListLiveRecordsRequest;
 import io.tempora.proto.internal.v1.ListLiveRecordsResponse;
+import io.tempora.proto.internal.v1.ListMoveJournalRequest;
+import io.tempora.proto.internal.v1.ListMoveJournalResponse;
 import io.tempora.proto.internal.v1.LookupRecordsRequest;
 import io.tempora.proto.internal.v1.LookupRecordsResponse;
 import io.tempora.proto.internal.v1.ResolveHomesRequest;
 import io.tempora.proto.internal.v1.ResolveHomesResponse;
+import io.tempora.proto.internal.v1.SaveMoveJournalRequest;
+import io.tempora.proto.internal.v1.SaveMoveJournalResponse;
 import io.tempora.proto.internal.v1.SaveSlotMoveRequest;
 import io.tempora.proto.internal.v1.SaveSlotMoveResponse;
 import io.tempora.proto.internal.v1.SetHomesRequest;
@@ -88,6 +92,7 @@ public final class ShardInternalGrpcService extends ShardGrpc.ShardImplBase {
   private final SlotStore slots;
   private final ReconcileState reconcile;
   private final long changeFeedBytes;
+  private final MoveJournal journal;
 
   /** As below, with the lease state opened on {@code directory} (system clock). */
   public ShardInternalGrpcService(Engine engine, HomeDirectory directory) {
@@ -131,6 +136,7 @@ public final class ShardInternalGrpcService extends ShardGrpc.ShardImplBase {
     this.directory = directory;
     this.slots = slots;
     this.reconcile = reconcile;
+    this.journal = new MoveJournal(directory, reconcile);
   }
 
   @Override
@@ -175,6 +181,42 @@ public final class ShardInternalGrpcService extends ShardGrpc.ShardImplBase {
               .setHeadTx(stats.lastTx() + 1)
               .setHighestEpoch(reconcile.highestEpoch())
               .setOntologyVersion(stats.ontologyVersion())
+              .setPendingMoves(journal.pending())
+              .build();
+        });
+  }
+
+  @Override
+  public void saveMoveJournal(
+      SaveMoveJournalRequest request, StreamObserver<SaveMoveJournalResponse> out) {
+    Calls.unary(
+        out,
+        () -> {
+          if (!request.hasEntry()) {
+            throw new IllegalArgumentException("entry: must be set");
+          }
+          var e = request.getEntry();
+          int pending =
+              request.getRemove()
+                  ? journal.remove(request.getEpoch(), e.getEpoch(), e.getSequence())
+                  : journal.save(request.getEpoch(), e);
+          return SaveMoveJournalResponse.newBuilder().setPending(pending).build();
+        });
+  }
+
+  @Override
+  public void listMoveJournal(
+      ListMoveJournalRequest request, StreamObserver<ListMoveJournalResponse> out) {
+    Calls.unary(
+        out,
+        () -> {
+          int limit = request.getLimit() == 0 ? 1 : request.getLimit();
+          if (limit > MAX_PAGE) {
+            throw new IllegalArgumentException("limit: " + limit + " must be in 1.." + MAX_PAGE);
+          }
+          return ListMoveJournalResponse.newBuilder()
+              .addAllEntries(journal.list(limit))
+              .setPending(journal.pending())
               .build();
         });
   }

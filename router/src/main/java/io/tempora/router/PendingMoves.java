@@ -1,0 +1,182 @@
+package io.tempora.router;
+
+import io.tempora.proto.internal.v1.ListMoveJournalRequest;
+import io.tempora.proto.internal.v1.ListMoveJournalResponse;
+import io.tempora.proto.internal.v1.MoveJournalEntry;
+import io.tempora.proto.internal.v1.MovedRecord;
+import io.tempora.proto.internal.v1.SaveMoveJournalRequest;
+import io.tempora.proto.internal.v1.ShardGrpc;
+import io.tempora.proto.v1.Identity;
+import io.tempora.proto.v1.Record;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The move journal as a round uses it (docs/distributed.md "Writes during a move"): before a move's
+ * directory compare-and-set the batch (identities, target, the copies written there, old and new
+ * home slots) is stored on the source shard; after the carry-over it is marked carried; once the
+ * source copies are deleted it is removed. Every round first {@link #finishAll finishes} the
+ * entries a former holder (or a failed round) left, on every shard, before anything deletes a stale
+ * copy. Every call carries the round's lease epoch, so a former holder can neither add nor remove
+ * entries. Used under the reconciler's lock; thread-safe.
+ */
+final class PendingMoves {
+  private static final Logger LOG = LoggerFactory.getLogger(PendingMoves.class);
+
+  private final List<ShardClient> shards;
+  private final ShardMap map;
+  private final Directory directory;
+  private final Fanout fanout;
+  private final Duration deadline;
+  private final BiConsumer<Integer, List<Identity>> delete;
+  private final AtomicLong sequence = new AtomicLong();
+
+  /**
+   * @param delete deletes identities on a shard (the round's delete, carrying its epoch)
+   */
+  PendingMoves(
+      List<ShardClient> shards,
+      ShardMap map,
+      Directory directory,
+      Fanout fanout,
+      Duration deadline,
+      BiConsumer<Integer, List<Identity>> delete) {
+    this.shards = shards;
+    this.map = map;
+    this.directory = directory;
+    this.fanout = fanout;
+    this.deadline = deadline;
+    this.delete = delete;
+  }
+
+  /** Journals a batch copied from {@code source} to {@code target}, before its CAS. */
+  MoveJournalEntry open(int source, int target, List<Record> copies, int[] fromSlots, int toSlot) {
+    MoveJournalEntry.Builder e =
+        MoveJournalEntry.newBuilder()
+            .setEpoch(epoch())
+            .setSequence(sequence.incrementAndGet())
+            .setTarget(target);
+    for (int i = 0; i < copies.size(); i++) {
+      e.addRecords(
+          MovedRecord.newBuilder()
+              .setCopy(copies.get(i))
+              .setFromSlot(fromSlots[i])
+              .setToSlot(toSlot));
+    }
+    MoveJournalEntry entry = e.build();
+    save(source, entry, false);
+    return entry;
+  }
+
+  /** Marks the carry-over of {@code entry} done (before the source copies are deleted). */
+  void carried(int source, MoveJournalEntry entry) {
+    save(source, entry.toBuilder().setCarried(true).build(), false);
+  }
+
+  /** Removes a finished entry. */
+  void remove(int source, MoveJournalEntry entry) {
+    save(source, entry, true);
+  }
+
+  private void save(int source, MoveJournalEntry entry, boolean remove) {
+    SaveMoveJournalRequest r =
+        SaveMoveJournalRequest.newBuilder()
+            .setEpoch(epoch())
+            .setEntry(remove ? entry.toBuilder().clearRecords().build() : entry)
+            .setRemove(remove)
+            .build();
+    Fanout.call(shards.get(source), s -> internal(s).saveMoveJournal(r));
+  }
+
+  private static long epoch() {
+    Long e = LeaseEpoch.current();
+    if (e == null) {
+      throw new IllegalStateException("a move journal write outside a lease epoch");
+    }
+    return e;
+  }
+
+  /**
+   * Finishes every journaled move on every shard (one entry per shard per listing): for each record
+   * whose home is now the new slot, the source's current state is carried over to the target copy
+   * (compare-and-write against the journaled copy, unless the entry says it was carried) and the
+   * source copy deleted; where the CAS never happened the target copy is deleted; then the entry is
+   * removed. Each step may run twice with the same result.
+   *
+   * @return entries finished
+   */
+  long finishAll(MoveHook hook) {
+    long finished = 0;
+    ListMoveJournalRequest first = ListMoveJournalRequest.newBuilder().setLimit(1).build();
+    while (true) {
+      List<ListMoveJournalResponse> lists = fanout.all(s -> internal(s).listMoveJournal(first));
+      boolean any = false;
+      for (int s = 0; s < lists.size(); s++) {
+        for (MoveJournalEntry e : lists.get(s).getEntriesList()) {
+          finish(s, e, hook);
+          finished++;
+          any = true;
+        }
+      }
+      if (!any) {
+        return finished;
+      }
+    }
+  }
+
+  private void finish(int source, MoveJournalEntry e, MoveHook hook) {
+    List<Identity> ids = new ArrayList<>();
+    e.getRecordsList().forEach(m -> ids.add(m.getCopy().getIdentity()));
+    int[] homes = directory.lookup(ids);
+    List<Record> moved = new ArrayList<>();
+    List<Identity> sourceCopies = new ArrayList<>();
+    List<Identity> targetCopies = new ArrayList<>();
+    int carryTo = -1;
+    for (int i = 0; i < homes.length; i++) {
+      MovedRecord m = e.getRecords(i);
+      if (homes[i] == Directory.ABSENT) {
+        continue; // the row went with a slot move: left to the stale-copy rule
+      }
+      int owner = map.shardOfSlot(homes[i]);
+      if (homes[i] == m.getToSlot() && owner != source) {
+        moved.add(m.getCopy());
+        sourceCopies.add(ids.get(i));
+        carryTo = owner;
+      } else if (homes[i] != m.getToSlot() && owner != e.getTarget()) {
+        targetCopies.add(ids.get(i)); // the CAS did not happen: the target copy is stale
+      }
+    }
+    if (!e.getCarried() && !moved.isEmpty()) {
+      SourceRecheck.carryOver(shards.get(source), shards.get(carryTo), moved, deadline);
+      hook.at(MoveHook.Point.FINISH_CARRIED, ids);
+      carried(source, e);
+    }
+    delete.accept(source, sourceCopies);
+    delete.accept(e.getTarget(), targetCopies);
+    hook.at(MoveHook.Point.FINISH_DELETED, ids);
+    remove(source, e);
+    LOG.info(
+        "finished a journaled move of {} records from shard {} to shard {} (epoch {}, #{}):"
+            + " {} moved, {} target copies dropped",
+        ids.size(),
+        source,
+        e.getTarget(),
+        e.getEpoch(),
+        e.getSequence(),
+        sourceCopies.size(),
+        targetCopies.size());
+  }
+
+  private ShardGrpc.ShardBlockingStub internal(ShardClient s) {
+    return ShardGrpc.newBlockingStub(s.channel())
+        .withInterceptors(LeaseEpoch.ATTACH)
+        .withMaxInboundMessageSize(RouterConfig.SHARD_MESSAGE_BYTES)
+        .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
+  }
+}
