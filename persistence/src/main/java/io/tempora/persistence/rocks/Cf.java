@@ -51,6 +51,11 @@ enum Cf {
     return cfName.getBytes(StandardCharsets.US_ASCII);
   }
 
+  /** False for the legacy {@code record_versions}, which this build reads but never writes. */
+  boolean isWritten() {
+    return this != RECORD_VERSIONS;
+  }
+
   /** Fixed prefix length, 0 for whole-key bloom, -1 for no filter. */
   int prefix() {
     return prefix;

@@ -169,12 +169,14 @@ public final class RocksStore implements AutoCloseable {
               .setListeners(List.of(recovery));
       List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
       descriptors.add(
-          new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, cfOptions(-1, cache, bloom)));
+          new ColumnFamilyDescriptor(
+              RocksDB.DEFAULT_COLUMN_FAMILY, cfOptions(-1, true, cache, bloom)));
       // A read-only open cannot create a family a data dir written by an older build lacks.
       List<Cf> opened = readOnly ? existing(dir) : List.of(Cf.values());
       for (Cf cf : opened) {
         descriptors.add(
-            new ColumnFamilyDescriptor(cf.nameBytes(), cfOptions(cf.prefix(), cache, bloom)));
+            new ColumnFamilyDescriptor(
+                cf.nameBytes(), cfOptions(cf.prefix(), cf.isWritten(), cache, bloom)));
       }
       db =
           readOnly
@@ -210,7 +212,12 @@ public final class RocksStore implements AutoCloseable {
       return out;
     }
 
-    private ColumnFamilyOptions cfOptions(int prefix, LRUCache cache, BloomFilter bloom) {
+    /**
+     * @param written false for a family this build never writes: no memtable prefix bloom (each
+     *     costs a tenth of the write buffer size, charged to the write buffer manager at once)
+     */
+    private ColumnFamilyOptions cfOptions(
+        int prefix, boolean written, LRUCache cache, BloomFilter bloom) {
       BlockBasedTableConfig table =
           new BlockBasedTableConfig()
               .setBlockCache(cache)
@@ -229,7 +236,7 @@ public final class RocksStore implements AutoCloseable {
               .setBottommostCompressionType(CompressionType.ZSTD_COMPRESSION)
               .setLevelCompactionDynamicLevelBytes(true);
       if (prefix > 0) {
-        o.useFixedLengthPrefixExtractor(prefix).setMemtablePrefixBloomSizeRatio(0.1);
+        o.useFixedLengthPrefixExtractor(prefix).setMemtablePrefixBloomSizeRatio(written ? 0.1 : 0);
       }
       return o;
     }
