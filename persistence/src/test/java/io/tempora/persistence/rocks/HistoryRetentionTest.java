@@ -215,6 +215,13 @@ class HistoryRetentionTest {
       assertThat(b.historyKeptFromTx()).isEqualTo(5);
       assertThat(store.historyFromTx()).isEqualTo(5);
       assertThat(store.historyPartitionsRemoved()).isEqualTo(1);
+      // The --history export reads the same kept versions.
+      List<String> exported = new ArrayList<>();
+      try (io.tempora.engine.store.StoreView v = store.view()) {
+        io.tempora.persistence.export.ExportRows.versions(
+            v, 0, row -> exported.add(row.uid() + " v" + row.version() + " " + row.supersededTx()));
+      }
+      assertThat(exported).containsExactly("a v2 5", "a v3 6", "a v4 null", "b v2 7", "b v3 null");
       assertThat(store.verify()).isEmpty();
       // The removed partition's keys and its range tombstone left the files.
       store.rocks().flushAll();
