@@ -8,7 +8,6 @@ import io.tempora.deploy.config.ConfigLoader;
 import io.tempora.deploy.config.Settings;
 import io.tempora.persistence.rocks.Retention;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -58,14 +57,5 @@ class ShardSettingsRetentionConfigTest {
     assertThatThrownBy(() -> ShardSettings.of(load("storage.history.partition=500ms")))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("storage.history.partition");
-  }
-
-  @Test
-  void retention_changedHistoryKey_isAppliedBySighup() {
-    assertThat(List.of("storage.history.retain_txs", "storage.history.retain_age"))
-        .allSatisfy(
-            k ->
-                assertThat(io.tempora.deploy.config.ConfigKeys.byName().get(k).reloadable())
-                    .isTrue());
   }
 }
