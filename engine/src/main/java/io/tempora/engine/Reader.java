@@ -51,14 +51,18 @@ public final class Reader {
       }
       RecordVersion cur = v.record(rid.getAsLong());
       boolean live = !cur.isDeleted();
+      List<RecordVersion> history = v.history(cur.recordId()).toList();
+      // Versions are numbered from 1: a history starting later lost its oldest to retention.
+      boolean truncated = !history.isEmpty() && history.get(0).version() > 1;
       return new RecordInfo(
           cur.recordId(),
           live,
           cur.version(),
           cur.descriptors(),
           live ? v.entityOf(cur.recordId()) : 0,
-          v.history(cur.recordId()).toList(),
-          v.meta().ontologyVersion());
+          history,
+          v.meta().ontologyVersion(),
+          truncated ? v.historyFromTx() : 0);
     }
   }
 

@@ -23,6 +23,9 @@ import java.time.Duration;
  *     storage.group_commit_max_wait_us}, 0 = never; a lone write never waits); 0..1 s
  * @param startupSample records (and as many index rows) checked at open ({@code
  *     storage.startup_sample}, STORAGE.md §5 step 5); 0..100000, 0 = off
+ * @param historyPartition length of a history partition ({@code storage.history.partition},
+ *     STORAGE.md §8): superseded versions are grouped by the time of the superseding transaction,
+ *     so that retention removes whole partitions; at least one second, default 7 days
  */
 public record StorageConfig(
     int shardId,
@@ -38,9 +41,11 @@ public record StorageConfig(
     int maxBackgroundJobs,
     boolean acceptDataLoss,
     Duration groupCommitMaxWait,
-    int startupSample) {
+    int startupSample,
+    Duration historyPartition) {
 
   private static final long MIB = 1024L * 1024;
+  private static final Duration DEFAULT_HISTORY_PARTITION = Duration.ofDays(7);
   private static final Duration MAX_GROUP_COMMIT_WAIT = Duration.ofSeconds(1);
   private static final int DEFAULT_STARTUP_SAMPLE = 64;
 
@@ -71,6 +76,10 @@ public record StorageConfig(
       throw new IllegalArgumentException(
           "storage.startup_sample must be between 0 and 100000, got " + startupSample);
     }
+    if (historyPartition == null || historyPartition.compareTo(Duration.ofSeconds(1)) < 0) {
+      throw new IllegalArgumentException(
+          "storage.history.partition must be at least 1s, got " + historyPartition);
+    }
     if (writeBufferBytes > blockCacheBytes) {
       throw new IllegalArgumentException(
           "storage.write_buffer_mb ("
@@ -79,6 +88,40 @@ public record StorageConfig(
               + blockCacheBytes / MIB
               + "): memtables are charged to the cache");
     }
+  }
+
+  /** A configuration with the default history partition (7 days). */
+  public StorageConfig(
+      int shardId,
+      Durability durability,
+      Duration syncInterval,
+      long syncBytes,
+      Duration watermarkInterval,
+      int internerCacheEntries,
+      long blockCacheBytes,
+      long writeBufferBytes,
+      int maxOpenFiles,
+      int bloomBitsPerKey,
+      int maxBackgroundJobs,
+      boolean acceptDataLoss,
+      Duration groupCommitMaxWait,
+      int startupSample) {
+    this(
+        shardId,
+        durability,
+        syncInterval,
+        syncBytes,
+        watermarkInterval,
+        internerCacheEntries,
+        blockCacheBytes,
+        writeBufferBytes,
+        maxOpenFiles,
+        bloomBitsPerKey,
+        maxBackgroundJobs,
+        acceptDataLoss,
+        groupCommitMaxWait,
+        startupSample,
+        DEFAULT_HISTORY_PARTITION);
   }
 
   /**
@@ -148,7 +191,8 @@ public record StorageConfig(
         maxBackgroundJobs,
         acceptDataLoss,
         groupCommitMaxWait,
-        startupSample);
+        startupSample,
+        historyPartition);
   }
 
   /** A copy that opens despite a watermark mismatch (the {@code --accept-data-loss} flag). */
@@ -167,7 +211,8 @@ public record StorageConfig(
         maxBackgroundJobs,
         accept,
         groupCommitMaxWait,
-        startupSample);
+        startupSample,
+        historyPartition);
   }
 
   /** A copy with small caches, for tests that open many stores. */
@@ -186,7 +231,8 @@ public record StorageConfig(
         2,
         acceptDataLoss,
         groupCommitMaxWait,
-        startupSample);
+        startupSample,
+        historyPartition);
   }
 
   /** A copy with another {@code storage.group_commit_max_wait_us}. */
@@ -205,7 +251,8 @@ public record StorageConfig(
         maxBackgroundJobs,
         acceptDataLoss,
         wait,
-        startupSample);
+        startupSample,
+        historyPartition);
   }
 
   /** A copy with another {@code storage.startup_sample}. */
@@ -224,7 +271,28 @@ public record StorageConfig(
         maxBackgroundJobs,
         acceptDataLoss,
         groupCommitMaxWait,
-        records);
+        records,
+        historyPartition);
+  }
+
+  /** A copy with another {@code storage.history.partition}. */
+  public StorageConfig withHistoryPartition(Duration partition) {
+    return new StorageConfig(
+        shardId,
+        durability,
+        syncInterval,
+        syncBytes,
+        watermarkInterval,
+        internerCacheEntries,
+        blockCacheBytes,
+        writeBufferBytes,
+        maxOpenFiles,
+        bloomBitsPerKey,
+        maxBackgroundJobs,
+        acceptDataLoss,
+        groupCommitMaxWait,
+        startupSample,
+        partition);
   }
 
   private static void positive(String key, Duration d) {

@@ -197,12 +197,35 @@ public final class ConfigKeys {
           Long.MAX_VALUE,
           true,
           "only the last this many transactions keep their events (0 = no such limit)");
+  public static final String STORAGE_HISTORY_PARTITION =
+      duration(
+          "storage.history.partition",
+          "7d",
+          false,
+          "length of a history partition: superseded versions are grouped by the time of the"
+              + " superseding transaction, retention removes whole partitions (at least 1s)");
+  public static final String STORAGE_HISTORY_RETAIN_TXS =
+      integer(
+          "storage.history.retain_txs",
+          "0",
+          0,
+          Long.MAX_VALUE,
+          true,
+          "history partitions whose last superseding transaction is more than this many"
+              + " transactions behind the last one are removed (0 = off: every version is kept)");
+  public static final String STORAGE_HISTORY_RETAIN_AGE =
+      duration(
+          "storage.history.retain_age",
+          "0",
+          true,
+          "history partitions whose last superseding transaction was committed longer ago are"
+              + " removed (0 = off: every version is kept)");
   public static final String STORAGE_RETENTION_INTERVAL =
       duration(
           "storage.retention_interval",
           "10m",
           true,
-          "time between two event-retention runs (positive)");
+          "time between two retention runs, events and history (positive)");
   public static final String SHUTDOWN_DRAIN_DELAY =
       duration(
           "shutdown.drain_delay",

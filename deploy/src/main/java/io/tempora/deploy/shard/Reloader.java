@@ -46,8 +46,10 @@ final class Reloader {
     }
     if (changed.containsKey(ConfigKeys.STORAGE_EVENTS_RETAIN_AGE)
         || changed.containsKey(ConfigKeys.STORAGE_EVENTS_RETAIN_TXS)
+        || changed.containsKey(ConfigKeys.STORAGE_HISTORY_RETAIN_AGE)
+        || changed.containsKey(ConfigKeys.STORAGE_HISTORY_RETAIN_TXS)
         || changed.containsKey(ConfigKeys.STORAGE_RETENTION_INTERVAL)) {
-      process.eventRetentionChanged(ShardSettings.eventRetention(next));
+      process.retentionChanged(ShardSettings.retention(next));
     }
     for (Map.Entry<String, Object> c : changed.entrySet()) {
       if (keys.get(c.getKey()).reloadable()) {

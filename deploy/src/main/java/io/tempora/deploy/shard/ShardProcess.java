@@ -5,8 +5,8 @@ import io.tempora.engine.Engine;
 import io.tempora.engine.EngineConfig;
 import io.tempora.persistence.CheckpointConfig;
 import io.tempora.persistence.HomeDirectory;
-import io.tempora.persistence.rocks.EventRetention;
 import io.tempora.persistence.rocks.ManualCompactions;
+import io.tempora.persistence.rocks.Retention;
 import io.tempora.persistence.rocks.RocksHomeDirectory;
 import io.tempora.persistence.rocks.RocksShardStore;
 import io.tempora.persistence.rocks.WriteResumer;
@@ -38,7 +38,7 @@ public final class ShardProcess implements AutoCloseable {
   private final StoreMetrics storeMetrics;
   private final Checkpointing checkpoints;
   private final ManualCompactions compactions;
-  private final EventRetention retention;
+  private final Retention retention;
   private final WriteResumer resumer;
 
   private ShardProcess(
@@ -49,7 +49,7 @@ public final class ShardProcess implements AutoCloseable {
       StoreMetrics storeMetrics,
       Checkpointing checkpoints,
       ManualCompactions compactions,
-      EventRetention retention,
+      Retention retention,
       WriteResumer resumer) {
     this.resumer = resumer;
     this.compactions = compactions;
@@ -84,7 +84,7 @@ public final class ShardProcess implements AutoCloseable {
     StoreMetrics storeMetrics = null;
     Checkpointing checkpoints = null;
     ManualCompactions compactions = null;
-    EventRetention retention = null;
+    Retention retention = null;
     WriteResumer resumer = null;
     try {
       http =
@@ -110,9 +110,9 @@ public final class ShardProcess implements AutoCloseable {
       resumer = WriteResumer.start(store, WriteResumer.INTERVAL);
       compactions = new ManualCompactions(store, compactionListener(metrics));
       retention =
-          new EventRetention(
+          new Retention(
                   store,
-                  cfg.eventRetention(),
+                  cfg.retention(),
                   slotMoveCursor(new SlotStore(directory)),
                   Clock.systemUTC())
               .start();
@@ -120,6 +120,15 @@ public final class ShardProcess implements AutoCloseable {
           "tempora_events_first_kept_tx",
           "First transaction whose events are kept (event retention removed older ones)",
           store::firstEventTx);
+      metrics.gauge(
+          "tempora_history_first_kept_tx",
+          "First transaction whose superseded record versions are all kept (history retention"
+              + " removed versions superseded before it; 1 until it removed any)",
+          store::historyFromTx);
+      metrics.counter(
+          "tempora_history_partitions_removed_total",
+          "History partitions removed by history retention since start",
+          store::historyPartitionsRemoved);
       server.serve(
           engine,
           directory,
@@ -300,8 +309,8 @@ public final class ShardProcess implements AutoCloseable {
     checkpoints.reconfigure(config);
   }
 
-  /** SIGHUP's event retention keys: replaces the policy and the schedule. */
-  void eventRetentionChanged(EventRetention.Config config) {
+  /** SIGHUP's event and history retention keys: replaces the policies and the schedule. */
+  void retentionChanged(Retention.Config config) {
     retention.reconfigure(config);
   }
 

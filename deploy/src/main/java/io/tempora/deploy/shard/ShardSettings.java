@@ -8,7 +8,7 @@ import io.tempora.engine.Limits;
 import io.tempora.persistence.CheckpointConfig;
 import io.tempora.persistence.Durability;
 import io.tempora.persistence.StorageConfig;
-import io.tempora.persistence.rocks.EventRetention;
+import io.tempora.persistence.rocks.Retention;
 import io.tempora.shardserver.ShardServerConfig;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -28,7 +28,7 @@ import java.util.Locale;
  * @param limits request limits
  * @param statsInterval how often RocksDB figures are polled
  * @param checkpoints the checkpoint schedule and retention
- * @param eventRetention the event retention policy
+ * @param retention the event and history retention policies
  */
 public record ShardSettings(
     int shardId,
@@ -40,7 +40,7 @@ public record ShardSettings(
     Limits limits,
     Duration statsInterval,
     CheckpointConfig checkpoints,
-    EventRetention.Config eventRetention) {
+    Retention.Config retention) {
 
   private static final long MIB = 1024L * 1024;
 
@@ -68,18 +68,19 @@ public record ShardSettings(
               ShardServerConfig.DEFAULT_CHANGE_FEED_BYTES);
       StorageConfig storage =
           new StorageConfig(
-              id,
-              Durability.valueOf(s.string(STORAGE_DURABILITY).toUpperCase(Locale.ROOT)),
-              Duration.ofMillis(s.number(STORAGE_SYNC_INTERVAL_MS)),
-              s.number(STORAGE_SYNC_BYTES),
-              Duration.ofMillis(s.number(STORAGE_WATERMARK_INTERVAL_MS)),
-              s.integer(STORAGE_INTERNER_CACHE_ENTRIES),
-              s.number(STORAGE_BLOCK_CACHE_MB) * MIB,
-              s.number(STORAGE_WRITE_BUFFER_MB) * MIB,
-              s.integer(STORAGE_MAX_OPEN_FILES),
-              s.integer(STORAGE_BLOOM_BITS_PER_KEY),
-              s.integer(STORAGE_MAX_BACKGROUND_JOBS),
-              s.flag(SHARD_ACCEPT_DATA_LOSS));
+                  id,
+                  Durability.valueOf(s.string(STORAGE_DURABILITY).toUpperCase(Locale.ROOT)),
+                  Duration.ofMillis(s.number(STORAGE_SYNC_INTERVAL_MS)),
+                  s.number(STORAGE_SYNC_BYTES),
+                  Duration.ofMillis(s.number(STORAGE_WATERMARK_INTERVAL_MS)),
+                  s.integer(STORAGE_INTERNER_CACHE_ENTRIES),
+                  s.number(STORAGE_BLOCK_CACHE_MB) * MIB,
+                  s.number(STORAGE_WRITE_BUFFER_MB) * MIB,
+                  s.integer(STORAGE_MAX_OPEN_FILES),
+                  s.integer(STORAGE_BLOOM_BITS_PER_KEY),
+                  s.integer(STORAGE_MAX_BACKGROUND_JOBS),
+                  s.flag(SHARD_ACCEPT_DATA_LOSS))
+              .withHistoryPartition(s.duration(STORAGE_HISTORY_PARTITION));
       Limits limits =
           new Limits(
               s.integer(LIMITS_MAX_RECORDS),
@@ -101,7 +102,7 @@ public record ShardSettings(
           limits,
           s.duration(STORAGE_STATS_INTERVAL),
           checkpoints(s),
-          eventRetention(s));
+          retention(s));
     } catch (IllegalArgumentException e) {
       throw new ConfigException(e.getMessage());
     }
@@ -117,13 +118,15 @@ public record ShardSettings(
     }
   }
 
-  /** The event retention keys; reloadable, so SIGHUP uses this too. */
-  static EventRetention.Config eventRetention(Settings s) {
+  /** The event and history retention keys; reloadable, so SIGHUP uses this too. */
+  static Retention.Config retention(Settings s) {
     try {
-      return new EventRetention.Config(
+      return new Retention.Config(
           s.duration(STORAGE_EVENTS_RETAIN_AGE),
           s.number(STORAGE_EVENTS_RETAIN_TXS),
-          s.duration(STORAGE_RETENTION_INTERVAL));
+          s.duration(STORAGE_RETENTION_INTERVAL),
+          s.duration(STORAGE_HISTORY_RETAIN_AGE),
+          s.number(STORAGE_HISTORY_RETAIN_TXS));
     } catch (IllegalArgumentException e) {
       throw new ConfigException(e.getMessage());
     }

@@ -175,6 +175,30 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void load_historyRetentionKeys_offByDefaultAndReadFromFileAndEnv() throws IOException {
+    Settings defaults = ConfigLoader.load(null, Map.of(), REQUIRED);
+    assertThat(defaults.duration("storage.history.partition")).isEqualTo(Duration.ofDays(7));
+    assertThat(defaults.number("storage.history.retain_txs")).isZero();
+    assertThat(defaults.duration("storage.history.retain_age")).isEqualTo(Duration.ZERO);
+
+    Path f = file("[storage.history]\npartition = \"1d\"\nretain_age = \"90d\"\n");
+    Settings s =
+        ConfigLoader.load(f, Map.of("TEMPORA_STORAGE_HISTORY_RETAIN_TXS", "1000000"), REQUIRED);
+
+    assertThat(s.duration("storage.history.partition")).isEqualTo(Duration.ofDays(1));
+    assertThat(s.duration("storage.history.retain_age")).isEqualTo(Duration.ofDays(90));
+    assertThat(s.number("storage.history.retain_txs")).isEqualTo(1_000_000);
+    assertThat(ConfigKeys.byName().get("storage.history.retain_txs").reloadable()).isTrue();
+    assertThat(ConfigKeys.byName().get("storage.history.retain_age").reloadable()).isTrue();
+    assertThat(ConfigKeys.byName().get("storage.history.partition").reloadable()).isFalse();
+    assertThatThrownBy(
+            () ->
+                ConfigLoader.load(
+                    null, Map.of("TEMPORA_STORAGE_HISTORY_RETAIN_TXS", "-1"), REQUIRED))
+        .hasMessageContaining("storage.history.retain_txs");
+  }
+
+  @Test
   void describe_durations_printAsWritten() {
     assertThat(Settings.format(Duration.ofMillis(500))).isEqualTo("500ms");
     assertThat(Settings.format(Duration.ofSeconds(45))).isEqualTo("45s");

@@ -31,8 +31,19 @@ public interface StoreView extends AutoCloseable {
   /** The current version of a record (tombstones included), or {@code null}. */
   RecordVersion record(long recordId);
 
-  /** Every version of a record, ascending. */
+  /**
+   * Every kept version of a record, ascending: every version unless history retention removed older
+   * ones (then it starts at the oldest version kept, see {@link #historyFromTx()}).
+   */
   Cursor<RecordVersion> history(long recordId);
+
+  /**
+   * The first transaction whose superseded versions are all kept: 1 unless history retention
+   * (STORAGE.md §8) removed versions superseded before it. The default keeps every version.
+   */
+  default long historyFromTx() {
+    return 1;
+  }
 
   /** The live records yielding a key tuple, ascending by record id. */
   Cursor<Posting> postings(TupleKey key);

@@ -146,6 +146,42 @@ public abstract class StoreContractTest {
   }
 
   @Test
+  void putRecord_twiceInOneTransaction_keepsBothVersions() {
+    RecordVersion v1 = version(1, ALICE, 1, 1, "x");
+    RecordVersion v2 = version(1, ALICE, 2, 2, "y");
+    RecordVersion v3 = version(1, ALICE, 3, 2, "z");
+    write(t -> t.putRecord(v1));
+    write(
+        t -> {
+          t.putRecord(v2);
+          t.putRecord(v3);
+          assertThat(t.history(1).toList()).containsExactly(v1, v2, v3);
+        });
+    assertThat(read((StoreView v) -> v.history(1).toList())).containsExactly(v1, v2, v3);
+    assertThat(read(StoreView::historyFromTx)).isEqualTo(1);
+  }
+
+  @Test
+  void history_manyVersionsOfInterleavedRecords_eachAscendingAndComplete() {
+    List<RecordVersion> low = new ArrayList<>();
+    List<RecordVersion> high = new ArrayList<>();
+    for (int v = 1; v <= 300; v++) {
+      RecordVersion a = version(1, ALICE, v, v, "a" + v);
+      RecordVersion b = version(HIGH, CLEF, v, v, "b" + v);
+      low.add(a);
+      high.add(b);
+      write(
+          t -> {
+            t.putRecord(b);
+            t.putRecord(a);
+          });
+    }
+    assertThat(read((StoreView v) -> v.history(1).toList())).containsExactlyElementsOf(low);
+    assertThat(read((StoreView v) -> v.history(HIGH).toList())).containsExactlyElementsOf(high);
+    assertThat(read((StoreView v) -> v.history(2).toList())).isEmpty();
+  }
+
+  @Test
   void identityAndRecord_nonBmpAndLoneSurrogateStrings_roundTrip() {
     RecordVersion v = version(HIGH, CLEF, 1, 1, "välue-𝌆");
     write(

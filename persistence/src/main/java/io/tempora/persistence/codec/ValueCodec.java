@@ -328,6 +328,21 @@ public final class ValueCodec {
     return decode(b, "record " + Long.toUnsignedString(recordId), ValueCodec::readSummary);
   }
 
+  /**
+   * The version number and tx of an encoded record version, without decoding the rest (verify's
+   * view of stored history).
+   */
+  public static VersionStamp versionStamp(long recordId, byte[] b) {
+    return decode(
+        b,
+        "record " + Long.toUnsignedString(recordId),
+        in -> {
+          Primitives.enumOf(ChangeKind.values(), in.readByte(), "change kind");
+          int version = in.readVarInt(true);
+          return new VersionStamp(version, in.readVarLong(true));
+        });
+  }
+
   private static RecordSummary readSummary(Input in) {
     boolean deleted = in.readByte() == ChangeKind.DELETED.ordinal();
     in.readVarInt(true);

@@ -10,7 +10,10 @@ enum Cf {
   META("meta", 0),
   INTERNER("interner", 0),
   RECORDS("records", 0),
+  /** Superseded versions in the layout before history partitions (read, dropped, never written). */
   RECORD_VERSIONS("record_versions", 8),
+  /** Superseded versions by history partition: {@code part u32, rid u64, version u32}. */
+  RECORD_HISTORY("record_history", 12),
   IDENTITY("identity", 0),
   ATTR_VALUE("attr_value", 12),
   KEY_POSTINGS("key_postings", 17),
@@ -46,6 +49,11 @@ enum Cf {
 
   byte[] nameBytes() {
     return cfName.getBytes(StandardCharsets.US_ASCII);
+  }
+
+  /** False for the legacy {@code record_versions}, which this build reads but never writes. */
+  boolean isWritten() {
+    return this != RECORD_VERSIONS;
   }
 
   /** Fixed prefix length, 0 for whole-key bloom, -1 for no filter. */

@@ -14,9 +14,12 @@ import io.tempora.persistence.SyncListener;
 import io.tempora.persistence.codec.Dictionary.Kind;
 import io.tempora.persistence.codec.ValueCodec;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Semaphore;
+import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.Snapshot;
@@ -75,6 +78,12 @@ public final class RocksShardStore implements Store {
   private long lastCommitTx;
   // The last commit advancing tx, for readers of the marks: it may not be marked yet.
   private volatile TxMark lastCommit = new TxMark(0, 0);
+  // History partitions (STORAGE.md §8): state used under the writer permit.
+  private final HistoryPartitions history;
+  // The first superseding tx whose versions are kept (meta/history_from); partitions removed.
+  private volatile long historyFromTx;
+  private final java.util.concurrent.atomic.AtomicLong historyPartitionsRemoved =
+      new java.util.concurrent.atomic.AtomicLong();
 
   private RocksShardStore(
       Path dataDir,
@@ -97,6 +106,9 @@ public final class RocksShardStore implements Store {
     lastCommitSeconds = lastMarkSeconds;
     lastCommitTx = lastMarkTx;
     lastCommit = new TxMark(lastMarkSeconds, lastMarkTx);
+    this.history = HistoryPartitions.load(rocks, config.historyPartition());
+    this.historyFromTx =
+        HistoryPartitions.From.decode(rocks.get(Cf.META, HistoryPartitions.FROM)).firstKeptTx();
     if (config.durability() == Durability.IMMEDIATE) {
       // What the open recovered counts as durable from here on: make it so.
       rocks.syncWal();
@@ -165,6 +177,7 @@ public final class RocksShardStore implements Store {
         initialise(rocks, config.shardId());
         new AckedFile(config.shardId(), 0, 0).write(dataDir);
       } else {
+        markLegacyHistory(dataDir, rocks);
         StartupChecks.run(
             dataDir,
             rocks,
@@ -272,9 +285,49 @@ public final class RocksShardStore implements Store {
     try (WriteBatch b = new WriteBatch()) {
       b.put(rocks.handle(Cf.META), FORMAT, longValue(FORMAT_VERSION));
       b.put(rocks.handle(Cf.META), SHARD, longValue(shardId));
+      b.put(
+          rocks.handle(Cf.META),
+          HistoryPartitions.LEGACY,
+          new HistoryPartitions.Legacy(HistoryPartitions.LEGACY_NONE, 0, 0).encode());
       rocks.writeSync(b);
     } catch (RocksDBException e) {
       throw RocksStore.failure("initialise", Cf.META, e);
+    }
+  }
+
+  /**
+   * The first read-write open of a data dir by a build with history partitions (STORAGE.md §5: one
+   * read and one seek, no scan): if {@code record_versions} holds versions in the layout before
+   * them, they become the legacy partition, bounded by this open's {@code last_tx} and time (every
+   * one was superseded by then); {@code meta/history_legacy} records it, or that there were none.
+   */
+  private static void markLegacyHistory(Path dataDir, RocksStore rocks) {
+    if (rocks.get(Cf.META, HistoryPartitions.LEGACY) != null) {
+      return;
+    }
+    boolean any;
+    try (Scan s = rocks.scan(Cf.RECORD_VERSIONS, null, null, new byte[0], null)) {
+      any = s.valid();
+    }
+    HistoryPartitions.Legacy legacy =
+        any
+            ? new HistoryPartitions.Legacy(
+                HistoryPartitions.LEGACY_KEPT,
+                metaOf(rocks).lastTx(),
+                Math.floorDiv(System.currentTimeMillis(), 1000))
+            : new HistoryPartitions.Legacy(HistoryPartitions.LEGACY_NONE, 0, 0);
+    try (WriteBatch b = new WriteBatch()) {
+      b.put(rocks.handle(Cf.META), HistoryPartitions.LEGACY, legacy.encode());
+      rocks.writeSync(b);
+    } catch (RocksDBException e) {
+      throw RocksStore.failure("mark legacy history", Cf.META, e);
+    }
+    if (any) {
+      LOG.info(
+          "{}: record_versions holds versions in the layout before history partitions; they are"
+              + " read as the legacy partition (superseded by tx {})",
+          dataDir,
+          legacy.lastTx());
     }
   }
 
@@ -340,6 +393,8 @@ public final class RocksShardStore implements Store {
           src,
           interner,
           this::commit,
+          history,
+          () -> Math.floorDiv(clockMillis.getAsLong(), 1000),
           () -> {
             src.close();
             syncer.transactionEnded();
@@ -372,6 +427,10 @@ public final class RocksShardStore implements Store {
       }
       src.put(Cf.META, Keys.txTime(now), longValue(meta.lastTx()));
     }
+    HistoryPartitions.Range historyRow = txn.historyRow();
+    if (historyRow != null) {
+      src.put(Cf.META, HistoryPartitions.metaKey(historyRow.part()), historyRow.encode());
+    }
     long bytes = src.dataSize();
     try {
       rocks.write(src.batch());
@@ -380,6 +439,9 @@ public final class RocksShardStore implements Store {
       throw e;
     }
     lastWseq = wseq;
+    if (historyRow != null) {
+      history.committed(historyRow);
+    }
     if (advances) {
       if (marking) {
         lastMarkSeconds = now;
@@ -506,6 +568,149 @@ public final class RocksShardStore implements Store {
     }
     durable.awaitDurable();
     return true;
+  }
+
+  /**
+   * The first transaction whose superseded versions are all kept: 1 until history retention removed
+   * a partition (STORAGE.md §8). Views read it from their snapshot ({@code meta/history_from});
+   * this is the latest value, for metrics.
+   */
+  public long historyFromTx() {
+    return historyFromTx;
+  }
+
+  /** History partitions removed by retention since the store opened (legacy one included). */
+  public long historyPartitionsRemoved() {
+    return historyPartitionsRemoved.get();
+  }
+
+  /**
+   * What one history removal did.
+   *
+   * @param removed the partition rows removed, ascending (the legacy partition as part -1)
+   * @param firstKeptTx the first superseding tx whose versions are kept afterwards
+   */
+  record HistoryRemoval(List<HistoryPartitions.Range> removed, long firstKeptTx) {
+    public HistoryRemoval {
+      removed = List.copyOf(removed);
+    }
+
+    /** Partitions removed (the legacy one counts as one). */
+    int partitions() {
+      return removed.size();
+    }
+  }
+
+  /** Part number standing for the legacy partition in {@link HistoryRemoval#removed()}. */
+  static final long LEGACY_PART = -1;
+
+  /**
+   * History retention's write (STORAGE.md §8): under the writer permit, takes the oldest history
+   * partitions (the legacy one first) while {@code expired} holds for them, and removes them in one
+   * batch of its own (a write sequence, no tx): one {@code DeleteRange} per partition on {@code
+   * record_history} (the whole of {@code record_versions} for the legacy one) with the deletion of
+   * its {@code meta/history/<part>} row, and {@code meta/history_from}. Durable when this returns.
+   * Only a prefix of the partitions goes, so every record keeps a suffix of its history. The space
+   * is reclaimed afterwards by {@link #reclaimHistory}.
+   */
+  HistoryRemoval removeHistory(Predicate<HistoryPartitions.Range> expired) {
+    checkOpen();
+    Commit durable;
+    List<HistoryPartitions.Range> gone = new ArrayList<>();
+    long firstKept;
+    writer.acquireUninterruptibly();
+    try {
+      checkOpen();
+      syncer.checkHealthy();
+      checkWritable();
+      HistoryPartitions.Legacy legacy =
+          HistoryPartitions.Legacy.decode(rocks.get(Cf.META, HistoryPartitions.LEGACY));
+      boolean legacyGoes = false;
+      if (legacy != null && legacy.state() == HistoryPartitions.LEGACY_KEPT) {
+        HistoryPartitions.Range asRange =
+            new HistoryPartitions.Range(
+                LEGACY_PART, 1, legacy.lastTx(), legacy.seconds(), legacy.seconds());
+        if (!expired.test(asRange)) {
+          return new HistoryRemoval(List.of(), historyFromTx);
+        }
+        legacyGoes = true;
+        gone.add(asRange);
+      }
+      for (HistoryPartitions.Range r :
+          HistoryPartitions.list(new DataDirVerifier.LatestSource(rocks))) {
+        if (!expired.test(r)) {
+          break;
+        }
+        gone.add(r);
+      }
+      if (gone.isEmpty()) {
+        return new HistoryRemoval(List.of(), historyFromTx);
+      }
+      firstKept = Math.max(historyFromTx, gone.get(gone.size() - 1).lastTx() + 1);
+      long wseq = lastWseq + 1;
+      long bytes;
+      try (WriteBatch b = new WriteBatch()) {
+        if (legacyGoes) {
+          byte[][] all = HistoryPartitions.legacyRange();
+          b.deleteRange(rocks.handle(Cf.RECORD_VERSIONS), all[0], all[1]);
+          b.put(
+              rocks.handle(Cf.META),
+              HistoryPartitions.LEGACY,
+              new HistoryPartitions.Legacy(
+                      HistoryPartitions.LEGACY_REMOVED, legacy.lastTx(), legacy.seconds())
+                  .encode());
+        }
+        long lastGone = -1;
+        for (HistoryPartitions.Range r : gone) {
+          if (r.part() == LEGACY_PART) {
+            continue;
+          }
+          b.deleteRange(
+              rocks.handle(Cf.RECORD_HISTORY),
+              HistoryPartitions.start(r.part()),
+              HistoryPartitions.end(r.part()));
+          b.delete(rocks.handle(Cf.META), HistoryPartitions.metaKey(r.part()));
+          lastGone = r.part();
+        }
+        b.put(rocks.handle(Cf.META), HistoryPartitions.FROM, history.from(firstKept).encode());
+        b.put(rocks.handle(Cf.META), LAST_WSEQ, longValue(wseq));
+        bytes = b.getDataSize();
+        rocks.write(b);
+        if (lastGone >= 0) {
+          history.removedThrough(lastGone);
+        }
+      } catch (RocksDBException e) {
+        throw RocksStore.failure("remove history", Cf.RECORD_HISTORY, e);
+      }
+      lastWseq = wseq;
+      historyFromTx = firstKept;
+      historyPartitionsRemoved.addAndGet(gone.size());
+      durable = syncer.written(new WalSyncer.Mark(wseq, metaOf(rocks).lastTx()), bytes);
+    } finally {
+      writer.release();
+    }
+    durable.awaitDurable();
+    return new HistoryRemoval(gone, firstKept);
+  }
+
+  /**
+   * Reclaims the space of removed history partitions: {@code deleteFilesInRanges} and a compaction
+   * of each removed range (STORAGE.md §8). Blocks; {@code options} lets the caller cancel it.
+   */
+  void reclaimHistory(HistoryRemoval removal, org.rocksdb.CompactRangeOptions options) {
+    checkOpen();
+    for (HistoryPartitions.Range r : removal.removed()) {
+      if (r.part() == LEGACY_PART) {
+        byte[][] all = HistoryPartitions.legacyRange();
+        rocks.reclaim(Cf.RECORD_VERSIONS, all[0], all[1], options);
+      } else {
+        rocks.reclaim(
+            Cf.RECORD_HISTORY,
+            HistoryPartitions.start(r.part()),
+            HistoryPartitions.end(r.part()),
+            options);
+      }
+    }
   }
 
   /** Hears when writes stop and start again after a failed write (readiness). */

@@ -28,6 +28,7 @@ import org.rocksdb.HistogramType;
 import org.rocksdb.IndexType;
 import org.rocksdb.LRUCache;
 import org.rocksdb.LiveFileMetaData;
+import org.rocksdb.Options;
 import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
@@ -168,10 +169,14 @@ public final class RocksStore implements AutoCloseable {
               .setListeners(List.of(recovery));
       List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
       descriptors.add(
-          new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, cfOptions(-1, cache, bloom)));
-      for (Cf cf : Cf.values()) {
+          new ColumnFamilyDescriptor(
+              RocksDB.DEFAULT_COLUMN_FAMILY, cfOptions(-1, true, cache, bloom)));
+      // A read-only open cannot create a family a data dir written by an older build lacks.
+      List<Cf> opened = readOnly ? existing(dir) : List.of(Cf.values());
+      for (Cf cf : opened) {
         descriptors.add(
-            new ColumnFamilyDescriptor(cf.nameBytes(), cfOptions(cf.prefix(), cache, bloom)));
+            new ColumnFamilyDescriptor(
+                cf.nameBytes(), cfOptions(cf.prefix(), cf.isWritten(), cache, bloom)));
       }
       db =
           readOnly
@@ -180,15 +185,39 @@ public final class RocksStore implements AutoCloseable {
       own(db);
       // Handles must close before the DB: push them after it so the reverse order does that.
       allHandles.forEach(this::own);
+      for (int i = 0; i < opened.size(); i++) {
+        handles.put(opened.get(i), allHandles.get(i + 1));
+      }
       for (Cf cf : Cf.values()) {
-        handles.put(cf, allHandles.get(cf.ordinal() + 1));
+        // Missing in a read-only open: read the default family instead, which is always empty.
+        handles.putIfAbsent(cf, allHandles.get(0));
       }
       readLatest = own(new ReadOptions());
       writeNoSync = own(new WriteOptions().setSync(false).setDisableWAL(false));
       writeSync = own(new WriteOptions().setSync(true).setDisableWAL(false));
     }
 
-    private ColumnFamilyOptions cfOptions(int prefix, LRUCache cache, BloomFilter bloom) {
+    /** The families of {@link Cf} present in the database at {@code dir}. */
+    private static List<Cf> existing(Path dir) throws RocksDBException {
+      List<byte[]> names;
+      try (Options o = new Options()) {
+        names = RocksDB.listColumnFamilies(o, dir.toString());
+      }
+      List<Cf> out = new ArrayList<>();
+      for (Cf cf : Cf.values()) {
+        if (names.stream().anyMatch(n -> java.util.Arrays.equals(n, cf.nameBytes()))) {
+          out.add(cf);
+        }
+      }
+      return out;
+    }
+
+    /**
+     * @param written false for a family this build never writes: no memtable prefix bloom (each
+     *     costs a tenth of the write buffer size, charged to the write buffer manager at once)
+     */
+    private ColumnFamilyOptions cfOptions(
+        int prefix, boolean written, LRUCache cache, BloomFilter bloom) {
       BlockBasedTableConfig table =
           new BlockBasedTableConfig()
               .setBlockCache(cache)
@@ -207,7 +236,7 @@ public final class RocksStore implements AutoCloseable {
               .setBottommostCompressionType(CompressionType.ZSTD_COMPRESSION)
               .setLevelCompactionDynamicLevelBytes(true);
       if (prefix > 0) {
-        o.useFixedLengthPrefixExtractor(prefix).setMemtablePrefixBloomSizeRatio(0.1);
+        o.useFixedLengthPrefixExtractor(prefix).setMemtablePrefixBloomSizeRatio(written ? 0.1 : 0);
       }
       return o;
     }
@@ -358,6 +387,26 @@ public final class RocksStore implements AutoCloseable {
       db().compactRange(handle(cf), null, null, options);
     } catch (RocksDBException e) {
       throw failure("compact", cf, e);
+    }
+  }
+
+  /**
+   * Reclaims the space of a key range whose keys were all removed by a range deletion (history
+   * retention, STORAGE.md §8): deletes the SST files lying wholly inside {@code [begin, end)}, then
+   * compacts the range with the bottommost level forced, so the files it overlaps drop the deleted
+   * keys and the range tombstone. Blocks until done; {@code options} is the caller's so that it can
+   * cancel the call.
+   */
+  void reclaim(Cf cf, byte[] begin, byte[] end, CompactRangeOptions options) {
+    try {
+      db().deleteFilesInRanges(handle(cf), List.of(begin, end), false);
+      options
+          .setBottommostLevelCompaction(CompactRangeOptions.BottommostLevelCompaction.kForce)
+          .setExclusiveManualCompaction(false)
+          .setAllowWriteStall(false);
+      db().compactRange(handle(cf), begin, end, options);
+    } catch (RocksDBException e) {
+      throw failure("reclaim", cf, e);
     }
   }
 

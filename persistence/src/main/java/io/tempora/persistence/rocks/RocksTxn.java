@@ -20,6 +20,7 @@ import io.tempora.persistence.codec.WtfEight;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 
 /**
  * The write transaction: every write goes into one {@code WriteBatchWithIndex}, reads see it merged
@@ -31,6 +32,14 @@ final class RocksTxn extends RocksView implements StoreTxn {
   private final Interner.Pending pending;
   private final RecordIndexes indexes;
   private final Function<RocksTxn, Commit> committer;
+  private final HistoryPartitions partitions;
+  private final LongSupplier nowSeconds;
+  // The history partition of this transaction's superseded versions (-1: none yet), the commit
+  // time it was chosen for, and the lowest and highest superseding tx.
+  private long historyPart = -1;
+  private long historySeconds;
+  private long historyMinTx = Long.MAX_VALUE;
+  private long historyMaxTx;
   private StoreMeta writtenMeta;
   private StoreCounts counts;
   private long dRecords;
@@ -43,12 +52,16 @@ final class RocksTxn extends RocksView implements StoreTxn {
       Batch batch,
       Interner interner,
       Function<RocksTxn, Commit> committer,
+      HistoryPartitions partitions,
+      LongSupplier nowSeconds,
       Runnable onClose) {
     super(source, interner, onClose);
     this.batch = batch;
     this.pending = interner.begin();
     this.indexes = new RecordIndexes(source, batch);
     this.committer = committer;
+    this.partitions = partitions;
+    this.nowSeconds = nowSeconds;
   }
 
   Interner.Pending pending() {
@@ -149,13 +162,47 @@ final class RocksTxn extends RocksView implements StoreTxn {
     boolean wasLive = false;
     if (current != null) {
       RecordVersion old = ValueCodec.recordVersion(version.recordId(), current, dictionary());
-      put(Cf.RECORD_VERSIONS, Keys.recordVersion(version.recordId(), old.version()), current);
+      put(Cf.RECORD_HISTORY, historyKey(version, old.version()), current);
       wasLive = !old.isDeleted();
     }
     dRecords += (version.isDeleted() ? 0 : 1) - (wasLive ? 1 : 0);
     byte[] encoded = ValueCodec.recordVersion(version, dictionary());
     put(Cf.RECORDS, rid, encoded);
     indexes.recordChanged(version.recordId(), current, encoded);
+  }
+
+  /**
+   * The {@code record_history} key of the version {@code superseding} replaces: the partition is
+   * chosen once per transaction, at its first superseded version (STORAGE.md §8).
+   */
+  private byte[] historyKey(RecordVersion superseding, int supersededVersion) {
+    if (historyPart < 0) {
+      historySeconds = nowSeconds.getAsLong();
+      historyPart = partitions.partFor(historySeconds);
+    }
+    historyMinTx = Math.min(historyMinTx, superseding.tx());
+    historyMaxTx = Math.max(historyMaxTx, superseding.tx());
+    return HistoryPartitions.key(historyPart, superseding.recordId(), supersededVersion);
+  }
+
+  /** The {@code meta/history/<part>} row this transaction's commit writes, or null if none. */
+  HistoryPartitions.Range historyRow() {
+    return historyPart < 0
+        ? null
+        : partitions.committing(historyPart, historyMinTx, historyMaxTx, historySeconds);
+  }
+
+  /** Reads see the partition of this transaction's own superseded versions before its row. */
+  @Override
+  List<HistoryPartitions.Range> historyRanges() {
+    List<HistoryPartitions.Range> stored = super.historyRanges();
+    HistoryPartitions.Range own = historyRow();
+    if (own == null || stored.stream().anyMatch(r -> r.part() == own.part())) {
+      return stored;
+    }
+    List<HistoryPartitions.Range> out = new java.util.ArrayList<>(stored);
+    out.add(own);
+    return out;
   }
 
   @Override

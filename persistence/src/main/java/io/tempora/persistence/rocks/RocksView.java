@@ -54,6 +54,7 @@ class RocksView implements StoreView {
    */
   static final int POSTING_PREFIX_MEMO = 4096;
 
+  private List<HistoryPartitions.Range> historyRanges;
   private boolean closed;
 
   RocksView(Source source, Interner interner, Runnable onClose) {
@@ -156,20 +157,78 @@ class RocksView implements StoreView {
     return v == null ? null : ValueCodec.recordVersion(recordId, v, dictionary());
   }
 
+  /**
+   * Every kept version, ascending (STORAGE.md §8): the superseded ones from the live history
+   * partitions, newest partition first, one prefix seek ({@code part, rid}) each, stopping once
+   * version 1 is found; a partition whose first superseding tx is after the current version's tx
+   * cannot hold any and is skipped. Versions older than every partition come from the legacy layout
+   * ({@code record_versions}, {@code rid, version}). Then the current version.
+   */
   @Override
   public Cursor<RecordVersion> history(long recordId) {
-    List<RecordVersion> out =
-        prefix(
-                Cf.RECORD_VERSIONS,
-                Keys.u64(recordId),
-                (k, v) -> ValueCodec.recordVersion(recordId, v, dictionary()))
-            .toList();
     RecordVersion current = record(recordId);
-    if (current != null) {
-      out = new ArrayList<>(out);
-      out.add(current);
+    if (current == null) {
+      return Cursor.of(List.<RecordVersion>of().iterator());
     }
+    List<List<RecordVersion>> chunks = new ArrayList<>();
+    int lowest = current.version();
+    if (lowest > 1) {
+      List<HistoryPartitions.Range> ranges = historyRanges();
+      for (int i = ranges.size() - 1; i >= 0 && lowest > 1; i--) {
+        HistoryPartitions.Range r = ranges.get(i);
+        if (r.firstTx() > current.tx()) {
+          continue;
+        }
+        List<RecordVersion> found =
+            prefix(
+                    Cf.RECORD_HISTORY,
+                    HistoryPartitions.prefix(r.part(), recordId),
+                    (k, v) -> ValueCodec.recordVersion(recordId, v, dictionary()))
+                .toList();
+        if (!found.isEmpty()) {
+          chunks.add(found);
+          lowest = found.get(0).version();
+        }
+      }
+    }
+    if (lowest > 1) {
+      chunks.add(
+          prefix(
+                  Cf.RECORD_VERSIONS,
+                  Keys.u64(recordId),
+                  (k, v) -> ValueCodec.recordVersion(recordId, v, dictionary()))
+              .toList());
+    }
+    List<RecordVersion> out = new ArrayList<>();
+    for (int i = chunks.size() - 1; i >= 0; i--) {
+      out.addAll(chunks.get(i));
+    }
+    out.add(current);
     return Cursor.of(List.copyOf(out).iterator());
+  }
+
+  /**
+   * The live history partitions, ascending; read once per view (a snapshot never changes), every
+   * time in a transaction.
+   */
+  List<HistoryPartitions.Range> historyRanges() {
+    checkOpen();
+    if (source.isTransactional()) {
+      return HistoryPartitions.list(source);
+    }
+    if (historyRanges == null) {
+      historyRanges = List.copyOf(HistoryPartitions.list(source));
+    }
+    return historyRanges;
+  }
+
+  /**
+   * The first superseding tx whose versions are all kept: 1 unless history retention removed
+   * partitions ({@code meta/history_from}).
+   */
+  @Override
+  public long historyFromTx() {
+    return HistoryPartitions.From.decode(get(Cf.META, HistoryPartitions.FROM)).firstKeptTx();
   }
 
   @Override

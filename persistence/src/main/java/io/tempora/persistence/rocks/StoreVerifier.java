@@ -43,6 +43,7 @@ final class StoreVerifier {
     StoreVerifier v = new StoreVerifier(view);
     v.records();
     IndexVerifier.verify(view, v::report);
+    HistoryVerifier.verify(view, v::report);
     v.identities();
     v.attrValues();
     v.postings();

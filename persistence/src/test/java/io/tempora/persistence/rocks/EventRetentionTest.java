@@ -104,8 +104,8 @@ class EventRetentionTest {
       assertThat(all(e).stream().filter(ev -> ev.tx() <= oldLast)).isNotEmpty();
 
       now.addAndGet(6 * DAY); // the old batch is 8 days old, the new one 6
-      EventRetention.Result r =
-          new EventRetention(store, EventRetention.Config.defaults(), () -> 0, clock()).runOnce();
+      Retention.Result r =
+          new Retention(store, Retention.Config.defaults(), () -> 0, clock()).runOnce();
 
       assertThat(r.removed()).isTrue();
       assertThat(r.firstKeptTx()).isEqualTo(oldLast + 1);
@@ -118,7 +118,7 @@ class EventRetentionTest {
           .hasMessageContaining("before tx " + (oldLast + 1));
       assertThat(store.verify()).isEmpty();
       assertThat(
-              new EventRetention(store, EventRetention.Config.defaults(), () -> 0, clock())
+              new Retention(store, Retention.Config.defaults(), () -> 0, clock())
                   .runOnce()
                   .removed())
           .as("a second run at the same time has nothing to do")
@@ -145,10 +145,9 @@ class EventRetentionTest {
       Engine e = new Engine(store, EngineConfig.defaults());
       e.setOntology(ONTOLOGY, null);
       long last = ingest(e, "a");
-      EventRetention.Config keep2 =
-          new EventRetention.Config(Duration.ZERO, 2, Duration.ofMinutes(1));
+      Retention.Config keep2 = new Retention.Config(Duration.ZERO, 2, Duration.ofMinutes(1));
 
-      EventRetention.Result r = new EventRetention(store, keep2, () -> 0, clock()).runOnce();
+      Retention.Result r = new Retention(store, keep2, () -> 0, clock()).runOnce();
 
       assertThat(r.firstKeptTx()).isEqualTo(last - 1);
       assertThat(all(e)).isNotEmpty().allMatch(ev -> ev.tx() >= last - 1);
@@ -165,9 +164,8 @@ class EventRetentionTest {
       now.addAndGet(8 * DAY);
       long moveCursor = oldLast - 1;
 
-      EventRetention.Result r =
-          new EventRetention(store, EventRetention.Config.defaults(), () -> moveCursor, clock())
-              .runOnce();
+      Retention.Result r =
+          new Retention(store, Retention.Config.defaults(), () -> moveCursor, clock()).runOnce();
 
       assertThat(r.heldBy()).isEqualTo(moveCursor);
       assertThat(r.firstKeptTx()).isEqualTo(moveCursor);
@@ -198,7 +196,7 @@ class EventRetentionTest {
       ingest(e, "new");
       long kept = all(e).stream().filter(ev -> ev.tx() > oldLast).count();
       now.addAndGet(6 * DAY);
-      new EventRetention(store, EventRetention.Config.defaults(), () -> 0, clock()).runOnce();
+      new Retention(store, Retention.Config.defaults(), () -> 0, clock()).runOnce();
       store.rocks().flushAll();
       assertThat(store.rocks().sstCounts(Cf.EVENTS).entries()).isGreaterThan(kept);
 

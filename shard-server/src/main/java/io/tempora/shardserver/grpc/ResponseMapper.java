@@ -207,6 +207,9 @@ public final class ResponseMapper {
             .setVersion(r.version())
             .setEntityId(r.entityId())
             .setOntologyVersion(r.ontologyVersion());
+    if (r.historyKeptFromTx() != 0) {
+      b.setHistoryKeptFromTx(r.historyKeptFromTx());
+    }
     if (r.live()) {
       b.addAllDescriptors(descriptors(r.descriptors().pieces()));
     }
