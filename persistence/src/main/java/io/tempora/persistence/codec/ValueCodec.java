@@ -286,6 +286,23 @@ public final class ValueCodec {
         });
   }
 
+  /**
+   * The bytes of {@link #conflictItems(List)} built from the items' {@link #conflictItem} encodings
+   * (each without its layout byte), so a writer that needs both encodes every item once.
+   */
+  public static byte[] conflictItemsOf(List<byte[]> encodedItems) {
+    return encode(
+        (k, out) -> {
+          out.writeVarInt(encodedItems.size(), true);
+          for (byte[] b : encodedItems) {
+            if (b.length == 0 || b[0] != LAYOUT) {
+              throw new IllegalArgumentException("not a conflict item encoding");
+            }
+            out.writeBytes(b, 1, b.length - 1);
+          }
+        });
+  }
+
   /** Decodes {@link #conflictItems(List)}. */
   public static List<ConflictItem> conflictItems(byte[] b) {
     return decode(
