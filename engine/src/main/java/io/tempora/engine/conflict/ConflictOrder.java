@@ -6,7 +6,6 @@ import io.tempora.engine.conflict.ConflictItem.Direct;
 import io.tempora.engine.conflict.ConflictItem.EntityHolders;
 import io.tempora.engine.conflict.ConflictItem.ValueHolders;
 import io.tempora.engine.model.Identity;
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -24,7 +23,7 @@ public final class ConflictOrder {
 
   /** The sort key of an item. */
   public static byte[] key(ConflictItem item) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(64);
+    Bytes out = new Bytes(64);
     string(out, item.entityType());
     out.write(item.kind().ordinal());
     string(out, item.attribute());
@@ -43,7 +42,7 @@ public final class ConflictOrder {
 
   /** The prefix shared by every key of one entity type: a range-scan start. */
   public static byte[] typePrefix(String entityType) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    Bytes out = new Bytes(16);
     string(out, entityType);
     return out.toByteArray();
   }
@@ -96,7 +95,7 @@ public final class ConflictOrder {
     return new ArrayList<>(all);
   }
 
-  private static void string(ByteArrayOutputStream out, String s) {
+  private static void string(Bytes out, String s) {
     // 0x00 is escaped as 00 FF and the string ends with 00 01, so encodings keep byte order and a
     // proper prefix sorts first.
     for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
@@ -109,7 +108,7 @@ public final class ConflictOrder {
     out.write(1);
   }
 
-  private static void stringList(ByteArrayOutputStream out, List<String> list) {
+  private static void stringList(Bytes out, List<String> list) {
     for (String s : list) {
       out.write(2);
       string(out, s);
@@ -117,7 +116,7 @@ public final class ConflictOrder {
     out.write(1);
   }
 
-  private static void identityList(ByteArrayOutputStream out, List<Identity> list) {
+  private static void identityList(Bytes out, List<Identity> list) {
     for (Identity id : list) {
       out.write(2);
       string(out, id.entityType());
@@ -127,10 +126,34 @@ public final class ConflictOrder {
     out.write(1);
   }
 
-  private static void instant(ByteArrayOutputStream out, long t) {
+  private static void instant(Bytes out, long t) {
     long u = t ^ Long.MIN_VALUE;
     for (int shift = 56; shift >= 0; shift -= 8) {
       out.write((int) (u >>> shift) & 0xFF);
+    }
+  }
+
+  /**
+   * A growable byte array without {@link java.io.ByteArrayOutputStream}'s per-write lock: keys are
+   * built a byte at a time on the write path (docs/BENCHMARKS.md, round 3).
+   */
+  private static final class Bytes {
+    private byte[] buf;
+    private int size;
+
+    Bytes(int capacity) {
+      buf = new byte[capacity];
+    }
+
+    void write(int b) {
+      if (size == buf.length) {
+        buf = Arrays.copyOf(buf, buf.length * 2);
+      }
+      buf[size++] = (byte) b;
+    }
+
+    byte[] toByteArray() {
+      return Arrays.copyOf(buf, size);
     }
   }
 }

@@ -18,6 +18,7 @@ import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.SortedMap;
 
@@ -164,7 +165,18 @@ public final class LinkIndex {
    */
   public record LinkStep(String key, List<String> tuple, Interval piece) {}
 
-  private record ClusterRef(TupleKey key, int cluster) {}
+  private record ClusterRef(TupleKey key, int cluster) {
+    // Written out (the values a record derives), see TupleKey.
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof ClusterRef c && cluster == c.cluster && Objects.equals(key, c.key);
+    }
+
+    @Override
+    public int hashCode() {
+      return 31 * Objects.hashCode(key) + Integer.hashCode(cluster);
+    }
+  }
 
   private TupleClusters clusters(TupleKey key) {
     TupleClusters tc = tuples.get(key);

@@ -3,6 +3,7 @@ package io.tempora.engine.ontology;
 import io.tempora.engine.temporal.ByteOrder;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * A key tuple {@code (K, v1..vn)} of a record of {@code entityType} (DOMAIN.md §4). The key name is
@@ -18,6 +19,22 @@ public record TupleKey(String entityType, String keyName, List<String> values)
 
   public TupleKey {
     values = List.copyOf(values);
+  }
+
+  // equals and hashCode written out (the same values a record derives): tuple keys are hot map
+  // keys of linking, and the derived methods did not always inline (docs/BENCHMARKS.md).
+  @Override
+  public boolean equals(Object o) {
+    return o == this
+        || o instanceof TupleKey t
+            && Objects.equals(entityType, t.entityType)
+            && Objects.equals(keyName, t.keyName)
+            && values.equals(t.values);
+  }
+
+  @Override
+  public int hashCode() {
+    return (31 * Objects.hashCode(entityType) + Objects.hashCode(keyName)) * 31 + values.hashCode();
   }
 
   @Override

@@ -47,11 +47,15 @@ public final class ValueCodec {
       new Pool<>(true, false, 64) {
         @Override
         protected Kryo create() {
-          Kryo kryo = new Kryo();
-          Serializers.register(kryo);
-          return kryo;
+          return newKryo();
         }
       };
+
+  private static Kryo newKryo() {
+    Kryo kryo = new Kryo();
+    Serializers.register(kryo);
+    return kryo;
+  }
 
   private static final Pool<Output> OUTPUTS =
       new Pool<>(true, false, 64) {
@@ -60,6 +64,22 @@ public final class ValueCodec {
           return new Output(256, -1);
         }
       };
+
+  /**
+   * Each thread's own Kryo and output, used when the thread is not already inside an encode or
+   * decode (nested calls take the pools). Cheaper than the pools, whose queue is shared by every
+   * writer and reader: the write path encodes a few dozen values per record (docs/BENCHMARKS.md).
+   */
+  private static final class Local {
+    final Kryo kryo = newKryo();
+    Output out = new Output(256, -1);
+    boolean busy;
+  }
+
+  private static final ThreadLocal<Local> LOCAL = ThreadLocal.withInitial(Local::new);
+
+  /** Output buffers above this size are not kept per thread. */
+  private static final int LOCAL_OUTPUT_MAX = 64 * 1024;
 
   private ValueCodec() {}
 
@@ -74,6 +94,26 @@ public final class ValueCodec {
   }
 
   private static byte[] encode(int layout, Writer w) {
+    Local local = LOCAL.get();
+    if (local.busy) {
+      return encodePooled(layout, w); // a nested call on this thread
+    }
+    local.busy = true;
+    Output out = local.out;
+    try {
+      out.reset();
+      out.writeByte(layout);
+      w.write(local.kryo, out);
+      return out.toBytes();
+    } finally {
+      if (out.getBuffer().length > LOCAL_OUTPUT_MAX) {
+        local.out = new Output(256, -1); // a rare large value: do not keep its buffer
+      }
+      local.busy = false;
+    }
+  }
+
+  private static byte[] encodePooled(int layout, Writer w) {
     Kryo kryo = KRYOS.obtain();
     Output out = OUTPUTS.obtain();
     try {
@@ -105,11 +145,20 @@ public final class ValueCodec {
   }
 
   private static <T> T read(Input in, Class<T> type) {
-    Kryo kryo = KRYOS.obtain();
+    Local local = LOCAL.get();
+    if (local.busy) {
+      Kryo kryo = KRYOS.obtain(); // a nested call on this thread
+      try {
+        return kryo.readObject(in, type);
+      } finally {
+        KRYOS.free(kryo);
+      }
+    }
+    local.busy = true;
     try {
-      return kryo.readObject(in, type);
+      return local.kryo.readObject(in, type);
     } finally {
-      KRYOS.free(kryo);
+      local.busy = false;
     }
   }
 
@@ -234,6 +283,23 @@ public final class ValueCodec {
         (k, out) -> {
           out.writeVarInt(items.size(), true);
           items.forEach(i -> writeItem(k, out, i));
+        });
+  }
+
+  /**
+   * The bytes of {@link #conflictItems(List)} built from the items' {@link #conflictItem} encodings
+   * (each without its layout byte), so a writer that needs both encodes every item once.
+   */
+  public static byte[] conflictItemsOf(List<byte[]> encodedItems) {
+    return encode(
+        (k, out) -> {
+          out.writeVarInt(encodedItems.size(), true);
+          for (byte[] b : encodedItems) {
+            if (b.length == 0 || b[0] != LAYOUT) {
+              throw new IllegalArgumentException("not a conflict item encoding");
+            }
+            out.writeBytes(b, 1, b.length - 1);
+          }
         });
   }
 

@@ -1,6 +1,7 @@
 package io.tempora.persistence.codec;
 
 import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 
 /**
  * Lossless string bytes for keys: UTF-8 for every well-formed string, and a lone surrogate as its
@@ -12,6 +13,17 @@ public final class WtfEight {
 
   /** Encodes a string. */
   public static byte[] encode(String s) {
+    int n = s.length();
+    for (int i = 0; i < n; i++) {
+      if (s.charAt(i) >= 0x80) {
+        return encodeGeneral(s);
+      }
+    }
+    // All ASCII (most keys and values): one byte per char, the same bytes as below.
+    return s.getBytes(StandardCharsets.US_ASCII);
+  }
+
+  private static byte[] encodeGeneral(String s) {
     ByteArrayOutputStream out = new ByteArrayOutputStream(s.length() + 8);
     int i = 0;
     while (i < s.length()) {
@@ -38,6 +50,21 @@ public final class WtfEight {
 
   /** Decodes {@code len} bytes from {@code off}, the inverse of {@link #encode}. */
   public static String decode(byte[] b, int off, int len) {
+    int end = off + len;
+    boolean ascii = true;
+    for (int i = off; i < end; i++) {
+      if (b[i] < 0) {
+        ascii = false;
+        break;
+      }
+    }
+    if (ascii) {
+      return new String(b, off, len, StandardCharsets.US_ASCII);
+    }
+    return decodeGeneral(b, off, len);
+  }
+
+  private static String decodeGeneral(byte[] b, int off, int len) {
     StringBuilder sb = new StringBuilder(len);
     int i = off;
     int end = off + len;

@@ -9,6 +9,7 @@ import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.OptionalLong;
 
 /**
@@ -18,9 +19,31 @@ import java.util.OptionalLong;
  * so an aborted transaction leaves no id behind. Thread-safe.
  */
 final class Interner {
-  private record Str(Kind kind, String s) {}
+  // equals and hashCode written out (the same values a record derives): these are the keys of the
+  // hot interner maps, and the derived methods did not always inline (docs/BENCHMARKS.md).
+  private record Str(Kind kind, String s) {
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Str x && kind == x.kind && Objects.equals(s, x.s);
+    }
 
-  private record Id(Kind kind, long id) {}
+    @Override
+    public int hashCode() {
+      return 31 * Objects.hashCode(kind) + Objects.hashCode(s);
+    }
+  }
+
+  private record Id(Kind kind, long id) {
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Id x && kind == x.kind && id == x.id;
+    }
+
+    @Override
+    public int hashCode() {
+      return 31 * Objects.hashCode(kind) + Long.hashCode(id);
+    }
+  }
 
   private final Map<Str, Long> ids;
   private final Map<Id, String> strings;
@@ -124,14 +147,22 @@ final class Interner {
     }
   }
 
-  /** Found ids a transaction remembers at most (see {@link Pending#intern}). */
-  static final int KNOWN_MEMO = 65_536;
+  /** Found ids the writer remembers at most (see {@link Pending#intern}). */
+  static final int KNOWN_MEMO = 8_192;
+
+  /**
+   * Committed ids the writer found, kept across its transactions: only the thread holding the
+   * writer permit (one transaction at a time) touches it, so it needs no lock, unlike the shared
+   * caches, which readers and the publishing request threads use too. Entries never change once
+   * committed, and a lookup that finds one found a committed row (a transaction's own strings are
+   * in {@link Pending#added}), so an aborted transaction leaves nothing wrong here.
+   */
+  private final Map<Str, Long> known = new HashMap<>();
 
   /** The strings one transaction interned; discarded on abort. */
   final class Pending {
     private final EnumMap<Kind, Long> next;
     private final Map<Str, Long> added = new HashMap<>();
-    private final Map<Str, Long> known = new HashMap<>();
     private final EnumSet<Kind> advanced = EnumSet.noneOf(Kind.class);
 
     private Pending(EnumMap<Kind, Long> next) {
@@ -140,9 +171,9 @@ final class Interner {
 
     /**
      * The id of a string, allocating the next one (both rows into {@code batch}) if it is new. Ids
-     * found are remembered (they never change), up to {@link #KNOWN_MEMO} strings per transaction:
-     * beyond that the memo starts again, so a transaction touching every string (an ontology
-     * switch) keeps a bounded heap.
+     * found are remembered (they never change) across the writer's transactions, up to {@link
+     * #KNOWN_MEMO} strings: beyond that the memo starts again, so a transaction touching every
+     * string (an ontology switch) keeps a bounded heap.
      */
     long intern(Source source, Batch batch, Kind kind, String s) {
       Str key = new Str(kind, s);

@@ -17,6 +17,7 @@ import io.tempora.persistence.codec.Dictionary;
 import io.tempora.persistence.codec.Dictionary.Kind;
 import io.tempora.persistence.codec.ValueCodec;
 import io.tempora.persistence.codec.WtfEight;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.function.Function;
@@ -282,9 +283,15 @@ final class RocksTxn extends RocksView implements StoreTxn {
       delete(Cf.CONFLICTS, unitKey);
       return;
     }
-    put(Cf.CONFLICTS, unitKey, ValueCodec.conflictItems(items));
+    // Each item encoded once: the unit's value is the same bytes as ValueCodec.conflictItems.
+    List<byte[]> encoded = new ArrayList<>(items.size());
     for (ConflictItem item : items) {
-      put(Cf.CONFLICT_ORDER, ConflictOrder.key(item), ValueCodec.conflictItem(item));
+      encoded.add(ValueCodec.conflictItem(item));
+    }
+    put(Cf.CONFLICTS, unitKey, ValueCodec.conflictItemsOf(encoded));
+    for (int i = 0; i < items.size(); i++) {
+      ConflictItem item = items.get(i);
+      put(Cf.CONFLICT_ORDER, ConflictOrder.key(item), encoded.get(i));
       for (long id : item.entityIds()) {
         put(Cf.CONFLICT_UNITS, Keys.u64AndString(id, unit), new byte[0]);
       }

@@ -10,6 +10,8 @@ import io.tempora.persistence.rocks.StorageBaseline;
 import io.tempora.persistence.scale.ScaleChild;
 import io.tempora.persistence.scale.ScaleWorkload;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,6 +22,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
@@ -59,24 +62,41 @@ public final class StorageBenchmark {
         records,
         request,
         Runtime.getRuntime().availableProcessors());
-    System.out.println("| case | store records/s | raw records/s | store / raw |");
-    System.out.println("|---|---|---|---|");
+    System.out.println(
+        "| case | store records/s | raw records/s | store / raw | store CPU µs/record: writer"
+            + " threads, whole process |");
+    System.out.println("|---|---|---|---|---|");
     String only = argString(args, "cases", "");
     for (Case c : CASES) {
       if (!only.isEmpty() && !c.name.startsWith(only)) {
         continue;
       }
-      double raw = rawRate(work.resolve("raw"), c, records, request);
-      double store = storeRate(work.resolve("store"), c, records, request);
+      double raw = rawRate(work.resolve("raw"), c, records, request).perSecond();
+      Rate store = storeRate(work.resolve("store"), c, records, request);
       System.out.printf(
-          Locale.ROOT, "| %s | %,.0f | %,.0f | %.1f%% |%n", c.name, store, raw, 100 * store / raw);
+          Locale.ROOT,
+          "| %s | %,.0f | %,.0f | %.1f%% | %.0f, %.0f |%n",
+          c.name,
+          store.perSecond(),
+          raw,
+          100 * store.perSecond() / raw,
+          store.writerCpuMicros() / records,
+          store.processCpuMicros() / records);
     }
     if (startup > 0) {
       startup(startupDir, startup);
     }
   }
 
-  private static double storeRate(Path dir, Case c, long records, int request) throws Exception {
+  /**
+   * A case's outcome: records per second, the CPU time of its writer threads (the engine's work
+   * including the serialised write path, not RocksDB's background threads, JIT or GC) and of the
+   * whole process while it ran. CPU figures move far less than records/s when other processes share
+   * the cores.
+   */
+  private record Rate(double perSecond, double writerCpuMicros, double processCpuMicros) {}
+
+  private static Rate storeRate(Path dir, Case c, long records, int request) throws Exception {
     delete(dir);
     StorageConfig config = StorageConfig.defaults(0).withDurability(c.mode);
     try (RocksShardStore store = RocksShardStore.open(dir, config)) {
@@ -88,7 +108,7 @@ public final class StorageBenchmark {
     }
   }
 
-  private static double rawRate(Path dir, Case c, long records, int request) throws Exception {
+  private static Rate rawRate(Path dir, Case c, long records, int request) throws Exception {
     delete(dir);
     StorageConfig config = StorageConfig.defaults(0).withDurability(c.mode);
     try (StorageBaseline raw = StorageBaseline.open(dir, config)) {
@@ -98,27 +118,36 @@ public final class StorageBenchmark {
     }
   }
 
-  /** Runs {@code writers} threads taking request after request; returns records per second. */
-  private static double run(
-      int writers, long records, int request, Consumer<List<RecordInput>> write) throws Exception {
+  /** Runs {@code writers} threads taking request after request. */
+  private static Rate run(int writers, long records, int request, Consumer<List<RecordInput>> write)
+      throws Exception {
     AtomicLong next = new AtomicLong();
+    LongAdder writerCpu = new LongAdder();
+    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    com.sun.management.OperatingSystemMXBean os =
+        (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     ExecutorService pool = Executors.newFixedThreadPool(writers);
     try {
+      long cpu0 = os.getProcessCpuTime();
       long t0 = System.nanoTime();
       List<Future<?>> done = new ArrayList<>();
       for (int w = 0; w < writers; w++) {
         done.add(
             pool.submit(
                 () -> {
+                  long c0 = threads.getCurrentThreadCpuTime();
                   for (long i = next.getAndAdd(request); i < records; i = next.getAndAdd(request)) {
                     write.accept(ScaleWorkload.batch(i, (int) Math.min(request, records - i)));
                   }
+                  writerCpu.add(threads.getCurrentThreadCpuTime() - c0);
                 }));
       }
       for (Future<?> f : done) {
         f.get();
       }
-      return records / ((System.nanoTime() - t0) / 1e9);
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      return new Rate(
+          records / seconds, writerCpu.sum() / 1e3, (os.getProcessCpuTime() - cpu0) / 1e3);
     } finally {
       pool.shutdownNow();
     }
