@@ -1,5 +1,8 @@
 package io.tempora.router;
 
+import static io.tempora.router.ContactRecords.ONTOLOGY;
+import static io.tempora.router.ContactRecords.record;
+import static io.tempora.router.ContactRecords.tag;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -19,9 +22,7 @@ import io.tempora.proto.internal.v1.ShardGrpc;
 import io.tempora.proto.v1.Descriptor;
 import io.tempora.proto.v1.GetRecordRequest;
 import io.tempora.proto.v1.Identity;
-import io.tempora.proto.v1.IdentityKey;
 import io.tempora.proto.v1.IngestRequest;
-import io.tempora.proto.v1.Ontology;
 import io.tempora.proto.v1.Record;
 import io.tempora.proto.v1.SetOntologyRequest;
 import io.tempora.proto.v1.TemporaServiceGrpc;
@@ -45,11 +46,6 @@ import org.junit.jupiter.params.provider.EnumSource;
  * former holder fenced off the journal. 3 in-process shards behind real gRPC.
  */
 class MoveJournalTest {
-  private static final Ontology ONTOLOGY =
-      Ontology.newBuilder()
-          .addIdentityKeys(IdentityKey.newBuilder().setName("by-email").addAttributes("email"))
-          .addIdentityKeys(IdentityKey.newBuilder().setName("by-phone").addAttributes("phone"))
-          .build();
   private static final Signatures SIGS = new Signatures(ONTOLOGY);
   private static final ShardMap MAP = new ShardMap(3);
   private static final Duration SHORT_LEASE = Duration.ofMillis(300);
@@ -294,9 +290,7 @@ class MoveJournalTest {
   }
 
   private static Record tagged(Move m, String tag) {
-    return m.moved().toBuilder()
-        .addDescriptors(Descriptor.newBuilder().setAttr("tag").setValue(tag))
-        .build();
+    return ContactRecords.tagged(m.moved(), tag);
   }
 
   private static String tagOf(TemporaServiceBlockingStub client, Record r) {
@@ -304,14 +298,6 @@ class MoveJournalTest {
         client
             .getRecord(GetRecordRequest.newBuilder().setIdentity(r.getIdentity()).build())
             .getDescriptorsList());
-  }
-
-  private static String tag(List<Descriptor> ds) {
-    return ds.stream()
-        .filter(d -> d.getAttr().equals("tag"))
-        .map(Descriptor::getValue)
-        .findFirst()
-        .orElse("");
   }
 
   /** The tag of the live copy of {@code r} on {@code shard} (null: none live there). */
@@ -340,13 +326,5 @@ class MoveJournalTest {
         return new Record[] {a, b};
       }
     }
-  }
-
-  private static Record record(String uid, String attr, String value) {
-    return Record.newBuilder()
-        .setIdentity(
-            Identity.newBuilder().setEntityType("person").setPerspective("crm").setUid(uid))
-        .addDescriptors(Descriptor.newBuilder().setAttr(attr).setValue(value))
-        .build();
   }
 }

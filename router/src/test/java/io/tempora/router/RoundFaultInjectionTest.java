@@ -1,5 +1,8 @@
 package io.tempora.router;
 
+import static io.tempora.router.ContactRecords.ONTOLOGY;
+import static io.tempora.router.ContactRecords.record;
+import static io.tempora.router.ContactRecords.tag;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -10,9 +13,7 @@ import io.tempora.proto.v1.GetRecordRequest;
 import io.tempora.proto.v1.GetStatsRequest;
 import io.tempora.proto.v1.GetStatsResponse;
 import io.tempora.proto.v1.Identity;
-import io.tempora.proto.v1.IdentityKey;
 import io.tempora.proto.v1.IngestRequest;
-import io.tempora.proto.v1.Ontology;
 import io.tempora.proto.v1.Record;
 import io.tempora.proto.v1.SetOntologyRequest;
 import io.tempora.proto.v1.TemporaServiceGrpc.TemporaServiceBlockingStub;
@@ -62,11 +63,6 @@ import org.junit.jupiter.params.provider.MethodSource;
  * ReconcileLeaseTest}, {@code MoveJournalTest} and {@code LeaseFenceRpcTest}.
  */
 class RoundFaultInjectionTest {
-  private static final Ontology ONTOLOGY =
-      Ontology.newBuilder()
-          .addIdentityKeys(IdentityKey.newBuilder().setName("by-email").addAttributes("email"))
-          .addIdentityKeys(IdentityKey.newBuilder().setName("by-phone").addAttributes("phone"))
-          .build();
   private static final Signatures SIGS = new Signatures(ONTOLOGY);
   private static final ShardMap MAP = new ShardMap(3);
   private static final Duration SHORT_LEASE = Duration.ofMillis(300);
@@ -262,18 +258,9 @@ class RoundFaultInjectionTest {
   private static void upsertLate(TemporaServiceBlockingStub writer) {
     IngestRequest.Builder late = IngestRequest.newBuilder();
     for (Record r : WORKLOAD) {
-      late.addRecords(
-          r.toBuilder().addDescriptors(Descriptor.newBuilder().setAttr("tag").setValue("late")));
+      late.addRecords(ContactRecords.tagged(r, "late"));
     }
     writer.ingest(late.build());
-  }
-
-  private static String tag(List<Descriptor> ds) {
-    return ds.stream()
-        .filter(d -> d.getAttr().equals("tag"))
-        .map(Descriptor::getValue)
-        .findFirst()
-        .orElse("");
   }
 
   /**
@@ -310,13 +297,5 @@ class RoundFaultInjectionTest {
 
   private static int shard(Record r) {
     return MAP.shardOfSlot(SIGS.homeSlot(r));
-  }
-
-  private static Record record(String uid, String attr, String value) {
-    return Record.newBuilder()
-        .setIdentity(
-            Identity.newBuilder().setEntityType("person").setPerspective("crm").setUid(uid))
-        .addDescriptors(Descriptor.newBuilder().setAttr(attr).setValue(value))
-        .build();
   }
 }
