@@ -1,6 +1,9 @@
 package io.tempora.router;
 
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
@@ -25,6 +28,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntFunction;
 
 /**
@@ -67,6 +71,30 @@ final class InProcessCluster implements AutoCloseable {
               builder, null, config, new Engine(store, new EngineConfig(i, Limits.defaults()))));
     }
     return c;
+  }
+
+  /** A one-shot action: runs before the next call of {@code method} reaches shard {@code shard}. */
+  record Trap(int shard, String method, Runnable action) {}
+
+  /**
+   * A shard's server interceptor running the {@link Trap} armed in {@code armed} (once: it is
+   * cleared as it fires, so {@code armed} is null again once it has run).
+   */
+  static ServerInterceptor trap(int shard, AtomicReference<Trap> armed) {
+    return new ServerInterceptor() {
+      @Override
+      public <Q, R> ServerCall.Listener<Q> interceptCall(
+          ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+        Trap t = armed.get();
+        if (t != null
+            && t.shard() == shard
+            && call.getMethodDescriptor().getBareMethodName().equals(t.method())
+            && armed.compareAndSet(t, null)) {
+          t.action().run();
+        }
+        return next.startCall(call, headers);
+      }
+    };
   }
 
   /** Number of shards. */

@@ -7,10 +7,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
-import io.grpc.ServerCall;
-import io.grpc.ServerCallHandler;
-import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.tempora.proto.internal.v1.ListMoveJournalRequest;
@@ -52,32 +48,13 @@ class MoveJournalTest {
   private static final Duration LONG_LEASE = Duration.ofSeconds(30);
 
   /** Runs once, before the next call of the armed method reaches the shard's handler. */
-  private final AtomicReference<Hook> hook = new AtomicReference<>();
-
-  private record Hook(int shard, String method, Runnable action) {}
+  private final AtomicReference<InProcessCluster.Trap> hook = new AtomicReference<>();
 
   private InProcessCluster cluster;
 
   @BeforeEach
   void start() {
-    cluster =
-        InProcessCluster.start(
-            3,
-            shard ->
-                new ServerInterceptor() {
-                  @Override
-                  public <Q, R> ServerCall.Listener<Q> interceptCall(
-                      ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
-                    Hook h = hook.get();
-                    if (h != null
-                        && h.shard() == shard
-                        && call.getMethodDescriptor().getBareMethodName().equals(h.method())
-                        && hook.compareAndSet(h, null)) {
-                      h.action().run();
-                    }
-                    return next.startCall(call, headers);
-                  }
-                });
+    cluster = InProcessCluster.start(3, shard -> InProcessCluster.trap(shard, hook));
   }
 
   @AfterEach
@@ -125,7 +102,7 @@ class MoveJournalTest {
     router("b", LONG_LEASE);
     Move m = setUp(client);
     hook.set(
-        new Hook(
+        new InProcessCluster.Trap(
             MAP.shardOf(m.moved().getIdentity()),
             "SetHomes",
             () -> client.ingest(IngestRequest.newBuilder().addRecords(tagged(m, "late")).build())));
