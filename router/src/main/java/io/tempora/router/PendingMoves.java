@@ -55,8 +55,8 @@ final class PendingMoves {
     this.delete = delete;
   }
 
-  /** Journals a batch copied from {@code source} to {@code target}, before its CAS. */
-  MoveJournalEntry open(int source, int target, List<Record> copies, int[] fromSlots, int toSlot) {
+  /** The entry of a batch copied to {@code target} (a new sequence number; not stored yet). */
+  MoveJournalEntry entry(int target, List<Record> copies, int[] fromSlots, int toSlot) {
     MoveJournalEntry.Builder e =
         MoveJournalEntry.newBuilder()
             .setEpoch(epoch())
@@ -69,9 +69,12 @@ final class PendingMoves {
               .setFromSlot(fromSlots[i])
               .setToSlot(toSlot));
     }
-    MoveJournalEntry entry = e.build();
+    return e.build();
+  }
+
+  /** Journals {@code entry} on {@code source}, before its CAS (storing it again replaces it). */
+  void open(int source, MoveJournalEntry entry) {
     save(source, entry, false);
-    return entry;
   }
 
   /** Marks the carry-over of {@code entry} done (before the source copies are deleted). */
@@ -153,14 +156,21 @@ final class PendingMoves {
       }
     }
     if (!e.getCarried() && !moved.isEmpty()) {
-      SourceRecheck.carryOver(shards.get(source), shards.get(carryTo), moved, deadline);
-      hook.at(MoveHook.Point.FINISH_CARRIED, ids);
-      carried(source, e);
+      ShardClient to = shards.get(carryTo);
+      hook.step(
+          MoveHook.Point.FINISH_CARRIED,
+          ids,
+          () -> SourceRecheck.carryOver(shards.get(source), to, moved, deadline));
+      hook.step(MoveHook.Point.FINISH_MARKED, ids, () -> carried(source, e));
     }
-    delete.accept(source, sourceCopies);
-    delete.accept(e.getTarget(), targetCopies);
-    hook.at(MoveHook.Point.FINISH_DELETED, ids);
-    remove(source, e);
+    hook.step(
+        MoveHook.Point.FINISH_DELETED,
+        ids,
+        () -> {
+          delete.accept(source, sourceCopies);
+          delete.accept(e.getTarget(), targetCopies);
+        });
+    hook.step(MoveHook.Point.FINISH_REMOVED, ids, () -> remove(source, e));
     LOG.info(
         "finished a journaled move of {} records from shard {} to shard {} (epoch {}, #{}):"
             + " {} moved, {} target copies dropped",

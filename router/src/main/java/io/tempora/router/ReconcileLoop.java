@@ -212,6 +212,23 @@ final class ReconcileLoop {
       throw e;
     }
     long[] reached = reconciler.cursors();
+    reconciler
+        .moveHook()
+        .step(MoveHook.Point.ACKNOWLEDGED, List.of(), () -> acknowledge(epoch, reached));
+    for (int s = 0; s < reached.length; s++) {
+      acknowledged[s] = Math.max(acknowledged[s], reached[s]);
+      if (reached[s] >= pendingHead[s]) {
+        // What was pending is reconciled; changes the round did not read (its own moves among
+        // them) are seen at the next poll and appeared after the round started.
+        pendingSince.set(s, 0);
+        lastClean[s] = started;
+      }
+    }
+    return r;
+  }
+
+  /** Persists the cursors reached (AckDirty, monotonic on the shards). */
+  private void acknowledge(long epoch, long[] reached) {
     fanout.all(
         s ->
             reached[s.id()] > acknowledged[s.id()]
@@ -224,16 +241,6 @@ final class ReconcileLoop {
                             .setUpTo(reached[s.id()])
                             .build())
                 : null);
-    for (int s = 0; s < reached.length; s++) {
-      acknowledged[s] = Math.max(acknowledged[s], reached[s]);
-      if (reached[s] >= pendingHead[s]) {
-        // What was pending is reconciled; changes the round did not read (its own moves among
-        // them) are seen at the next poll and appeared after the round started.
-        pendingSince.set(s, 0);
-        lastClean[s] = started;
-      }
-    }
-    return r;
   }
 
   /** Every shard's head now: the cursors a settled read waits for. */

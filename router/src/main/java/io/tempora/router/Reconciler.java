@@ -89,9 +89,14 @@ final class Reconciler {
     this.journal = new PendingMoves(shards, map, directory, fanout, deadline, this::delete);
   }
 
-  /** Installs a test seam at the points where a move may die ({@link MoveHook}). */
+  /** Installs a test seam at the points where a round or a move may die ({@link MoveHook}). */
   void moveHook(MoveHook hook) {
     this.hook = hook;
+  }
+
+  /** The test seam ({@link MoveHook#NONE} outside tests). */
+  MoveHook moveHook() {
+    return hook;
   }
 
   /**
@@ -147,7 +152,9 @@ final class Reconciler {
       // Moves left unfinished (a former holder died, or a round of this one failed) first: until
       // they are, a source copy outside its recorded home may hold the newest write.
       long finished = journal.finishAll(hook);
-      return rounds(full, heads).toBuilder().setJournalFinished(finished).build();
+      ReconcileResponse r = rounds(full, heads);
+      hook.at(MoveHook.Point.ROUND_DONE, List.of());
+      return r.toBuilder().setJournalFinished(finished).build();
     } finally {
       lock.writeLock().unlock();
     }
@@ -478,37 +485,50 @@ final class Reconciler {
       List<Integer> chunk = which.subList(from, Math.min(which.size(), from + batch));
       IngestRequest.Builder in = IngestRequest.newBuilder();
       chunk.forEach(i -> in.addRecords(records.get(i)));
-      Fanout.call(shards.get(target), c -> c.stub(deadline).ingest(in.build()));
-      List<Identity> done = new ArrayList<>();
-      List<Record> copied = new ArrayList<>();
-      int newSlot = map.firstSlot(target);
       List<Record> copies = new ArrayList<>();
       int[] fromSlots = new int[chunk.size()];
       for (int k = 0; k < chunk.size(); k++) {
         copies.add(records.get(chunk.get(k)));
         fromSlots[k] = homes[chunk.get(k)];
       }
+      List<Identity> ids = copies.stream().map(Record::getIdentity).toList();
+      hook.step(
+          MoveHook.Point.TARGET_INGESTED,
+          ids,
+          () -> Fanout.call(shards.get(target), c -> c.stub(deadline).ingest(in.build())));
+      int newSlot = map.firstSlot(target);
       // Journaled on the source before the CAS: if this router dies before the carry-over, the
       // next round (by any router) still knows the source copy may be newer than the target's.
-      var entry = journal.open(source, target, copies, fromSlots, newSlot);
-      hook.at(MoveHook.Point.BEFORE_CAS, copies.stream().map(Record::getIdentity).toList());
-      for (int i : chunk) {
-        Identity id = records.get(i).getIdentity();
-        if (directory.move(id, homes[i], newSlot) == newSlot) {
-          done.add(id);
-          copied.add(records.get(i));
-        }
-        // Otherwise another writer changed the home: the target copy is stale and the next
-        // round removes it.
-      }
-      hook.at(MoveHook.Point.AFTER_CAS, done);
+      var entry = journal.entry(target, copies, fromSlots, newSlot);
+      hook.step(MoveHook.Point.BEFORE_CAS, ids, () -> journal.open(source, entry));
+      List<Identity> done = new ArrayList<>();
+      List<Record> copied = new ArrayList<>();
+      hook.step(
+          MoveHook.Point.AFTER_CAS,
+          done,
+          () -> {
+            done.clear();
+            copied.clear();
+            for (int i : chunk) {
+              Identity id = records.get(i).getIdentity();
+              if (directory.move(id, homes[i], newSlot) == newSlot) {
+                done.add(id);
+                copied.add(records.get(i));
+              }
+              // Otherwise another writer changed the home: the target copy is stale and the next
+              // round removes it.
+            }
+          });
       // A client write that reached the source after this round read it and before the CAS would
       // be lost with the source copy: carry the source's current state over first (see
       // SourceRecheck; writes after the CAS are resent by their router).
-      SourceRecheck.carryOver(shards.get(source), shards.get(target), copied, deadline);
-      journal.carried(source, entry);
-      delete(source, done);
-      journal.remove(source, entry);
+      hook.step(
+          MoveHook.Point.CARRIED_OVER,
+          done,
+          () -> SourceRecheck.carryOver(shards.get(source), shards.get(target), copied, deadline));
+      hook.step(MoveHook.Point.MARKED_CARRIED, done, () -> journal.carried(source, entry));
+      hook.step(MoveHook.Point.SOURCE_DELETED, done, () -> delete(source, done));
+      hook.step(MoveHook.Point.MOVED, done, () -> journal.remove(source, entry));
       moved += done.size();
     }
     return moved;

@@ -1,5 +1,7 @@
 package io.tempora.router;
 
+import static io.tempora.router.ContactRecords.ONTOLOGY;
+import static io.tempora.router.ContactRecords.record;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grpc.ManagedChannel;
@@ -20,10 +22,7 @@ import io.tempora.proto.internal.v1.ShardGrpc;
 import io.tempora.proto.v1.Descriptor;
 import io.tempora.proto.v1.GetRecordRequest;
 import io.tempora.proto.v1.GetStatsRequest;
-import io.tempora.proto.v1.Identity;
-import io.tempora.proto.v1.IdentityKey;
 import io.tempora.proto.v1.IngestRequest;
-import io.tempora.proto.v1.Ontology;
 import io.tempora.proto.v1.Record;
 import io.tempora.proto.v1.SetOntologyRequest;
 import io.tempora.proto.v1.TemporaServiceGrpc;
@@ -52,12 +51,6 @@ class IncrementalReconcileTest {
 
   /** Tag of tests whose shards answer ChangedRecords with at most 4 KiB of records. */
   private static final String SMALL_CHANGE_FEED = "small-change-feed";
-
-  private static final Ontology ONTOLOGY =
-      Ontology.newBuilder()
-          .addIdentityKeys(IdentityKey.newBuilder().setName("by-email").addAttributes("email"))
-          .addIdentityKeys(IdentityKey.newBuilder().setName("by-phone").addAttributes("phone"))
-          .build();
 
   private final List<InMemoryStore> stores = new ArrayList<>();
   private final List<ShardServer> servers = new ArrayList<>();
@@ -284,13 +277,5 @@ class IncrementalReconcileTest {
   private long entityOf(Record r) {
     return stub.getRecord(GetRecordRequest.newBuilder().setIdentity(r.getIdentity()).build())
         .getEntityId();
-  }
-
-  private static Record record(String uid, String attr, String value) {
-    return Record.newBuilder()
-        .setIdentity(
-            Identity.newBuilder().setEntityType("person").setPerspective("crm").setUid(uid))
-        .addDescriptors(Descriptor.newBuilder().setAttr(attr).setValue(value))
-        .build();
   }
 }

@@ -1,48 +1,31 @@
 package io.tempora.router;
 
+import static io.tempora.router.ContactRecords.ONTOLOGY;
+import static io.tempora.router.ContactRecords.record;
+import static io.tempora.router.ContactRecords.tag;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
-import io.grpc.ServerCall;
-import io.grpc.ServerCallHandler;
-import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.inprocess.InProcessServerBuilder;
-import io.tempora.engine.Engine;
-import io.tempora.engine.EngineConfig;
-import io.tempora.engine.Limits;
-import io.tempora.engine.store.InMemoryStore;
-import io.tempora.proto.internal.v1.ChangeFeedStateRequest;
-import io.tempora.proto.internal.v1.ListLiveRecordsRequest;
 import io.tempora.proto.internal.v1.ListMoveJournalRequest;
 import io.tempora.proto.internal.v1.MoveJournalEntry;
 import io.tempora.proto.internal.v1.MovedRecord;
-import io.tempora.proto.internal.v1.ReconcileRequest;
 import io.tempora.proto.internal.v1.ReconcileResponse;
-import io.tempora.proto.internal.v1.RouterGrpc;
 import io.tempora.proto.internal.v1.SaveMoveJournalRequest;
 import io.tempora.proto.internal.v1.ShardGrpc;
 import io.tempora.proto.v1.Descriptor;
 import io.tempora.proto.v1.GetRecordRequest;
 import io.tempora.proto.v1.Identity;
-import io.tempora.proto.v1.IdentityKey;
 import io.tempora.proto.v1.IngestRequest;
-import io.tempora.proto.v1.Ontology;
 import io.tempora.proto.v1.Record;
 import io.tempora.proto.v1.SetOntologyRequest;
 import io.tempora.proto.v1.TemporaServiceGrpc;
 import io.tempora.proto.v1.TemporaServiceGrpc.TemporaServiceBlockingStub;
-import io.tempora.shardserver.ShardServer;
-import io.tempora.shardserver.ShardServerConfig;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -59,105 +42,40 @@ import org.junit.jupiter.params.provider.EnumSource;
  * former holder fenced off the journal. 3 in-process shards behind real gRPC.
  */
 class MoveJournalTest {
-  private static final Ontology ONTOLOGY =
-      Ontology.newBuilder()
-          .addIdentityKeys(IdentityKey.newBuilder().setName("by-email").addAttributes("email"))
-          .addIdentityKeys(IdentityKey.newBuilder().setName("by-phone").addAttributes("phone"))
-          .build();
   private static final Signatures SIGS = new Signatures(ONTOLOGY);
   private static final ShardMap MAP = new ShardMap(3);
   private static final Duration SHORT_LEASE = Duration.ofMillis(300);
   private static final Duration LONG_LEASE = Duration.ofSeconds(30);
 
   /** Runs once, before the next call of the armed method reaches the shard's handler. */
-  private final AtomicReference<Hook> hook = new AtomicReference<>();
+  private final AtomicReference<InProcessCluster.Trap> hook = new AtomicReference<>();
 
-  private record Hook(int shard, String method, Runnable action) {}
-
-  private final List<InMemoryStore> stores = new ArrayList<>();
-  private final List<ShardServer> servers = new ArrayList<>();
-  private final List<String> names = new ArrayList<>();
-  private final List<ManagedChannel> channels = new ArrayList<>();
-  private final List<RouterServer> routers = new ArrayList<>();
+  private InProcessCluster cluster;
 
   @BeforeEach
   void start() {
-    ShardServerConfig config =
-        ShardServerConfig.defaults("127.0.0.1", 0)
-            .withHealthPort(-1)
-            .withShutdown(Duration.ZERO, Duration.ofSeconds(5));
-    for (int i = 0; i < 3; i++) {
-      int shard = i;
-      InMemoryStore store = new InMemoryStore();
-      stores.add(store);
-      String name = "journal-shard-" + i + "-" + UUID.randomUUID();
-      names.add(name);
-      ServerInterceptor trap =
-          new ServerInterceptor() {
-            @Override
-            public <Q, R> ServerCall.Listener<Q> interceptCall(
-                ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
-              Hook h = hook.get();
-              if (h != null
-                  && h.shard() == shard
-                  && call.getMethodDescriptor().getBareMethodName().equals(h.method())
-                  && hook.compareAndSet(h, null)) {
-                h.action().run();
-              }
-              return next.startCall(call, headers);
-            }
-          };
-      servers.add(
-          ShardServer.start(
-              InProcessServerBuilder.forName(name).intercept(trap),
-              null,
-              config,
-              new Engine(store, new EngineConfig(i, Limits.defaults()))));
-    }
+    cluster = InProcessCluster.start(3, shard -> InProcessCluster.trap(shard, hook));
   }
 
   @AfterEach
   void stop() {
-    channels.forEach(ManagedChannel::shutdownNow);
-    routers.forEach(RouterServer::close);
-    servers.forEach(ShardServer::close);
-    stores.forEach(InMemoryStore::close);
+    cluster.close();
   }
 
-  /** A router without a polling loop; returns its server (the channel is {@link #channel}). */
   private RouterServer router(String id, Duration leaseTtl) {
-    List<ShardClient> clients = new ArrayList<>();
-    for (int i = 0; i < names.size(); i++) {
-      clients.add(new ShardClient(i, names.get(i), shardChannel(i)));
-    }
-    String name = "journal-router-" + id;
-    RouterServer r =
-        RouterServer.start(
-            InProcessServerBuilder.forName(name),
-            clients,
-            RouterConfig.defaults("127.0.0.1", 0, List.of("a:1", "b:1", "c:1"))
-                .withReconcileStaleness(Duration.ZERO)
-                .withReconcile(new RouterConfig.ReconcileConfig(leaseTtl, 10_000, id)));
-    routers.add(r);
-    return r;
+    return cluster.router(id, leaseTtl);
   }
 
   private ManagedChannel channel(String routerId) {
-    ManagedChannel c = InProcessChannelBuilder.forName("journal-router-" + routerId).build();
-    channels.add(c);
-    return c;
+    return cluster.channel(routerId);
   }
 
   private ManagedChannel shardChannel(int shard) {
-    ManagedChannel c = InProcessChannelBuilder.forName(names.get(shard)).build();
-    channels.add(c);
-    return c;
+    return cluster.shardChannel(shard);
   }
 
   private ReconcileResponse reconcile(String routerId) {
-    return RouterGrpc.newBlockingStub(channel(routerId))
-        .withDeadlineAfter(30, TimeUnit.SECONDS)
-        .reconcile(ReconcileRequest.getDefaultInstance());
+    return cluster.reconcile(routerId);
   }
 
   /** A move of a cross-shard pair: which record moves, from where to where. */
@@ -184,7 +102,7 @@ class MoveJournalTest {
     router("b", LONG_LEASE);
     Move m = setUp(client);
     hook.set(
-        new Hook(
+        new InProcessCluster.Trap(
             MAP.shardOf(m.moved().getIdentity()),
             "SetHomes",
             () -> client.ingest(IngestRequest.newBuilder().addRecords(tagged(m, "late")).build())));
@@ -339,21 +257,17 @@ class MoveJournalTest {
     assertThat(liveCopies(m.moved().getIdentity())).containsExactly(m.target());
     assertThat(copyOn(m.target(), m.moved())).isEqualTo(tag);
     assertThat(tagOf(client, m.moved())).isEqualTo(tag);
-    for (int s = 0; s < names.size(); s++) {
+    for (int s = 0; s < cluster.size(); s++) {
       assertThat(pending(s)).as("journal entries on shard %d", s).isZero();
     }
   }
 
   private int pending(int shard) {
-    return ShardGrpc.newBlockingStub(shardChannel(shard))
-        .changeFeedState(ChangeFeedStateRequest.getDefaultInstance())
-        .getPendingMoves();
+    return cluster.pending(shard);
   }
 
   private static Record tagged(Move m, String tag) {
-    return m.moved().toBuilder()
-        .addDescriptors(Descriptor.newBuilder().setAttr("tag").setValue(tag))
-        .build();
+    return ContactRecords.tagged(m.moved(), tag);
   }
 
   private static String tagOf(TemporaServiceBlockingStub client, Record r) {
@@ -363,17 +277,9 @@ class MoveJournalTest {
             .getDescriptorsList());
   }
 
-  private static String tag(List<Descriptor> ds) {
-    return ds.stream()
-        .filter(d -> d.getAttr().equals("tag"))
-        .map(Descriptor::getValue)
-        .findFirst()
-        .orElse("");
-  }
-
   /** The tag of the live copy of {@code r} on {@code shard} (null: none live there). */
   private String copyOn(int shard, Record r) {
-    for (Record x : live(shard)) {
+    for (Record x : cluster.live(shard)) {
       if (x.getIdentity().equals(r.getIdentity())) {
         return tag(x.getDescriptorsList());
       }
@@ -381,22 +287,8 @@ class MoveJournalTest {
     return null;
   }
 
-  private List<Record> live(int shard) {
-    return ShardGrpc.newBlockingStub(shardChannel(shard))
-        .listLiveRecords(ListLiveRecordsRequest.newBuilder().setPageSize(10_000).build())
-        .getRecordsList();
-  }
-
   private List<Integer> liveCopies(Identity id) {
-    List<Integer> out = new ArrayList<>();
-    for (int s = 0; s < names.size(); s++) {
-      for (Record r : live(s)) {
-        if (r.getIdentity().equals(id)) {
-          out.add(s);
-        }
-      }
-    }
-    return out;
+    return cluster.liveCopies(id);
   }
 
   /** Two records linking through a phone, homed on different shards. */
@@ -411,13 +303,5 @@ class MoveJournalTest {
         return new Record[] {a, b};
       }
     }
-  }
-
-  private static Record record(String uid, String attr, String value) {
-    return Record.newBuilder()
-        .setIdentity(
-            Identity.newBuilder().setEntityType("person").setPerspective("crm").setUid(uid))
-        .addDescriptors(Descriptor.newBuilder().setAttr(attr).setValue(value))
-        .build();
   }
 }

@@ -1,18 +1,10 @@
 package io.tempora.router;
 
+import static io.tempora.router.ContactRecords.ONTOLOGY;
+import static io.tempora.router.ContactRecords.record;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
-import io.grpc.ServerCall;
-import io.grpc.ServerCallHandler;
-import io.grpc.ServerInterceptor;
-import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.inprocess.InProcessServerBuilder;
-import io.tempora.engine.Engine;
-import io.tempora.engine.EngineConfig;
-import io.tempora.engine.Limits;
-import io.tempora.engine.store.InMemoryStore;
 import io.tempora.proto.internal.v1.HomeMove;
 import io.tempora.proto.internal.v1.ListLiveRecordsRequest;
 import io.tempora.proto.internal.v1.ReconcileRequest;
@@ -22,19 +14,14 @@ import io.tempora.proto.internal.v1.ShardGrpc;
 import io.tempora.proto.v1.Descriptor;
 import io.tempora.proto.v1.GetRecordRequest;
 import io.tempora.proto.v1.Identity;
-import io.tempora.proto.v1.IdentityKey;
 import io.tempora.proto.v1.IngestRequest;
-import io.tempora.proto.v1.Ontology;
 import io.tempora.proto.v1.Record;
 import io.tempora.proto.v1.SetOntologyRequest;
 import io.tempora.proto.v1.TemporaServiceGrpc;
 import io.tempora.proto.v1.TemporaServiceGrpc.TemporaServiceBlockingStub;
-import io.tempora.shardserver.ShardServer;
-import io.tempora.shardserver.ShardServerConfig;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -47,92 +34,31 @@ import org.junit.jupiter.api.Test;
  * the home moved (resent by the writer). Either way the acknowledged content survives.
  */
 class MoveRaceTest {
-  private static final Ontology ONTOLOGY =
-      Ontology.newBuilder()
-          .addIdentityKeys(IdentityKey.newBuilder().setName("by-email").addAttributes("email"))
-          .addIdentityKeys(IdentityKey.newBuilder().setName("by-phone").addAttributes("phone"))
-          .build();
   private static final Signatures SIGS = new Signatures(ONTOLOGY);
   private static final ShardMap MAP = new ShardMap(3);
 
   /** Runs once, before the next call of the armed method reaches the shard's handler. */
-  private final AtomicReference<Hook> hook = new AtomicReference<>();
+  private final AtomicReference<InProcessCluster.Trap> hook = new AtomicReference<>();
 
-  private record Hook(int shard, String method, Runnable action) {}
-
-  private final List<InMemoryStore> stores = new ArrayList<>();
-  private final List<ShardServer> servers = new ArrayList<>();
-  private final List<String> names = new ArrayList<>();
-  private final List<ManagedChannel> channels = new ArrayList<>();
-  private final List<RouterServer> routers = new ArrayList<>();
+  private InProcessCluster cluster;
 
   @BeforeEach
   void start() {
-    ShardServerConfig config =
-        ShardServerConfig.defaults("127.0.0.1", 0)
-            .withHealthPort(-1)
-            .withShutdown(Duration.ZERO, Duration.ofSeconds(5));
-    for (int i = 0; i < 3; i++) {
-      int shard = i;
-      InMemoryStore store = new InMemoryStore();
-      stores.add(store);
-      String name = "race-shard-" + i + "-" + UUID.randomUUID();
-      names.add(name);
-      ServerInterceptor trap =
-          new ServerInterceptor() {
-            @Override
-            public <Q, R> ServerCall.Listener<Q> interceptCall(
-                ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
-              Hook h = hook.get();
-              if (h != null
-                  && h.shard() == shard
-                  && call.getMethodDescriptor().getBareMethodName().equals(h.method())
-                  && hook.compareAndSet(h, null)) {
-                h.action().run();
-              }
-              return next.startCall(call, headers);
-            }
-          };
-      servers.add(
-          ShardServer.start(
-              InProcessServerBuilder.forName(name).intercept(trap),
-              null,
-              config,
-              new Engine(store, new EngineConfig(i, Limits.defaults()))));
-    }
+    cluster = InProcessCluster.start(3, shard -> InProcessCluster.trap(shard, hook));
   }
 
   @AfterEach
   void stop() {
-    channels.forEach(ManagedChannel::shutdownNow);
-    routers.forEach(RouterServer::close);
-    servers.forEach(ShardServer::close);
-    stores.forEach(InMemoryStore::close);
+    cluster.close();
   }
 
   private ManagedChannel router(String id) {
-    List<ShardClient> clients = new ArrayList<>();
-    for (int i = 0; i < names.size(); i++) {
-      clients.add(new ShardClient(i, names.get(i), shardChannel(i)));
-    }
-    String name = "race-router-" + id + "-" + UUID.randomUUID();
-    routers.add(
-        RouterServer.start(
-            InProcessServerBuilder.forName(name),
-            clients,
-            RouterConfig.defaults("127.0.0.1", 0, List.of("a:1", "b:1", "c:1"))
-                .withReconcileStaleness(Duration.ZERO)
-                .withReconcile(
-                    new RouterConfig.ReconcileConfig(Duration.ofSeconds(30), 10_000, id))));
-    ManagedChannel c = InProcessChannelBuilder.forName(name).build();
-    channels.add(c);
-    return c;
+    cluster.router(id, Duration.ofSeconds(30));
+    return cluster.channel(id);
   }
 
   private ManagedChannel shardChannel(int shard) {
-    ManagedChannel c = InProcessChannelBuilder.forName(names.get(shard)).build();
-    channels.add(c);
-    return c;
+    return cluster.shardChannel(shard);
   }
 
   @Test
@@ -157,7 +83,7 @@ class MoveRaceTest {
                     .addRecords(withTag(pair[0], "late"))
                     .addRecords(withTag(pair[1], "late"))
                     .build());
-    hook.set(new Hook(MAP.shardOf(moved.getIdentity()), "SetHomes", write));
+    hook.set(new InProcessCluster.Trap(MAP.shardOf(moved.getIdentity()), "SetHomes", write));
 
     RouterGrpc.newBlockingStub(mover).reconcile(ReconcileRequest.getDefaultInstance());
 
@@ -194,9 +120,9 @@ class MoveRaceTest {
                   .addRecords(withTag(pair[0], "late"))
                   .addRecords(withTag(pair[1], "late"))
                   .build());
-          hook.set(new Hook(target, "CarryOver", later));
+          hook.set(new InProcessCluster.Trap(target, "CarryOver", later));
         };
-    hook.set(new Hook(MAP.shardOf(moved.getIdentity()), "SetHomes", late));
+    hook.set(new InProcessCluster.Trap(MAP.shardOf(moved.getIdentity()), "SetHomes", late));
 
     RouterGrpc.newBlockingStub(mover).reconcile(ReconcileRequest.getDefaultInstance());
 
@@ -230,7 +156,7 @@ class MoveRaceTest {
                               .setNewSlot(MAP.firstSlot(target)))
                       .build());
         };
-    hook.set(new Hook(source, "Ingest", move));
+    hook.set(new InProcessCluster.Trap(source, "Ingest", move));
 
     client.ingest(IngestRequest.newBuilder().addRecords(withTag(r, "late")).build());
     // The stale source copy is removed by the next round (any router may run it).
@@ -261,7 +187,7 @@ class MoveRaceTest {
 
   private List<Integer> liveCopies(Identity id) {
     List<Integer> out = new ArrayList<>();
-    for (int s = 0; s < names.size(); s++) {
+    for (int s = 0; s < cluster.size(); s++) {
       for (Record r :
           ShardGrpc.newBlockingStub(shardChannel(s))
               .listLiveRecords(ListLiveRecordsRequest.newBuilder().setPageSize(10_000).build())
@@ -292,13 +218,5 @@ class MoveRaceTest {
         return new Record[] {a, b};
       }
     }
-  }
-
-  private static Record record(String uid, String attr, String value) {
-    return Record.newBuilder()
-        .setIdentity(
-            Identity.newBuilder().setEntityType("person").setPerspective("crm").setUid(uid))
-        .addDescriptors(Descriptor.newBuilder().setAttr(attr).setValue(value))
-        .build();
   }
 }

@@ -1,5 +1,6 @@
 package io.tempora.router;
 
+import static io.tempora.router.ContactRecords.ONTOLOGY;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -29,9 +30,7 @@ import io.tempora.proto.v1.GetRecordResponse;
 import io.tempora.proto.v1.GetStatsRequest;
 import io.tempora.proto.v1.GetStatsResponse;
 import io.tempora.proto.v1.Identity;
-import io.tempora.proto.v1.IdentityKey;
 import io.tempora.proto.v1.IngestRequest;
-import io.tempora.proto.v1.Ontology;
 import io.tempora.proto.v1.QueryEntitiesRequest;
 import io.tempora.proto.v1.Record;
 import io.tempora.proto.v1.SetOntologyRequest;
@@ -64,11 +63,6 @@ import org.junit.jupiter.api.Test;
  * given the same writes, and no record is lost or duplicated.
  */
 class RebalanceTest {
-  private static final Ontology ONTOLOGY =
-      Ontology.newBuilder()
-          .addIdentityKeys(IdentityKey.newBuilder().setName("by-email").addAttributes("email"))
-          .addIdentityKeys(IdentityKey.newBuilder().setName("by-phone").addAttributes("phone"))
-          .build();
 
   private final List<InMemoryStore> stores = new ArrayList<>();
   private final List<ShardServer> servers = new ArrayList<>();

@@ -1,5 +1,7 @@
 package io.tempora.router;
 
+import static io.tempora.router.ContactRecords.ONTOLOGY;
+import static io.tempora.router.ContactRecords.record;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -24,9 +26,7 @@ import io.tempora.proto.v1.GetRecordRequest;
 import io.tempora.proto.v1.GetRecordResponse;
 import io.tempora.proto.v1.GetStatsRequest;
 import io.tempora.proto.v1.Identity;
-import io.tempora.proto.v1.IdentityKey;
 import io.tempora.proto.v1.IngestRequest;
-import io.tempora.proto.v1.Ontology;
 import io.tempora.proto.v1.QueryEntitiesRequest;
 import io.tempora.proto.v1.QueryEntitiesResponse;
 import io.tempora.proto.v1.QueryMatch;
@@ -57,11 +57,6 @@ import org.junit.jupiter.api.Test;
  * another router during moves.
  */
 class ReconcileLeaseTest {
-  private static final Ontology ONTOLOGY =
-      Ontology.newBuilder()
-          .addIdentityKeys(IdentityKey.newBuilder().setName("by-email").addAttributes("email"))
-          .addIdentityKeys(IdentityKey.newBuilder().setName("by-phone").addAttributes("phone"))
-          .build();
 
   private final List<InMemoryStore> stores = new ArrayList<>();
   private final List<ShardServer> servers = new ArrayList<>();
@@ -415,13 +410,5 @@ class ReconcileLeaseTest {
         throw new IllegalStateException(e);
       }
     }
-  }
-
-  private static Record record(String uid, String attr, String value) {
-    return Record.newBuilder()
-        .setIdentity(
-            Identity.newBuilder().setEntityType("person").setPerspective("crm").setUid(uid))
-        .addDescriptors(Descriptor.newBuilder().setAttr(attr).setValue(value))
-        .build();
   }
 }

@@ -1,0 +1,188 @@
+package io.tempora.router;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.tempora.engine.Engine;
+import io.tempora.engine.EngineConfig;
+import io.tempora.engine.Limits;
+import io.tempora.engine.store.InMemoryStore;
+import io.tempora.proto.internal.v1.ChangeFeedStateRequest;
+import io.tempora.proto.internal.v1.ListLiveRecordsRequest;
+import io.tempora.proto.internal.v1.ReconcileRequest;
+import io.tempora.proto.internal.v1.ReconcileResponse;
+import io.tempora.proto.internal.v1.RouterGrpc;
+import io.tempora.proto.internal.v1.ShardGrpc;
+import io.tempora.proto.v1.Identity;
+import io.tempora.proto.v1.Record;
+import io.tempora.proto.v1.TemporaServiceGrpc;
+import io.tempora.proto.v1.TemporaServiceGrpc.TemporaServiceBlockingStub;
+import io.tempora.shardserver.ShardServer;
+import io.tempora.shardserver.ShardServerConfig;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.IntFunction;
+
+/**
+ * Test fixture: in-process shards (in-memory stores) behind real in-process gRPC, and routers
+ * without a polling loop in front of them, each with its own lease ttl and id. Closes everything it
+ * started. Not thread-safe (set up from the test thread).
+ */
+final class InProcessCluster implements AutoCloseable {
+  private final String prefix = UUID.randomUUID().toString();
+  private final List<InMemoryStore> stores = new ArrayList<>();
+  private final List<ShardServer> servers = new ArrayList<>();
+  private final List<String> names = new ArrayList<>();
+  private final List<ManagedChannel> channels = new ArrayList<>();
+  private final List<RouterServer> routers = new ArrayList<>();
+
+  private InProcessCluster() {}
+
+  /**
+   * Starts {@code shards} shards; {@code interceptor} gives each shard's server interceptor (by
+   * shard id; null: none).
+   */
+  static InProcessCluster start(int shards, IntFunction<ServerInterceptor> interceptor) {
+    InProcessCluster c = new InProcessCluster();
+    ShardServerConfig config =
+        ShardServerConfig.defaults("127.0.0.1", 0)
+            .withHealthPort(-1)
+            .withShutdown(Duration.ZERO, Duration.ofSeconds(5));
+    for (int i = 0; i < shards; i++) {
+      InMemoryStore store = new InMemoryStore();
+      c.stores.add(store);
+      String name = "shard-" + i + "-" + c.prefix;
+      c.names.add(name);
+      InProcessServerBuilder builder = InProcessServerBuilder.forName(name);
+      ServerInterceptor trap = interceptor.apply(i);
+      if (trap != null) {
+        builder.intercept(trap);
+      }
+      c.servers.add(
+          ShardServer.start(
+              builder, null, config, new Engine(store, new EngineConfig(i, Limits.defaults()))));
+    }
+    return c;
+  }
+
+  /** A one-shot action: runs before the next call of {@code method} reaches shard {@code shard}. */
+  record Trap(int shard, String method, Runnable action) {}
+
+  /**
+   * A shard's server interceptor running the {@link Trap} armed in {@code armed} (once: it is
+   * cleared as it fires, so {@code armed} is null again once it has run).
+   */
+  static ServerInterceptor trap(int shard, AtomicReference<Trap> armed) {
+    return new ServerInterceptor() {
+      @Override
+      public <Q, R> ServerCall.Listener<Q> interceptCall(
+          ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+        Trap t = armed.get();
+        if (t != null
+            && t.shard() == shard
+            && call.getMethodDescriptor().getBareMethodName().equals(t.method())
+            && armed.compareAndSet(t, null)) {
+          t.action().run();
+        }
+        return next.startCall(call, headers);
+      }
+    };
+  }
+
+  /** Number of shards. */
+  int size() {
+    return names.size();
+  }
+
+  /** Starts a router without a polling loop (Reconcile runs rounds); reach it by {@code id}. */
+  RouterServer router(String id, Duration leaseTtl) {
+    List<ShardClient> clients = new ArrayList<>();
+    List<String> addresses = new ArrayList<>();
+    for (int i = 0; i < names.size(); i++) {
+      clients.add(new ShardClient(i, names.get(i), shardChannel(i)));
+      addresses.add("s" + i + ":1");
+    }
+    RouterServer r =
+        RouterServer.start(
+            InProcessServerBuilder.forName(routerName(id)),
+            clients,
+            RouterConfig.defaults("127.0.0.1", 0, addresses)
+                .withReconcileStaleness(Duration.ZERO)
+                .withReconcile(new RouterConfig.ReconcileConfig(leaseTtl, 10_000, id)));
+    routers.add(r);
+    return r;
+  }
+
+  /** A new channel to router {@code id}. */
+  ManagedChannel channel(String id) {
+    ManagedChannel c = InProcessChannelBuilder.forName(routerName(id)).build();
+    channels.add(c);
+    return c;
+  }
+
+  /** A client of router {@code id}. */
+  TemporaServiceBlockingStub client(String id) {
+    return TemporaServiceGrpc.newBlockingStub(channel(id)).withDeadlineAfter(30, TimeUnit.SECONDS);
+  }
+
+  /** A new channel to a shard. */
+  ManagedChannel shardChannel(int shard) {
+    ManagedChannel c = InProcessChannelBuilder.forName(names.get(shard)).build();
+    channels.add(c);
+    return c;
+  }
+
+  /** Reconcile through router {@code id} (waits for its lease). */
+  ReconcileResponse reconcile(String id) {
+    return RouterGrpc.newBlockingStub(channel(id))
+        .withDeadlineAfter(30, TimeUnit.SECONDS)
+        .reconcile(ReconcileRequest.getDefaultInstance());
+  }
+
+  /** The move journal entries pending on a shard. */
+  int pending(int shard) {
+    return ShardGrpc.newBlockingStub(shardChannel(shard))
+        .changeFeedState(ChangeFeedStateRequest.getDefaultInstance())
+        .getPendingMoves();
+  }
+
+  /** The live records of a shard (at most 10,000). */
+  List<Record> live(int shard) {
+    return ShardGrpc.newBlockingStub(shardChannel(shard))
+        .listLiveRecords(ListLiveRecordsRequest.newBuilder().setPageSize(10_000).build())
+        .getRecordsList();
+  }
+
+  /** The shards holding a live copy of {@code id}, ascending. */
+  List<Integer> liveCopies(Identity id) {
+    List<Integer> out = new ArrayList<>();
+    for (int s = 0; s < names.size(); s++) {
+      for (Record r : live(s)) {
+        if (r.getIdentity().equals(id)) {
+          out.add(s);
+        }
+      }
+    }
+    return out;
+  }
+
+  private String routerName(String id) {
+    return "router-" + id + "-" + prefix;
+  }
+
+  @Override
+  public void close() {
+    channels.forEach(ManagedChannel::shutdownNow);
+    routers.forEach(RouterServer::close);
+    servers.forEach(ShardServer::close);
+    stores.forEach(InMemoryStore::close);
+  }
+}
