@@ -47,6 +47,9 @@ public final class TemporaCli implements Runnable {
 
   /** Runs a subcommand and exits with its status. */
   public static void main(String[] args) {
+    if (args.length > 0) {
+      Preload.start(args[0]);
+    }
     System.exit(commandLine(args).execute(args));
   }
 
