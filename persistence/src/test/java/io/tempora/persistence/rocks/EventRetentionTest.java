@@ -16,8 +16,6 @@ import io.tempora.persistence.StorageConfig;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -47,22 +45,7 @@ class EventRetentionTest {
   private final AtomicLong now = new AtomicLong(T0);
 
   private Clock clock() {
-    return new Clock() {
-      @Override
-      public ZoneOffset getZone() {
-        return ZoneOffset.UTC;
-      }
-
-      @Override
-      public Clock withZone(java.time.ZoneId zone) {
-        return this;
-      }
-
-      @Override
-      public Instant instant() {
-        return Instant.ofEpochMilli(now.get());
-      }
-    };
+    return TestClocks.millis(now::get);
   }
 
   private RocksShardStore open() {

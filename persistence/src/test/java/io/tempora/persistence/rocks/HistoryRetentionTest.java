@@ -16,8 +16,6 @@ import io.tempora.persistence.VerifyReport;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -58,22 +56,7 @@ class HistoryRetentionTest {
   private final AtomicLong now = new AtomicLong(T0);
 
   private Clock clock() {
-    return new Clock() {
-      @Override
-      public ZoneOffset getZone() {
-        return ZoneOffset.UTC;
-      }
-
-      @Override
-      public Clock withZone(java.time.ZoneId zone) {
-        return this;
-      }
-
-      @Override
-      public Instant instant() {
-        return Instant.ofEpochSecond(now.get());
-      }
-    };
+    return TestClocks.seconds(now::get);
   }
 
   private Path data() {
