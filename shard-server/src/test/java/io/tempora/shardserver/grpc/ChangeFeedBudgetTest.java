@@ -3,14 +3,8 @@ package io.tempora.shardserver.grpc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.inprocess.InProcessServerBuilder;
-import io.tempora.engine.Engine;
-import io.tempora.engine.EngineConfig;
-import io.tempora.engine.store.InMemoryStore;
 import io.tempora.proto.internal.v1.ChangedRecordsRequest;
 import io.tempora.proto.internal.v1.ChangedRecordsResponse;
 import io.tempora.proto.internal.v1.ShardGrpc;
@@ -19,10 +13,6 @@ import io.tempora.proto.v1.Identity;
 import io.tempora.proto.v1.IngestRequest;
 import io.tempora.proto.v1.Record;
 import io.tempora.proto.v1.TemporaServiceGrpc;
-import io.tempora.shardserver.ShardServer;
-import io.tempora.shardserver.ShardServerConfig;
-import java.time.Duration;
-import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -33,37 +23,20 @@ import org.junit.jupiter.api.Test;
  * asking for a full round, so no answer outgrows the router's message limit or the shard's heap.
  */
 class ChangeFeedBudgetTest {
-  private InMemoryStore store;
-  private ShardServer server;
-  private ManagedChannel channel;
+  private InProcessShard shard;
   private ShardGrpc.ShardBlockingStub internal;
   private TemporaServiceGrpc.TemporaServiceBlockingStub tempora;
 
   @BeforeEach
   void start() {
-    store = new InMemoryStore();
-    String name = "feed-budget-" + UUID.randomUUID();
-    ShardServerConfig config =
-        ShardServerConfig.defaults("127.0.0.1", 0)
-            .withHealthPort(-1)
-            .withShutdown(Duration.ZERO, Duration.ofSeconds(5))
-            .withChangeFeedBytes(2_000);
-    server =
-        ShardServer.start(
-            InProcessServerBuilder.forName(name),
-            null,
-            config,
-            new Engine(store, EngineConfig.defaults()));
-    channel = InProcessChannelBuilder.forName(name).build();
-    internal = ShardGrpc.newBlockingStub(channel);
-    tempora = TemporaServiceGrpc.newBlockingStub(channel);
+    shard = InProcessShard.start(c -> c.withChangeFeedBytes(2_000));
+    internal = shard.internal;
+    tempora = shard.tempora;
   }
 
   @AfterEach
   void stop() {
-    channel.shutdownNow();
-    server.close();
-    store.close();
+    shard.close();
   }
 
   @Test
