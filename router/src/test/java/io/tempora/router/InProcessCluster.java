@@ -97,6 +97,11 @@ final class InProcessCluster implements AutoCloseable {
     };
   }
 
+  /** The in-process server name of shard {@code shard}. */
+  String shardName(int shard) {
+    return names.get(shard);
+  }
+
   /** Number of shards. */
   int size() {
     return names.size();

@@ -64,9 +64,7 @@ import org.junit.jupiter.api.Test;
  */
 class RebalanceTest {
 
-  private final List<InMemoryStore> stores = new ArrayList<>();
-  private final List<ShardServer> servers = new ArrayList<>();
-  private final List<String> names = new ArrayList<>();
+  private InProcessCluster shards;
   private final List<ManagedChannel> channels = new ArrayList<>();
   private final List<RouterServer> routers = new ArrayList<>();
   private final Set<Identity> written = new java.util.LinkedHashSet<>();
@@ -80,18 +78,7 @@ class RebalanceTest {
         ShardServerConfig.defaults("127.0.0.1", 0)
             .withHealthPort(-1)
             .withShutdown(Duration.ZERO, Duration.ofSeconds(5));
-    for (int i = 0; i < 3; i++) {
-      InMemoryStore store = new InMemoryStore();
-      stores.add(store);
-      String name = "rebalance-shard-" + i + "-" + UUID.randomUUID();
-      names.add(name);
-      servers.add(
-          ShardServer.start(
-              InProcessServerBuilder.forName(name),
-              null,
-              config,
-              new Engine(store, new EngineConfig(i, Limits.defaults()))));
-    }
+    shards = InProcessCluster.start(3, i -> null);
     refStore = new InMemoryStore();
     String name = "rebalance-ref-" + UUID.randomUUID();
     refServer =
@@ -116,7 +103,10 @@ class RebalanceTest {
     List<String> addresses = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       clients.add(
-          new ShardClient(i, names.get(i), InProcessChannelBuilder.forName(names.get(i)).build()));
+          new ShardClient(
+              i,
+              shards.shardName(i),
+              InProcessChannelBuilder.forName(shards.shardName(i)).build()));
       addresses.add("s" + i + ":1");
     }
     String name = "rebalance-router-" + UUID.randomUUID();
@@ -133,8 +123,7 @@ class RebalanceTest {
   void stop() {
     channels.forEach(ManagedChannel::shutdownNow);
     routers.forEach(RouterServer::close);
-    servers.forEach(ShardServer::close);
-    stores.forEach(InMemoryStore::close);
+    shards.close();
     refServer.close();
     refStore.close();
   }
@@ -218,7 +207,8 @@ class RebalanceTest {
           .isEqualTo(summary(ref.queryEntities(query("e" + v + "@x"))));
     }
     // Every shard stores the final map.
-    for (String n : names) {
+    for (int s = 0; s < shards.size(); s++) {
+      String n = shards.shardName(s);
       assertThat(
               ShardGrpc.newBlockingStub(channel(n))
                   .getShardInfo(GetShardInfoRequest.getDefaultInstance())
@@ -279,7 +269,7 @@ class RebalanceTest {
 
     assertThatThrownBy(
             () ->
-                TemporaServiceGrpc.newBlockingStub(channel(names.get(0)))
+                TemporaServiceGrpc.newBlockingStub(channel(shards.shardName(0)))
                     .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(epoch1))
                     .ingest(one))
         .isInstanceOfSatisfying(
@@ -413,7 +403,7 @@ class RebalanceTest {
   }
 
   private GetStatsResponse shardStats(int shard) {
-    return stats(TemporaServiceGrpc.newBlockingStub(channel(names.get(shard))));
+    return stats(TemporaServiceGrpc.newBlockingStub(channel(shards.shardName(shard))));
   }
 
   /** The partition of every identity written: members per entity, ids left out. */

@@ -10,10 +10,6 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
-import io.tempora.engine.Engine;
-import io.tempora.engine.EngineConfig;
-import io.tempora.engine.Limits;
-import io.tempora.engine.store.InMemoryStore;
 import io.tempora.proto.internal.v1.ChangeFeedStateRequest;
 import io.tempora.proto.internal.v1.ListLiveRecordsRequest;
 import io.tempora.proto.internal.v1.ReconcileRequest;
@@ -34,8 +30,6 @@ import io.tempora.proto.v1.Record;
 import io.tempora.proto.v1.SetOntologyRequest;
 import io.tempora.proto.v1.TemporaServiceGrpc;
 import io.tempora.proto.v1.TemporaServiceGrpc.TemporaServiceBlockingStub;
-import io.tempora.shardserver.ShardServer;
-import io.tempora.shardserver.ShardServerConfig;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -58,45 +52,27 @@ import org.junit.jupiter.api.Test;
  */
 class ReconcileLeaseTest {
 
-  private final List<InMemoryStore> stores = new ArrayList<>();
-  private final List<ShardServer> servers = new ArrayList<>();
-  private final List<String> shardNames = new ArrayList<>();
+  private InProcessCluster shards;
   private final List<ManagedChannel> channels = new ArrayList<>();
   private final List<RouterServer> routers = new ArrayList<>();
 
   @BeforeEach
   void startShards() {
-    ShardServerConfig config =
-        ShardServerConfig.defaults("127.0.0.1", 0)
-            .withHealthPort(-1)
-            .withShutdown(Duration.ZERO, Duration.ofSeconds(5));
-    for (int i = 0; i < 3; i++) {
-      InMemoryStore store = new InMemoryStore();
-      stores.add(store);
-      String name = "lease-shard-" + i + "-" + UUID.randomUUID();
-      shardNames.add(name);
-      servers.add(
-          ShardServer.start(
-              InProcessServerBuilder.forName(name),
-              null,
-              config,
-              new Engine(store, new EngineConfig(i, Limits.defaults()))));
-    }
+    shards = InProcessCluster.start(3, i -> null);
   }
 
   @AfterEach
   void stop() {
     channels.forEach(ManagedChannel::shutdownNow);
     routers.forEach(RouterServer::close);
-    servers.forEach(ShardServer::close);
-    stores.forEach(InMemoryStore::close);
+    shards.close();
   }
 
   /** A router with its own channels; returns the channel to it. */
   private ManagedChannel router(String id, Duration staleness, Duration leaseTtl) {
     List<ShardClient> clients = new ArrayList<>();
-    for (int i = 0; i < shardNames.size(); i++) {
-      clients.add(new ShardClient(i, shardNames.get(i), shardChannel(i)));
+    for (int i = 0; i < shards.size(); i++) {
+      clients.add(new ShardClient(i, shards.shardName(i), shardChannel(i)));
     }
     String name = "lease-router-" + id + "-" + UUID.randomUUID();
     routers.add(
@@ -116,7 +92,7 @@ class ReconcileLeaseTest {
   }
 
   private ManagedChannel shardChannel(int shard) {
-    return InProcessChannelBuilder.forName(shardNames.get(shard)).directExecutor().build();
+    return InProcessChannelBuilder.forName(shards.shardName(shard)).directExecutor().build();
   }
 
   private static TemporaServiceBlockingStub client(ManagedChannel c) {
@@ -128,7 +104,7 @@ class ReconcileLeaseTest {
   }
 
   private long highestEpoch(int shard) {
-    return ShardGrpc.newBlockingStub(channel(shardNames.get(shard)))
+    return ShardGrpc.newBlockingStub(channel(shards.shardName(shard)))
         .changeFeedState(ChangeFeedStateRequest.getDefaultInstance())
         .getHighestEpoch();
   }
@@ -172,7 +148,7 @@ class ReconcileLeaseTest {
         .reconcile(ReconcileRequest.getDefaultInstance());
     long current = highestEpoch(1);
     // A write of the paused former holder, carrying its epoch as its rounds' calls do.
-    try (ShardClient shard1 = new ShardClient(1, shardNames.get(1), shardChannel(1))) {
+    try (ShardClient shard1 = new ShardClient(1, shards.shardName(1), shardChannel(1))) {
       assertThatThrownBy(
               () ->
                   LeaseEpoch.with(
@@ -342,9 +318,9 @@ class ReconcileLeaseTest {
   /** Shards holding a live copy of {@code id} (with an empty uid: any record at all). */
   private List<Integer> liveCopies(Identity id) {
     List<Integer> out = new ArrayList<>();
-    for (int s = 0; s < shardNames.size(); s++) {
+    for (int s = 0; s < shards.size(); s++) {
       var page =
-          ShardGrpc.newBlockingStub(channel(shardNames.get(s)))
+          ShardGrpc.newBlockingStub(channel(shards.shardName(s)))
               .listLiveRecords(ListLiveRecordsRequest.newBuilder().setPageSize(10_000).build());
       for (Record r : page.getRecordsList()) {
         if (id.getUid().isEmpty() || r.getIdentity().equals(id)) {
