@@ -212,9 +212,17 @@ public final class Reader {
    *     retention" and names the first kept transaction)
    */
   public List<EntityEvent> events(long fromTx, int limit) {
+    return events(fromTx, 0, limit);
+  }
+
+  /**
+   * As {@link #events(long, int)}, starting at position {@code skip} (from 0, §6.2 order) of
+   * transaction {@code fromTx}.
+   */
+  public List<EntityEvent> events(long fromTx, long skip, int limit) {
     List<EntityEvent> out = new ArrayList<>();
     try (StoreView v = store.view();
-        Cursor<EntityEvent> c = v.events(Math.max(0, fromTx))) {
+        Cursor<EntityEvent> c = v.events(Math.max(0, fromTx), fromTx >= 1 ? skip : 0)) {
       while (c.hasNext() && out.size() < limit) {
         out.add(c.next());
       }

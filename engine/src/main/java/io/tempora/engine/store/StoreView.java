@@ -81,6 +81,53 @@ public interface StoreView extends AutoCloseable {
   /** Events with {@code tx >= fromTx}, in order. */
   Cursor<EntityEvent> events(long fromTx);
 
+  /**
+   * As {@link #events(long)}, without the first {@code skip} events of transaction {@code fromTx}
+   * (positions count from 0 in §6.2 order). The default reads and drops them; a store whose keys
+   * carry the position seeks instead.
+   */
+  default Cursor<EntityEvent> events(long fromTx, long skip) {
+    return dropLeading(events(fromTx), fromTx, skip);
+  }
+
+  /** {@code events} without its first {@code n} events of transaction {@code tx}. */
+  static Cursor<EntityEvent> dropLeading(Cursor<EntityEvent> events, long tx, long n) {
+    EntityEvent first = null;
+    for (long dropped = 0; events.hasNext(); dropped++) {
+      EntityEvent e = events.next();
+      if (e.tx() != tx || dropped >= n) {
+        first = e;
+        break;
+      }
+    }
+    if (first == null) {
+      return events;
+    }
+    EntityEvent head = first;
+    return new Cursor<>() {
+      private boolean headTaken;
+
+      @Override
+      public boolean hasNext() {
+        return !headTaken || events.hasNext();
+      }
+
+      @Override
+      public EntityEvent next() {
+        if (!headTaken) {
+          headTaken = true;
+          return head;
+        }
+        return events.next();
+      }
+
+      @Override
+      public void close() {
+        events.close();
+      }
+    };
+  }
+
   @Override
   void close();
 }

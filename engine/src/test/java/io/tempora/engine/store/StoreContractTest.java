@@ -380,6 +380,24 @@ public abstract class StoreContractTest {
   }
 
   @Test
+  void events_skipWithinTheFirstTx_startsAtThatPosition() {
+    EntityEvent e1 = new EntityEvent(1, EntityEvent.Kind.CREATED, 1, List.of());
+    EntityEvent e2a = new EntityEvent(2, EntityEvent.Kind.CREATED, 2, List.of());
+    EntityEvent e2b = new EntityEvent(2, EntityEvent.Kind.CREATED, 3, List.of());
+    EntityEvent e2c = new EntityEvent(2, EntityEvent.Kind.CREATED, 4, List.of());
+    EntityEvent e3 = new EntityEvent(3, EntityEvent.Kind.DELETED, 1, List.of());
+    write(t -> t.appendEvents(List.of(e1)));
+    write(t -> t.appendEvents(List.of(e2a, e2b, e2c)));
+    write(t -> t.appendEvents(List.of(e3)));
+    assertThat(read((StoreView v) -> v.events(2, 0).toList())).containsExactly(e2a, e2b, e2c, e3);
+    assertThat(read((StoreView v) -> v.events(2, 2).toList())).containsExactly(e2c, e3);
+    assertThat(read((StoreView v) -> v.events(2, 3).toList())).containsExactly(e3);
+    assertThat(read((StoreView v) -> v.events(2, 70_000).toList())).containsExactly(e3);
+    assertThat(read((StoreView v) -> v.events(1, 1).toList())).containsExactly(e2a, e2b, e2c, e3);
+    assertThat(read((StoreView v) -> v.events(3, 1).toList())).isEmpty();
+  }
+
+  @Test
   void appendEvents_moreThan65535InOneTx_allReadBackInOrderAroundNeighbours() {
     int n = 140_000; // > 2 × 65,535: several events per stored key on a disk store
     List<EntityEvent> many = new java.util.ArrayList<>(n);
@@ -398,6 +416,15 @@ public abstract class StoreContractTest {
     assertThat(all.subList(1, n + 1)).isEqualTo(many);
     assertThat(all.get(n + 1)).isEqualTo(after);
     assertThat(read((StoreView v) -> v.events(3).toList())).containsExactly(after);
+    // Positions inside the big transaction: on a key boundary, inside a packed key, past the end.
+    for (int skip : new int[] {1, 65_535, 70_001, n - 1, n, n + 5}) {
+      List<EntityEvent> rest = read((StoreView v) -> v.events(2, skip).toList());
+      assertThat(rest).hasSize(Math.max(0, n - skip) + 1);
+      if (skip < n) {
+        assertThat(rest.get(0)).as("first event after skipping %d", skip).isEqualTo(many.get(skip));
+      }
+      assertThat(rest.get(rest.size() - 1)).isEqualTo(after);
+    }
   }
 
   @Test

@@ -325,6 +325,34 @@ class RocksView implements StoreView {
         scan(Cf.EVENTS, Keys.u64(fromTx), null, (k, v) -> ValueCodec.events(v)));
   }
 
+  /**
+   * Seeks to the key holding position {@code skip} of {@code fromTx}: one event per key, or the
+   * first key's count per key when the transaction's events are packed (docs/storage.md).
+   */
+  @Override
+  public Cursor<EntityEvent> events(long fromTx, long skip) {
+    if (skip <= 0) {
+      return events(fromTx);
+    }
+    byte[] first = get(Cf.EVENTS, Keys.event(fromTx, 0));
+    if (first == null) {
+      return events(fromTx);
+    }
+    long perKey = ValueCodec.events(first).size();
+    long ordinal = skip / perKey;
+    if (ordinal > 0xFFFF) {
+      return events(fromTx + 1);
+    }
+    Cursor<EntityEvent> from =
+        new FlatCursor<>(
+            scan(
+                Cf.EVENTS,
+                Keys.event(fromTx, (int) ordinal),
+                null,
+                (k, v) -> ValueCodec.events(v)));
+    return StoreView.dropLeading(from, fromTx, skip - ordinal * perKey);
+  }
+
   final <T> Cursor<T> prefix(Cf cf, byte[] prefix, BiFunction<byte[], byte[], T> map) {
     return scan(cf, prefix, Keys.prefixEnd(prefix), map);
   }

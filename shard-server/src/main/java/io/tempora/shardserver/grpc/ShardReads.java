@@ -72,43 +72,50 @@ public final class ShardReads {
     int size = bounded(req.getPageSize(), DEFAULT_EVENT_PAGE, MAX_EVENT_PAGE, "page_size");
     // 0: from the first kept event; an older from_tx gets FAILED_PRECONDITION (retention).
     long from = req.getFromTx() == 0 ? reader.firstEventTx() : req.getFromTx();
+    long skip = req.getFromTx() == 0 ? 0 : req.getFromIndex();
+    if (skip < 0) {
+      throw new IllegalArgumentException(
+          "from_index: " + Long.toUnsignedString(skip) + " must be at most " + Long.MAX_VALUE);
+    }
     int version = engine.ontology().version();
     long lastTx = reader.lastTx();
-    List<EntityEvent> events = wholeTransactions(from, size);
-    boolean more = !events.isEmpty() && events.get(events.size() - 1).tx() < lastTx;
-    long next = events.isEmpty() ? from : events.get(events.size() - 1).tx() + 1;
+    // One more than asked tells where the page may end.
+    List<EntityEvent> got = reader.events(from, skip, size + 1);
+    List<EntityEvent> events = got;
+    long next;
+    long nextIndex = 0;
+    if (got.isEmpty()) {
+      next = from;
+      nextIndex = skip;
+    } else if (got.size() <= size) {
+      next = got.get(got.size() - 1).tx() + 1;
+    } else {
+      // Cut back to whole transactions; a first transaction larger than the page is split.
+      long cut = got.get(size).tx();
+      int end = size;
+      while (end > 0 && got.get(end - 1).tx() == cut) {
+        end--;
+      }
+      if (end > 0) {
+        events = got.subList(0, end);
+        next = cut;
+      } else {
+        events = got.subList(0, size);
+        next = cut;
+        nextIndex = (cut == from ? skip : 0) + size;
+      }
+    }
+    boolean more =
+        got.size() > events.size() || !events.isEmpty() && !reader.events(next, 1).isEmpty();
     ListEntityChangesResponse.Builder b =
         ListEntityChangesResponse.newBuilder()
             .setNextFromTx(next)
-            .setHasMore(more && !reader.events(next, 1).isEmpty())
+            .setNextFromIndex(nextIndex)
+            .setHasMore(more && lastTx >= next)
             .setLastTx(lastTx)
             .setOntologyVersion(version);
     events.forEach(e -> b.addEvents(ResponseMapper.event(e)));
     return b.build();
-  }
-
-  /** At most {@code size} events from {@code from} on, cut back to whole transactions. */
-  private List<EntityEvent> wholeTransactions(long from, int size) {
-    List<EntityEvent> got = reader.events(from, size + 1);
-    if (got.size() <= size) {
-      return got;
-    }
-    long cut = got.get(size).tx();
-    int end = size;
-    while (end > 0 && got.get(end - 1).tx() == cut) {
-      end--;
-    }
-    if (end > 0) {
-      return got.subList(0, end);
-    }
-    // One transaction alone exceeds the page: return it whole.
-    int limit = size;
-    List<EntityEvent> one;
-    do {
-      limit *= 2;
-      one = reader.events(cut, limit);
-    } while (one.size() == limit && one.get(limit - 1).tx() == cut);
-    return one.stream().filter(e -> e.tx() == cut).toList();
   }
 
   /** O(1): the counters the store maintains with every write. */

@@ -217,13 +217,19 @@ public abstract class StubScenarioClient implements ScenarioClient {
         () -> {
           List<io.tempora.proto.v1.EntityEvent> all = new ArrayList<>();
           long from = 1;
+          long index = 0;
           ListEntityChangesResponse page;
           do {
             page =
                 stub.listEntityChanges(
-                    ListEntityChangesRequest.newBuilder().setFromTx(from).setPageSize(2).build());
+                    ListEntityChangesRequest.newBuilder()
+                        .setFromTx(from)
+                        .setFromIndex(index)
+                        .setPageSize(2)
+                        .build());
             all.addAll(page.getEventsList());
             from = page.getNextFromTx();
+            index = page.getNextFromIndex();
           } while (page.getHasMore());
           return ProtoJson.events(all);
         });

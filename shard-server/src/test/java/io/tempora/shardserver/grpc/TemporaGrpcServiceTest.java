@@ -2,6 +2,7 @@ package io.tempora.shardserver.grpc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -69,6 +70,7 @@ import io.tempora.proto.v1.WriteItem;
 import io.tempora.shardserver.ShardServer;
 import io.tempora.shardserver.ShardServerConfig;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -647,6 +649,72 @@ class TemporaGrpcServiceTest {
     assertThat(page.getNextFromTx()).isEqualTo(3);
     assertThat(page.getHasMore()).isTrue();
     assertThat(page.getLastTx()).isEqualTo(3);
+  }
+
+  @Test
+  void listEntityChanges_transactionLargerThanPage_isSplitAndResumedByIndex() {
+    ingest(
+        record(id("crm", "a"), descriptor("email", "a", null, null)),
+        record(id("crm", "b"), descriptor("email", "b", null, null)),
+        record(id("crm", "c"), descriptor("email", "c", null, null)),
+        record(id("crm", "d"), descriptor("email", "d", null, null)),
+        record(id("crm", "e"), descriptor("email", "e", null, null)));
+    ingest(record(id("crm", "f"), descriptor("email", "f", null, null)));
+    List<EntityEvent> whole =
+        stub.listEntityChanges(ListEntityChangesRequest.newBuilder().setFromTx(1).build())
+            .getEventsList();
+    assertThat(whole).extracting(EntityEvent::getTx).containsExactly(1L, 1L, 1L, 1L, 1L, 2L);
+
+    List<ListEntityChangesResponse> pages = new ArrayList<>();
+    long from = 1;
+    long index = 0;
+    ListEntityChangesResponse page;
+    do {
+      page =
+          stub.listEntityChanges(
+              ListEntityChangesRequest.newBuilder()
+                  .setFromTx(from)
+                  .setFromIndex(index)
+                  .setPageSize(2)
+                  .build());
+      pages.add(page);
+      from = page.getNextFromTx();
+      index = page.getNextFromIndex();
+    } while (page.getHasMore());
+
+    assertThat(pages)
+        .extracting(
+            ListEntityChangesResponse::getNextFromTx, ListEntityChangesResponse::getNextFromIndex)
+        .containsExactly(tuple(1L, 2L), tuple(1L, 4L), tuple(3L, 0L));
+    assertThat(pages.stream().flatMap(p -> p.getEventsList().stream()).toList())
+        .containsExactlyElementsOf(whole);
+  }
+
+  @Test
+  void listEntityChanges_indexPastTheTransaction_startsAtTheNextOne() {
+    ingest(
+        record(id("crm", "a"), descriptor("email", "a", null, null)),
+        record(id("crm", "b"), descriptor("email", "b", null, null)));
+    ingest(record(id("crm", "c"), descriptor("email", "c", null, null)));
+
+    ListEntityChangesResponse page =
+        stub.listEntityChanges(
+            ListEntityChangesRequest.newBuilder().setFromTx(1).setFromIndex(7).build());
+
+    assertThat(page.getEventsList()).extracting(EntityEvent::getTx).containsExactly(2L);
+    assertThat(page.getNextFromTx()).isEqualTo(3);
+    assertThat(page.getNextFromIndex()).isZero();
+    assertThat(page.getHasMore()).isFalse();
+  }
+
+  @Test
+  void listEntityChanges_fromIndexAboveInt64_isInvalidArgument() {
+    assertStatus(
+        () ->
+            stub.listEntityChanges(
+                ListEntityChangesRequest.newBuilder().setFromTx(1).setFromIndex(-1L).build()),
+        Status.Code.INVALID_ARGUMENT,
+        "from_index: 18446744073709551615 must be at most 9223372036854775807");
   }
 
   @Test
