@@ -35,7 +35,9 @@ import java.util.stream.Stream;
  * (e.g. {@code async}), {@code records} per case (default 40000), {@code request} records per
  * request (default 10), {@code startup} records of the start-up data dir (0 = skip; default
  * 1000000), {@code startupDir} where to keep (and reuse) that data dir, {@code work} a scratch
- * directory.
+ * directory, {@code warmup} records written once through the store and the baseline (async, 16
+ * writers, results discarded) before the first timed case, so that no case pays for the JIT's
+ * warm-up (default 20000; 0 = none).
  */
 public final class StorageBenchmark {
   private StorageBenchmark() {}
@@ -58,14 +60,22 @@ public final class StorageBenchmark {
     Path startupDir = Path.of(argString(args, "startupDir", work + "/startup-" + startup));
     System.out.printf(
         Locale.ROOT,
-        "storage benchmark: %d records per case, %d records per request, %d cores%n",
+        "storage benchmark: %d records per case, %d records per request, %d warm-up records,"
+            + " %d cores%n",
         records,
         request,
+        arg(args, "warmup", 20_000),
         Runtime.getRuntime().availableProcessors());
     System.out.println(
         "| case | store records/s | raw records/s | store / raw | store CPU µs/record: writer"
             + " threads, whole process |");
     System.out.println("|---|---|---|---|---|");
+    long warmup = arg(args, "warmup", 20_000);
+    if (warmup > 0) {
+      Case w = new Case("warm-up", Durability.ASYNC, 16);
+      rawRate(work.resolve("raw"), w, warmup, request);
+      storeRate(work.resolve("store"), w, warmup, request);
+    }
     String only = argString(args, "cases", "");
     for (Case c : CASES) {
       if (!only.isEmpty() && !c.name.startsWith(only)) {
