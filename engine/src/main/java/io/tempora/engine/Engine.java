@@ -22,7 +22,9 @@ import io.tempora.engine.write.WriteResult;
 import io.tempora.engine.write.WriteResult.Item;
 import io.tempora.engine.write.WriteResult.Outcome;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
@@ -75,7 +77,26 @@ public final class Engine {
     for (RecordInput in : records) {
       normal.add(Descriptors.of(in.descriptors()));
     }
-    return serialised(() -> applyUpsert(records, normal, null)).awaitDurable();
+    return serialised(() -> applyUpsert(records, normal, null, Map.of(), false)).awaitDurable();
+  }
+
+  /**
+   * An upsert of records moved here from another shard (a slot move's activation): as {@link
+   * #upsert}, but a new entity formed only by records that held the same entity id {@code P} on
+   * their former shard gets {@code P} rather than a fresh id, if this shard has no entity row of
+   * {@code P} (docs/decisions.md D3). An identity already live here is left as it is (item
+   * UNCHANGED): it was written here after the move's flip, so it is newer than the moved copy.
+   *
+   * @param records the records
+   * @param formerEntity per identity, the entity id it held on its former shard (absent: none)
+   */
+  public WriteResult upsertMoved(List<RecordInput> records, Map<Identity, Long> formerEntity) {
+    validator.validateUpsert(records);
+    List<Descriptors> normal = new ArrayList<>(records.size());
+    for (RecordInput in : records) {
+      normal.add(Descriptors.of(in.descriptors()));
+    }
+    return serialised(() -> applyUpsert(records, normal, null, formerEntity, true)).awaitDurable();
   }
 
   /**
@@ -102,7 +123,7 @@ public final class Engine {
       normal.add(Descriptors.of(records.get(i).descriptors()));
       before.add(Descriptors.of(expected.get(i).descriptors()));
     }
-    return serialised(() -> applyUpsert(records, normal, before)).awaitDurable();
+    return serialised(() -> applyUpsert(records, normal, before, Map.of(), false)).awaitDurable();
   }
 
   /**
@@ -139,7 +160,11 @@ public final class Engine {
   }
 
   private Applied applyUpsert(
-      List<RecordInput> records, List<Descriptors> normal, List<Descriptors> expected) {
+      List<RecordInput> records,
+      List<Descriptors> normal,
+      List<Descriptors> expected,
+      Map<Identity, Long> formerEntity,
+      boolean keepLive) {
     try (StoreTxn txn = store.begin()) {
       StoreMeta meta = txn.meta();
       long tx = meta.lastTx() + 1;
@@ -156,7 +181,7 @@ public final class Engine {
           items.add(new Item(i, Outcome.NOT_FOUND, 0, 0, 0, 0)); // changed since: not applied
           continue;
         }
-        if (cur != null && !cur.isDeleted() && cur.descriptors().equals(nf)) {
+        if (cur != null && !cur.isDeleted() && (keepLive || cur.descriptors().equals(nf))) {
           items.add(new Item(i, Outcome.UNCHANGED, cur.recordId(), cur.version(), cur.tx(), 0));
           continue;
         }
@@ -174,7 +199,16 @@ public final class Engine {
         changes.add(new Change(rid, live ? cur : null, next));
         items.add(new Item(i, Outcome.valueOf(kind.name()), rid, version, tx, 0));
       }
-      return finish(txn, meta, tx, nextRecord[0], changes, items);
+      Map<Long, Long> preferred = new HashMap<>();
+      if (!formerEntity.isEmpty()) {
+        for (Change c : changes) {
+          Long former = formerEntity.get(c.after().identity());
+          if (former != null) {
+            preferred.put(c.recordId(), former);
+          }
+        }
+      }
+      return finish(txn, meta, tx, nextRecord[0], changes, items, preferred);
     }
   }
 
@@ -207,7 +241,7 @@ public final class Engine {
           items.add(new Item(i, Outcome.DELETED, cur.recordId(), tomb.version(), tx, 0));
         }
       }
-      return finish(txn, meta, tx, meta.nextRecord(), changes, items);
+      return finish(txn, meta, tx, meta.nextRecord(), changes, items, Map.of());
     }
   }
 
@@ -217,7 +251,8 @@ public final class Engine {
       long tx,
       long nextRecord,
       List<Change> changes,
-      List<Item> items) {
+      List<Item> items,
+      Map<Long, Long> preferred) {
     Resolver.Outcome outcome = null;
     long[] nextEntity = {meta.nextEntity()};
     if (!changes.isEmpty()) {
@@ -225,6 +260,9 @@ public final class Engine {
       Resolver resolver =
           new Resolver(
               txn, ontology, ontology, () -> Ids.of(config.shardId(), nextEntity[0]++), tx);
+      if (!preferred.isEmpty()) {
+        resolver.preferringIds(rid -> preferred.getOrDefault(rid, 0L));
+      }
       outcome = resolver.applyChanges(changes);
       txn.putMeta(meta.withCounters(nextRecord, nextEntity[0], tx));
     }

@@ -475,7 +475,7 @@ final class Rebalancer implements AutoCloseable {
         m = m.toBuilder().setPhase(FLIPPED).build();
         save(m);
         LOG.info("move {} flipped: map epoch {}", m.getId(), epoch);
-        finish(m);
+        finishHolding(m);
       } finally {
         lock.writeLock().unlock();
       }
@@ -486,7 +486,7 @@ final class Rebalancer implements AutoCloseable {
     } else {
       lock.writeLock().lock();
       try {
-        finish(m);
+        finishHolding(m);
       } finally {
         lock.writeLock().unlock();
       }
@@ -609,6 +609,38 @@ final class Rebalancer implements AutoCloseable {
       }
     }
     return out.build();
+  }
+
+  /**
+   * {@link #finish} of a flipped move, retried every {@link #RETRY_MS} until it succeeds, with the
+   * caller holding the write lock throughout. Releasing the lock between attempts would let this
+   * router's client writes reach the target for identities still staged there (the map already
+   * names the target), and the activation would then overwrite them with the older staged copy, or
+   * their directory rows with the staged ones. Writes wait meanwhile (up to their deadline).
+   */
+  private void finishHolding(SlotMove m) {
+    while (true) {
+      try {
+        finish(m);
+        return;
+      } catch (RuntimeException e) {
+        if (closed) {
+          throw e;
+        }
+        lastError = e.toString();
+        LOG.warn(
+            "finishing flipped move {} failed; writes stay held, retrying in {} ms: {}",
+            m.getId(),
+            RETRY_MS,
+            e.toString());
+        try {
+          Thread.sleep(RETRY_MS);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          throw e;
+        }
+      }
+    }
   }
 
   /**

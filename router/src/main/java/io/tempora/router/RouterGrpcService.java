@@ -1,6 +1,7 @@
 package io.tempora.router;
 
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import io.tempora.engine.write.RequestValidator;
 import io.tempora.proto.internal.v1.ReconcileResponse;
@@ -13,6 +14,7 @@ import io.tempora.proto.v1.DeleteResponse;
 import io.tempora.proto.v1.DescriptorHolders;
 import io.tempora.proto.v1.EntityEvent;
 import io.tempora.proto.v1.EntityMember;
+import io.tempora.proto.v1.EntityStatus;
 import io.tempora.proto.v1.EntitySummary;
 import io.tempora.proto.v1.ExplainOutcome;
 import io.tempora.proto.v1.ExplainRequest;
@@ -805,8 +807,59 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
         () -> {
           int creator = (int) (request.getEntityId() >>> 48);
           ShardClient shard = creator < shards.size() ? shards.get(creator) : only();
-          return call(shard, s -> s.stub(read()).getEntity(request));
+          GetEntityResponse first;
+          try {
+            first = call(shard, s -> s.stub(read()).getEntity(request));
+          } catch (StatusRuntimeException e) {
+            if (single() || e.getStatus().getCode() != Status.Code.NOT_FOUND) {
+              throw e;
+            }
+            GetEntityResponse moved = movedEntity(request, request.getEntityId(), shard);
+            if (moved == null) {
+              throw e;
+            }
+            return moved;
+          }
+          if (single() || first.getResolvedStatus() != EntityStatus.ENTITY_STATUS_DELETED) {
+            return first;
+          }
+          GetEntityResponse moved = movedEntity(request, first.getResolved(), shard);
+          return moved == null ? first : moved;
         });
+  }
+
+  /**
+   * The entity {@code resolved} where a slot move took it: a moved entity keeps its id on the
+   * target (docs/decisions.md D3), while its creating shard, having lost its records, reports it
+   * deleted or, for a moved alias target, does not know it. Asks the other shards in shard order;
+   * the first one holding it active answers, with {@code requested} and its status as asked. Null
+   * if none does.
+   */
+  private GetEntityResponse movedEntity(
+      GetEntityRequest request, long resolved, ShardClient creator) {
+    GetEntityRequest ask = request.toBuilder().setEntityId(resolved).build();
+    for (ShardClient other : shards) {
+      if (other == creator) {
+        continue;
+      }
+      GetEntityResponse r;
+      try {
+        r = call(other, s -> s.stub(read()).getEntity(ask));
+      } catch (StatusRuntimeException e) {
+        if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
+          continue;
+        }
+        throw e;
+      }
+      if (r.getResolvedStatus() == EntityStatus.ENTITY_STATUS_ACTIVE) {
+        GetEntityResponse.Builder b = r.toBuilder().setRequested(request.getEntityId());
+        if (resolved != request.getEntityId()) {
+          b.setStatus(EntityStatus.ENTITY_STATUS_MERGED);
+        }
+        return b.build();
+      }
+    }
+    return null;
   }
 
   /** The shard to ask about an identity: its home, or its directory shard when unknown. */

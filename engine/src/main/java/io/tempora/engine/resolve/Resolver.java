@@ -32,6 +32,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.LongSupplier;
+import java.util.function.LongUnaryOperator;
 
 /**
  * Applies one transaction's record changes (or an ontology switch) to the store and re-resolves
@@ -45,6 +46,7 @@ public final class Resolver {
   private final Ontology after;
   private final LongSupplier freshEntityId;
   private final long tx;
+  private LongUnaryOperator preferredEntity = rid -> 0;
 
   /** What the transaction changed in the resolution. */
   public record Outcome(List<EntityEvent> events, boolean conflictsChanged) {
@@ -68,6 +70,20 @@ public final class Resolver {
     this.after = after;
     this.freshEntityId = freshEntityId;
     this.tx = tx;
+  }
+
+  /**
+   * Entity ids the new records of this transaction held elsewhere (a slot move re-creating them,
+   * docs/decisions.md D3): a new entity whose members all name the same id {@code P} gets {@code P}
+   * instead of a fresh id, if no entity row of {@code P} exists here and no other new entity of the
+   * transaction took it. Old entities keep their ids by the usual rules.
+   *
+   * @param preferred record id to the entity id it held (0: none)
+   * @return this resolver
+   */
+  public Resolver preferringIds(LongUnaryOperator preferred) {
+    this.preferredEntity = preferred;
+    return this;
   }
 
   /** Writes the record changes and re-resolves what they touch. */
@@ -182,8 +198,18 @@ public final class Resolver {
       groups.addAll(g);
     }
     groups.sort(Comparator.comparing(g -> g.anchor().identity()));
+    Set<Long> adopted = new HashSet<>();
     IdAssignment ids =
-        new IdAssignment(groups, oldMembers, deleted, changed, g -> freshEntityId.getAsLong(), tx);
+        new IdAssignment(
+            groups,
+            oldMembers,
+            deleted,
+            changed,
+            g -> {
+              long preferred = adoptable(g, adopted);
+              return preferred != 0 ? preferred : freshEntityId.getAsLong();
+            },
+            tx);
     // Groups partition the region, so identity is equality here, without hashing every member.
     Map<Group, Long> idOf = new IdentityHashMap<>();
     for (int g = 0; g < groups.size(); g++) {
@@ -194,6 +220,23 @@ public final class Resolver {
         rewriteConflicts(split, idOf, oldMembers.keySet(), idx, region, oldVersions);
     txn.appendEvents(ids.events);
     return new Outcome(ids.events, conflictsChanged);
+  }
+
+  /** The id every member of {@code g} prefers, if still free here; else 0. */
+  private long adoptable(Group g, Set<Long> adopted) {
+    long preferred = 0;
+    for (LiveRecord r : g.members()) {
+      long p = preferredEntity.applyAsLong(r.recordId());
+      if (p == 0 || preferred != 0 && p != preferred) {
+        return 0;
+      }
+      preferred = p;
+    }
+    if (preferred == 0 || adopted.contains(preferred) || txn.entity(preferred) != null) {
+      return 0;
+    }
+    adopted.add(preferred);
+    return preferred;
   }
 
   void writeEntities(

@@ -60,6 +60,7 @@ import io.tempora.proto.v1.IngestRequest;
 import io.tempora.proto.v1.Record;
 import io.tempora.shardserver.ShardServerConfig;
 import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -845,15 +846,27 @@ public final class ShardInternalGrpcService extends ShardGrpc.ShardImplBase {
             }
             List<byte[]> keys = new ArrayList<>();
             if (!request.getAbort()) {
+              page = wholeEntities(page, batch);
               java.util.Map<io.tempora.proto.v1.Identity, Record> latest =
                   new java.util.LinkedHashMap<>();
+              java.util.Map<io.tempora.proto.v1.Identity, Long> entityOf =
+                  new java.util.HashMap<>();
               for (byte[][] kv : page) {
                 Record r = parseRecord(kv[1]);
                 latest.put(r.getIdentity(), r);
+                entityOf.put(r.getIdentity(), ByteBuffer.wrap(kv[0], 1, 8).getLong());
               }
-              engine.upsert(
+              List<io.tempora.engine.model.RecordInput> inputs =
                   RequestMapper.records(
-                      IngestRequest.newBuilder().addAllRecords(latest.values()).build()));
+                      IngestRequest.newBuilder().addAllRecords(latest.values()).build());
+              // The moved entities keep their ids where this shard can (docs/decisions.md D3).
+              java.util.Map<io.tempora.engine.model.Identity, Long> former =
+                  new java.util.HashMap<>();
+              int j = 0;
+              for (io.tempora.proto.v1.Identity id : latest.keySet()) {
+                former.put(inputs.get(j++).identity(), entityOf.get(id));
+              }
+              engine.upsertMoved(inputs, former);
             }
             page.forEach(kv -> keys.add(kv[0]));
             slots.unstage(keys);
@@ -873,6 +886,22 @@ public final class ShardInternalGrpcService extends ShardGrpc.ShardImplBase {
           }
           return FinishImportResponse.newBuilder().setRecords(records).setHomes(homes).build();
         });
+  }
+
+  /**
+   * A full page of staged rows cut back to whole entities (rows are ordered by entity), so that an
+   * entity is activated in one transaction and keeps its id; a page holding one entity stays whole.
+   */
+  private static List<byte[][]> wholeEntities(List<byte[][]> page, int limit) {
+    if (page.size() < limit) {
+      return page; // the last rows staged
+    }
+    long last = ByteBuffer.wrap(page.get(page.size() - 1)[0], 1, 8).getLong();
+    int end = page.size();
+    while (end > 0 && ByteBuffer.wrap(page.get(end - 1)[0], 1, 8).getLong() == last) {
+      end--;
+    }
+    return end == 0 ? page : page.subList(0, end);
   }
 
   private static Record parseRecord(byte[] v) {
