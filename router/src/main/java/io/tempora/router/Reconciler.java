@@ -160,6 +160,22 @@ final class Reconciler {
     }
   }
 
+  /**
+   * Finishes the journaled moves left unfinished (for a slot move, which must not copy an older
+   * target copy over a source's newer write), in the lease epoch of the calling context; excludes
+   * rounds (the lock is reentrant: a slot move's freeze already holds it).
+   *
+   * @return entries finished
+   */
+  long finishJournal() {
+    lock.writeLock().lock();
+    try {
+      return journal.finishAll(hook);
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
   private ReconcileResponse rounds(boolean full, long[] heads) {
     if (full || fullNeeded) {
       ReconcileResponse r = fullPass();
