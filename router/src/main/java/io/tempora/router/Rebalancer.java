@@ -49,13 +49,14 @@ import org.slf4j.LoggerFactory;
  * from shard A to shard B: <b>copy</b> (A streams its live records by entity; the router keeps
  * those whose recorded home slot is in S and B stages them, invisible to reads), <b>catch-up</b>
  * (the entities A's change feed names since the plan are staged again, replacing what was staged
- * for them), <b>freeze</b> (the router's write lock: no client write and no reconciliation round of
- * this router; final catch-up; A's directory rows of identities in S staged on B), <b>flip</b> (the
- * map with S on B at epoch E+1 stored on B, A, then every shard), <b>activate</b> (B ingests the
- * staged records through its engine and writes the staged directory rows), <b>clean</b> (A deletes
- * its records homed in S and its directory rows of S), then the freeze ends and a reconciliation
- * round re-groups components the move split. The move row on A (phase, cursors, counts) makes every
- * step resumable by a restarted router. Moves run one at a time on one thread. Thread-safe.
+ * for them), <b>freeze</b> (no client write of this router, each waiting at most {@code
+ * rebalance.max_freeze}, and no reconciliation round; the move journal finished; final catch-up;
+ * A's directory rows of identities in S staged on B), <b>flip</b> (the map with S on B at epoch E+1
+ * stored on B, A, then every shard), <b>activate</b> (B ingests the staged records through its
+ * engine and writes the staged directory rows), <b>clean</b> (A deletes its records homed in S and
+ * its directory rows of S), then the freeze ends and a reconciliation round re-groups components
+ * the move split. The move row on A (phase, cursors, counts) makes every step resumable by a
+ * restarted router. Moves run one at a time on one thread. Thread-safe.
  */
 final class Rebalancer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Rebalancer.class);
