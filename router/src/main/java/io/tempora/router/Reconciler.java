@@ -525,11 +525,13 @@ final class Reconciler {
           () -> {
             done.clear();
             copied.clear();
-            for (int i : chunk) {
-              Identity id = records.get(i).getIdentity();
-              if (directory.move(id, homes[i], newSlot) == newSlot) {
-                done.add(id);
-                copied.add(records.get(i));
+            // One SetHomes call per directory shard, in parallel (one call per identity made a
+            // round's moves take a round trip and a synced write each, in sequence).
+            int[] now = directory.moveAll(ids, fromSlots, newSlot);
+            for (int k = 0; k < chunk.size(); k++) {
+              if (now[k] == newSlot) {
+                done.add(ids.get(k));
+                copied.add(copies.get(k));
               }
               // Otherwise another writer changed the home: the target copy is stale and the next
               // round removes it.
