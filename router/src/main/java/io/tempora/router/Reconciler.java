@@ -478,11 +478,18 @@ final class Reconciler {
         }
       }
     }
-    long moved = 0;
+    // The batches of different (source, target) pairs move disjoint identities: in parallel, so
+    // a round's sequence of shard calls does not grow with the number of pairs (each step may
+    // wait behind client writes on its shard).
+    List<Supplier<Long>> pairs = new ArrayList<>();
     for (var e : moves.entrySet()) {
       int source = (int) (e.getKey() >>> 32);
       int target = (int) (long) e.getKey();
-      moved += move(source, target, e.getValue(), records, homes);
+      pairs.add(() -> move(source, target, e.getValue(), records, homes));
+    }
+    long moved = 0;
+    for (long n : pairs.isEmpty() ? List.<Long>of() : fanout.each(pairs)) {
+      moved += n;
     }
     return ReconcileResponse.newBuilder()
         .setRecords(records.size())
