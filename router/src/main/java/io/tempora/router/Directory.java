@@ -118,22 +118,38 @@ final class Directory {
     return tryResolve(ids, none, reasons);
   }
 
-  /** Compare-and-set of one home; returns the slot recorded afterwards. */
-  int move(Identity id, int expected, int next) {
-    ShardClient s = shards.get(map.shardOf(id));
-    SetHomesResponse r =
-        Fanout.call(
-            s,
-            c ->
-                stub(c)
-                    .setHomes(
-                        SetHomesRequest.newBuilder()
-                            .addMoves(
-                                HomeMove.newBuilder()
-                                    .setIdentity(id)
-                                    .setExpectedSlot(expected)
-                                    .setNewSlot(next))
-                            .build()));
-    return r.getHomes(0).hasSlot() ? r.getHomes(0).getSlot() : ABSENT;
+  /**
+   * Compare-and-set of several homes (identity {@code i} from {@code expected[i]} to {@code next}):
+   * one SetHomes call per directory shard, in parallel; returns the slot recorded afterwards per
+   * identity ({@link #ABSENT}: no row).
+   */
+  int[] moveAll(List<Identity> ids, int[] expected, int next) {
+    Map<Integer, List<Integer>> groups = new TreeMap<>();
+    for (int i = 0; i < ids.size(); i++) {
+      groups.computeIfAbsent(map.shardOf(ids.get(i)), k -> new ArrayList<>()).add(i);
+    }
+    Map<Integer, SetHomesResponse> answers =
+        fanout.groups(
+            groups,
+            (s, positions) -> {
+              SetHomesRequest.Builder b = SetHomesRequest.newBuilder();
+              for (int p : positions) {
+                b.addMoves(
+                    HomeMove.newBuilder()
+                        .setIdentity(ids.get(p))
+                        .setExpectedSlot(expected[p])
+                        .setNewSlot(next));
+              }
+              return stub(s).setHomes(b.build());
+            });
+    int[] out = new int[ids.size()];
+    for (var e : answers.entrySet()) {
+      List<Integer> positions = groups.get(e.getKey());
+      for (int k = 0; k < positions.size(); k++) {
+        var h = e.getValue().getHomes(k);
+        out[positions.get(k)] = h.hasSlot() ? h.getSlot() : ABSENT;
+      }
+    }
+    return out;
   }
 }

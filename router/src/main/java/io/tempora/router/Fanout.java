@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiFunction;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Parallel calls to shards with the failure rules of DISTRIBUTED.md §3 and §4 "Fan-out": at most
@@ -142,6 +143,50 @@ final class Fanout {
       throw missingShards(missing);
     }
     return new Gathered<>(answers, missing);
+  }
+
+  /**
+   * Runs every task in parallel, each in the caller's gRPC context (a round's lease epoch), and
+   * waits for all of them; answers in task order. If any failed, the first failure (in task order)
+   * is thrown once every task has ended.
+   */
+  <T> List<T> each(List<Supplier<T>> tasks) {
+    if (tasks.size() == 1) {
+      return List.of(tasks.getFirst().get());
+    }
+    Context context = Context.current();
+    List<CompletableFuture<T>> futures = new ArrayList<>();
+    for (Supplier<T> t : tasks) {
+      futures.add(
+          CompletableFuture.supplyAsync(
+              () -> {
+                Context previous = context.attach();
+                try {
+                  return t.get();
+                } finally {
+                  context.detach(previous);
+                }
+              },
+              executor));
+    }
+    List<T> out = new ArrayList<>();
+    RuntimeException first = null;
+    for (CompletableFuture<T> f : futures) {
+      try {
+        out.add(f.join());
+      } catch (CompletionException e) {
+        if (first == null) {
+          first =
+              e.getCause() instanceof RuntimeException r
+                  ? r
+                  : new IllegalStateException(e.getCause());
+        }
+      }
+    }
+    if (first != null) {
+      throw first;
+    }
+    return out;
   }
 
   @SuppressWarnings("unchecked")

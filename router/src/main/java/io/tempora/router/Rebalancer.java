@@ -49,13 +49,14 @@ import org.slf4j.LoggerFactory;
  * from shard A to shard B: <b>copy</b> (A streams its live records by entity; the router keeps
  * those whose recorded home slot is in S and B stages them, invisible to reads), <b>catch-up</b>
  * (the entities A's change feed names since the plan are staged again, replacing what was staged
- * for them), <b>freeze</b> (the router's write lock: no client write and no reconciliation round of
- * this router; final catch-up; A's directory rows of identities in S staged on B), <b>flip</b> (the
- * map with S on B at epoch E+1 stored on B, A, then every shard), <b>activate</b> (B ingests the
- * staged records through its engine and writes the staged directory rows), <b>clean</b> (A deletes
- * its records homed in S and its directory rows of S), then the freeze ends and a reconciliation
- * round re-groups components the move split. The move row on A (phase, cursors, counts) makes every
- * step resumable by a restarted router. Moves run one at a time on one thread. Thread-safe.
+ * for them), <b>freeze</b> (no client write of this router, each waiting at most {@code
+ * rebalance.max_freeze}, and no reconciliation round; the move journal finished; final catch-up;
+ * A's directory rows of identities in S staged on B), <b>flip</b> (the map with S on B at epoch E+1
+ * stored on B, A, then every shard), <b>activate</b> (B ingests the staged records through its
+ * engine and writes the staged directory rows), <b>clean</b> (A deletes its records homed in S and
+ * its directory rows of S), then the freeze ends and a reconciliation round re-groups components
+ * the move split. The move row on A (phase, cursors, counts) makes every step resumable by a
+ * restarted router. Moves run one at a time on one thread. Thread-safe.
  */
 final class Rebalancer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Rebalancer.class);
@@ -79,7 +80,7 @@ final class Rebalancer implements AutoCloseable {
   private final MapSync sync;
   private final Directory directory;
   private final ReadWriteLock lock;
-  private final Runnable reconcile;
+  private final Rounds rounds;
   private final int batch;
   private final ExecutorService runner =
       Executors.newSingleThreadExecutor(
@@ -100,15 +101,33 @@ final class Rebalancer implements AutoCloseable {
       MapSync sync,
       Directory directory,
       ReadWriteLock lock,
-      Runnable reconcile,
+      Rounds rounds,
       int batch) {
     this.shards = shards;
     this.map = map;
     this.sync = sync;
     this.directory = directory;
     this.lock = lock;
-    this.reconcile = reconcile;
+    this.rounds = rounds;
     this.batch = batch;
+  }
+
+  /** What a move asks of this router's reconciliation. */
+  interface Rounds {
+    /**
+     * Finishes every pending move-journal entry (docs/distributed.md "Writes during a move") as the
+     * lease holder; with {@code wait} it takes or waits for the lease as Reconcile does (up to the
+     * lease ttl, within the calling RPC's deadline), otherwise only a lease held or free now will
+     * do.
+     *
+     * @return entries finished
+     * @throws io.tempora.engine.PreconditionFailedException naming the holder if another router
+     *     keeps the lease
+     */
+    long finishMoves(boolean wait);
+
+    /** Reconciles what the move split (taking or waiting for the lease). */
+    void reconcile();
   }
 
   private static ShardGrpc.ShardBlockingStub stub(ShardClient s) {
@@ -254,6 +273,13 @@ final class Rebalancer implements AutoCloseable {
     if (bySource.isEmpty()) {
       running = null;
       return "nothing to move: shard " + target + " already owns those slots";
+    }
+    // A reconciliation move a dead holder left half done may have the newest write of a record on
+    // its source and an older copy on its target: finished first, so that the copy phase cannot
+    // carry the older one over the newer one (docs/distributed.md "Rebalancing").
+    long finished = rounds.finishMoves(true);
+    if (finished > 0) {
+      LOG.info("finished {} journaled reconciliation move(s) before planning", finished);
     }
     syncOntology(target);
     long now = System.currentTimeMillis();
@@ -463,6 +489,13 @@ final class Rebalancer implements AutoCloseable {
       lock.writeLock().lock();
       try {
         checkAbort();
+        // Again inside the freeze (no round of this router runs now), before the final catch-up
+        // replays what finishing changed on the source; without the lease the move fails and is
+        // retried (FAILED_PRECONDITION naming the holder in --status).
+        long finished = rounds.finishMoves(false);
+        if (finished > 0) {
+          LOG.info("move {}: finished {} journaled reconciliation move(s)", m.getId(), finished);
+        }
         do {
           m = catchUp(m, moving);
         } while (lastEvents > 0);
@@ -492,7 +525,7 @@ final class Rebalancer implements AutoCloseable {
       }
     }
     try {
-      reconcile.run();
+      rounds.reconcile();
     } catch (RuntimeException e) {
       LOG.warn(
           "reconciliation after move {} failed (the loop retries): {}", m.getId(), e.toString());

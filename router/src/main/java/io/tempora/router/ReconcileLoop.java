@@ -125,6 +125,28 @@ final class ReconcileLoop {
         });
   }
 
+  /**
+   * Finishes every pending move-journal entry as the lease holder, for a slot move (docs/
+   * distributed.md "Rebalancing"): takes or waits for the lease (up to {@code patience}; zero: only
+   * if held or free now), raises every shard's fence with its epoch (before the listing, as a round
+   * does), then finishes the entries. Not synchronized with polls on purpose: a slot move's freeze,
+   * which calls this, holds the reconciler's lock, which a poll may be waiting for while it holds
+   * this object.
+   *
+   * @return entries finished
+   * @throws io.tempora.engine.PreconditionFailedException if another router keeps the lease
+   */
+  long finishMoves(Duration patience) {
+    long epoch = lease.await(patience);
+    metrics.leaseHeld(true);
+    return LeaseEpoch.with(
+        epoch,
+        () -> {
+          states();
+          return reconciler.finishJournal();
+        });
+  }
+
   /** Every shard's change-feed state (in the calling context: with the epoch inside a round). */
   private List<ChangeFeedStateResponse> states() {
     return fanout.all(

@@ -160,6 +160,22 @@ final class Reconciler {
     }
   }
 
+  /**
+   * Finishes the journaled moves left unfinished (for a slot move, which must not copy an older
+   * target copy over a source's newer write), in the lease epoch of the calling context; excludes
+   * rounds (the lock is reentrant: a slot move's freeze already holds it).
+   *
+   * @return entries finished
+   */
+  long finishJournal() {
+    lock.writeLock().lock();
+    try {
+      return journal.finishAll(hook);
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
   private ReconcileResponse rounds(boolean full, long[] heads) {
     if (full || fullNeeded) {
       ReconcileResponse r = fullPass();
@@ -462,11 +478,18 @@ final class Reconciler {
         }
       }
     }
-    long moved = 0;
+    // The batches of different (source, target) pairs move disjoint identities: in parallel, so
+    // a round's sequence of shard calls does not grow with the number of pairs (each step may
+    // wait behind client writes on its shard).
+    List<Supplier<Long>> pairs = new ArrayList<>();
     for (var e : moves.entrySet()) {
       int source = (int) (e.getKey() >>> 32);
       int target = (int) (long) e.getKey();
-      moved += move(source, target, e.getValue(), records, homes);
+      pairs.add(() -> move(source, target, e.getValue(), records, homes));
+    }
+    long moved = 0;
+    for (long n : pairs.isEmpty() ? List.<Long>of() : fanout.each(pairs)) {
+      moved += n;
     }
     return ReconcileResponse.newBuilder()
         .setRecords(records.size())
@@ -509,11 +532,13 @@ final class Reconciler {
           () -> {
             done.clear();
             copied.clear();
-            for (int i : chunk) {
-              Identity id = records.get(i).getIdentity();
-              if (directory.move(id, homes[i], newSlot) == newSlot) {
-                done.add(id);
-                copied.add(records.get(i));
+            // One SetHomes call per directory shard, in parallel (one call per identity made a
+            // round's moves take a round trip and a synced write each, in sequence).
+            int[] now = directory.moveAll(ids, fromSlots, newSlot);
+            for (int k = 0; k < chunk.size(); k++) {
+              if (now[k] == newSlot) {
+                done.add(ids.get(k));
+                copied.add(copies.get(k));
               }
               // Otherwise another writer changed the home: the target copy is stale and the next
               // round removes it.

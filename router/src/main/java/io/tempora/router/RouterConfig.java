@@ -22,6 +22,7 @@ import java.util.List;
  *     round when any has unreconciled changes; zero turns the automatic loop off
  * @param fanout how reads fan out to the shards
  * @param reconcile the reconcile lease and round sizes
+ * @param rebalance slot moves
  */
 public record RouterConfig(
     String host,
@@ -34,7 +35,8 @@ public record RouterConfig(
     int executorThreads,
     Duration reconcileStaleness,
     FanoutConfig fanout,
-    ReconcileConfig reconcile) {
+    ReconcileConfig reconcile,
+    RebalanceConfig rebalance) {
 
   /**
    * Reconciliation among several routers (DISTRIBUTED.md §4, OPERATIONS.md §2).
@@ -94,6 +96,31 @@ public record RouterConfig(
     }
   }
 
+  /**
+   * Slot moves (DISTRIBUTED.md §5, OPERATIONS.md §2).
+   *
+   * @param maxFreeze how long a client write waits at most while a slot move freezes writes ({@code
+   *     rebalance.max_freeze}, default 2 s, 1 ms..10 min); then it is answered UNAVAILABLE without
+   *     having applied anything
+   */
+  public record RebalanceConfig(Duration maxFreeze) {
+    public RebalanceConfig {
+      if (maxFreeze == null
+          || maxFreeze.toMillis() < 1
+          || maxFreeze.compareTo(Duration.ofMinutes(10)) > 0) {
+        throw new IllegalArgumentException(
+            "rebalance max freeze "
+                + (maxFreeze == null ? "null" : maxFreeze.toMillis() + " ms")
+                + " must be in 1..600000 ms");
+      }
+    }
+
+    /** Writes wait at most 2 s for a freeze. */
+    public static RebalanceConfig defaults() {
+      return new RebalanceConfig(Duration.ofSeconds(2));
+    }
+  }
+
   /** Router ↔ shard message limit (DISTRIBUTED.md §6): 64 MiB. */
   public static final int SHARD_MESSAGE_BYTES = 64 * 1024 * 1024;
 
@@ -120,8 +147,8 @@ public record RouterConfig(
     if (!writeDeadline.isPositive() || !readDeadline.isPositive()) {
       throw new IllegalArgumentException("deadlines must be positive");
     }
-    if (fanout == null || reconcile == null) {
-      throw new IllegalArgumentException("fanout and reconcile must be set");
+    if (fanout == null || reconcile == null || rebalance == null) {
+      throw new IllegalArgumentException("fanout, reconcile and rebalance must be set");
     }
     if (reconcileStaleness.isNegative()) {
       throw new IllegalArgumentException("reconcile staleness must not be negative");
@@ -144,7 +171,8 @@ public record RouterConfig(
         Math.max(8, 4 * Runtime.getRuntime().availableProcessors()),
         Duration.ofSeconds(2),
         FanoutConfig.defaults(),
-        ReconcileConfig.defaults());
+        ReconcileConfig.defaults(),
+        RebalanceConfig.defaults());
   }
 
   /** A copy with other limits. */
@@ -160,7 +188,8 @@ public record RouterConfig(
         executorThreads,
         reconcileStaleness,
         fanout,
-        reconcile);
+        reconcile,
+        rebalance);
   }
 
   /** A copy with another reconciliation period (zero: no automatic loop). */
@@ -176,7 +205,8 @@ public record RouterConfig(
         executorThreads,
         staleness,
         fanout,
-        reconcile);
+        reconcile,
+        rebalance);
   }
 
   /** A copy with other reconciliation settings. */
@@ -192,7 +222,8 @@ public record RouterConfig(
         executorThreads,
         reconcileStaleness,
         fanout,
-        reconcile);
+        reconcile,
+        rebalance);
   }
 
   /** A copy with other fan-out settings. */
@@ -208,7 +239,8 @@ public record RouterConfig(
         executorThreads,
         reconcileStaleness,
         fanout,
-        reconcile);
+        reconcile,
+        rebalance);
   }
 
   /** A copy with other per-shard-call deadlines used when the client sets none. */
@@ -224,6 +256,24 @@ public record RouterConfig(
         executorThreads,
         reconcileStaleness,
         fanout,
-        reconcile);
+        reconcile,
+        rebalance);
+  }
+
+  /** A copy with other slot-move settings. */
+  public RouterConfig withRebalance(RebalanceConfig rebalance) {
+    return new RouterConfig(
+        host,
+        port,
+        shards,
+        limits,
+        maxInboundMessageBytes,
+        writeDeadline,
+        readDeadline,
+        executorThreads,
+        reconcileStaleness,
+        fanout,
+        reconcile,
+        rebalance);
   }
 }

@@ -95,8 +95,16 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
   private final RequestValidator validator;
   private final Fanout fanout;
   private final Directory directory;
+
+  /** Reconciliation rounds, SetOntology and a slot move's freeze exclude each other. */
   private final ReadWriteLock lock = new ReentrantReadWriteLock();
+
+  /** Client writes (read side) and SetOntology (write side). */
   private final ReadWriteLock ontologyLock = new ReentrantReadWriteLock();
+
+  /** Client writes and a slot move's freeze. */
+  private final WriteFreeze freeze;
+
   private final AtomicReference<Signatures> signatures = new AtomicReference<>();
   private final AtomicBoolean dirty = new AtomicBoolean();
   private final Reconciler reconciler;
@@ -126,6 +134,7 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
     this.mapSync = new MapSync(this.shards, map, executor, config.readDeadline());
     sync.set(mapSync);
     this.config = config;
+    this.freeze = new WriteFreeze(config.rebalance().maxFreeze());
     this.validator = new RequestValidator(config.limits());
     this.fanout = new Fanout(this.shards, executor, config.fanout().parallelism());
     this.directory = new Directory(this.shards, map, fanout, config.writeDeadline());
@@ -147,7 +156,19 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
             mapSync,
             directory,
             writesAndRounds(),
-            () -> reconcile(false),
+            new Rebalancer.Rounds() {
+              @Override
+              public long finishMoves(boolean wait) {
+                return single()
+                    ? 0
+                    : reconcileLoop.finishMoves(wait ? leasePatience() : Duration.ZERO);
+              }
+
+              @Override
+              public void reconcile() {
+                RouterGrpcService.this.reconcile(false);
+              }
+            },
             config.limits().maxRecords());
     this.reconcileLoop =
         new ReconcileLoop(
@@ -166,20 +187,20 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
   }
 
   /**
-   * The rebalancer's freeze: a write lock that holds client writes (they share {@code
-   * ontologyLock}) and reconciliation rounds (they take {@code lock}), taken in the order
-   * SetOntology takes them. Only {@code writeLock()} is offered.
+   * The rebalancer's freeze: a write lock that holds client writes (up to {@code
+   * rebalance.max_freeze} each, {@link WriteFreeze}) and this router's reconciliation rounds and
+   * SetOntology (they take {@code lock}). Only {@code writeLock()} is offered.
    */
   private ReadWriteLock writesAndRounds() {
     java.util.concurrent.locks.Lock both =
         new java.util.concurrent.locks.Lock() {
           @Override
           public void lock() {
-            ontologyLock.writeLock().lock();
+            freeze.freeze();
             try {
               lock.writeLock().lock();
             } catch (RuntimeException e) {
-              ontologyLock.writeLock().unlock();
+              freeze.thaw();
               throw e;
             }
           }
@@ -187,7 +208,7 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
           @Override
           public void unlock() {
             lock.writeLock().unlock();
-            ontologyLock.writeLock().unlock();
+            freeze.thaw();
           }
 
           @Override
@@ -254,10 +275,14 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
       return ReconcileResponse.getDefaultInstance();
     }
     dirty.set(false);
-    // Takes or waits for the lease (DS-4), within the client's deadline.
+    return reconcileLoop.reconcile(full, leasePatience());
+  }
+
+  /** How long to take or wait for the lease (DS-4): its ttl, within the client's deadline. */
+  private Duration leasePatience() {
     Duration ttl = config.reconcile().leaseTtl();
     Duration patience = Fanout.perCall(ttl, Duration.ofMillis(200));
-    return reconcileLoop.reconcile(full, patience.compareTo(ttl) < 0 ? patience : ttl);
+    return patience.compareTo(ttl) < 0 ? patience : ttl;
   }
 
   /** True iff a write went through this router since the last reconciliation started. */
@@ -398,12 +423,12 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
     if (request.getRecordsCount() == 0) {
       return IngestResponse.getDefaultInstance();
     }
-    // An ontology switch and this router's reconciliation rounds exclude its writes, so its own
-    // writes and moves never interleave; writes of other routers racing a move are made safe by
-    // HomeRecheck and the carry-over's compare-and-write (docs/distributed.md "Writes during a
-    // move").
+    // A slot move's freeze (bounded: rebalance.max_freeze) and an ontology switch exclude writes.
+    // Reconciliation rounds, of this router or another, do not: a write racing a move is made safe
+    // by HomeRecheck, the carry-over's compare-and-write and the move journal (docs/distributed.md
+    // "Writes during a move").
+    freeze.enter();
     ontologyLock.readLock().lock();
-    lock.readLock().lock();
     try {
       dirty.set(true);
       Signatures sigs = signatures();
@@ -447,8 +472,8 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
           .addAllItems(List.of(items))
           .build();
     } finally {
-      lock.readLock().unlock();
       ontologyLock.readLock().unlock();
+      freeze.leave();
     }
   }
 
@@ -464,8 +489,8 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
           if (request.getIdentitiesCount() == 0) {
             return DeleteResponse.getDefaultInstance();
           }
-          ontologyLock.readLock().lock(); // as for ingest
-          lock.readLock().lock();
+          freeze.enter(); // as for ingest
+          ontologyLock.readLock().lock();
           try {
             dirty.set(true);
             List<String> reasons = new ArrayList<>();
@@ -508,8 +533,8 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
                 .addAllItems(List.of(items))
                 .build();
           } finally {
-            lock.readLock().unlock();
             ontologyLock.readLock().unlock();
+            freeze.leave();
           }
         });
   }

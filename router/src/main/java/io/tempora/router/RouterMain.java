@@ -93,6 +93,15 @@ public final class RouterMain implements Callable<Integer> {
   private int maxBatch;
 
   @Option(
+      names = "--rebalance-max-freeze-ms",
+      defaultValue = "2000",
+      description =
+          "rebalance.max_freeze: a client write held by a slot move's freeze longer than this"
+              + " (1..600000) is answered UNAVAILABLE without being applied; retrying is safe"
+              + " (default ${DEFAULT-VALUE})")
+  private long maxFreezeMs;
+
+  @Option(
       names = "--router-id",
       description =
           "this router's reconcile lease holder id, unique among the routers (default: random)")
@@ -148,7 +157,8 @@ public final class RouterMain implements Callable<Integer> {
                       maxBatch,
                       routerId != null
                           ? routerId
-                          : RouterConfig.ReconcileConfig.defaults().holder()));
+                          : RouterConfig.ReconcileConfig.defaults().holder()))
+              .withRebalance(new RouterConfig.RebalanceConfig(Duration.ofMillis(maxFreezeMs)));
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
     }

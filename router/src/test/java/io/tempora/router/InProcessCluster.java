@@ -30,6 +30,7 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntFunction;
+import java.util.function.UnaryOperator;
 
 /**
  * Test fixture: in-process shards (in-memory stores) behind real in-process gRPC, and routers
@@ -109,6 +110,11 @@ final class InProcessCluster implements AutoCloseable {
 
   /** Starts a router without a polling loop (Reconcile runs rounds); reach it by {@code id}. */
   RouterServer router(String id, Duration leaseTtl) {
+    return router(id, leaseTtl, c -> c);
+  }
+
+  /** As {@link #router(String, Duration)}, with {@code tweak} applied to its configuration. */
+  RouterServer router(String id, Duration leaseTtl, UnaryOperator<RouterConfig> tweak) {
     List<ShardClient> clients = new ArrayList<>();
     List<String> addresses = new ArrayList<>();
     for (int i = 0; i < names.size(); i++) {
@@ -119,9 +125,10 @@ final class InProcessCluster implements AutoCloseable {
         RouterServer.start(
             InProcessServerBuilder.forName(routerName(id)),
             clients,
-            RouterConfig.defaults("127.0.0.1", 0, addresses)
-                .withReconcileStaleness(Duration.ZERO)
-                .withReconcile(new RouterConfig.ReconcileConfig(leaseTtl, 10_000, id)));
+            tweak.apply(
+                RouterConfig.defaults("127.0.0.1", 0, addresses)
+                    .withReconcileStaleness(Duration.ZERO)
+                    .withReconcile(new RouterConfig.ReconcileConfig(leaseTtl, 10_000, id))));
     routers.add(r);
     return r;
   }

@@ -1,0 +1,232 @@
+package io.tempora.router;
+
+import static io.tempora.router.ContactRecords.ONTOLOGY;
+import static io.tempora.router.ContactRecords.record;
+import static io.tempora.router.ContactRecords.tag;
+import static io.tempora.router.ContactRecords.tagged;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.tempora.proto.internal.v1.RebalanceRequest;
+import io.tempora.proto.internal.v1.RebalanceResponse;
+import io.tempora.proto.internal.v1.RouterGrpc;
+import io.tempora.proto.internal.v1.SlotRange;
+import io.tempora.proto.v1.DeleteRequest;
+import io.tempora.proto.v1.Descriptor;
+import io.tempora.proto.v1.GetRecordRequest;
+import io.tempora.proto.v1.GetStatsRequest;
+import io.tempora.proto.v1.GetStatsResponse;
+import io.tempora.proto.v1.IngestRequest;
+import io.tempora.proto.v1.Outcome;
+import io.tempora.proto.v1.Record;
+import io.tempora.proto.v1.SetOntologyRequest;
+import io.tempora.proto.v1.TemporaServiceGrpc.TemporaServiceBlockingStub;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Slot moves racing client writes and unfinished reconciliation moves (docs/distributed.md
+ * "Rebalancing"), 3 in-process shards behind real gRPC, the interleavings forced by a one-shot
+ * action on a shard call ({@link InProcessCluster.Trap}) and by a router's {@link MoveHook}: a
+ * write held by a freeze longer than {@code rebalance.max_freeze} is refused without being applied
+ * while reads go on; a slot move after a lease holder died between a move's directory CAS and its
+ * carry-over finishes the journaled move first and loses nothing.
+ */
+class SlotMoveRaceTest {
+  private static final Signatures SIGS = new Signatures(ONTOLOGY);
+  private static final ShardMap MAP = new ShardMap(3);
+
+  /** Runs once, before the next call of the armed method reaches the shard's handler. */
+  private final AtomicReference<InProcessCluster.Trap> trap = new AtomicReference<>();
+
+  private InProcessCluster cluster;
+
+  @BeforeEach
+  void start() {
+    cluster = InProcessCluster.start(3, shard -> InProcessCluster.trap(shard, trap));
+  }
+
+  @AfterEach
+  void stop() {
+    cluster.close();
+  }
+
+  private RouterGrpc.RouterBlockingStub admin(String router) {
+    return RouterGrpc.newBlockingStub(cluster.channel(router))
+        .withDeadlineAfter(60, TimeUnit.SECONDS);
+  }
+
+  private static RebalanceRequest move(int slot, int to) {
+    return RebalanceRequest.newBuilder()
+        .addMove(SlotRange.newBuilder().setFirst(slot).setLast(slot))
+        .setTo(to)
+        .setWait(true)
+        .build();
+  }
+
+  @Test
+  void write_heldByFreezeLongerThanMaxFreeze_isUnavailableUnappliedAndReadsGoOn() {
+    cluster.router(
+        "a",
+        Duration.ofSeconds(30),
+        c -> c.withRebalance(new RouterConfig.RebalanceConfig(Duration.ofMillis(300))));
+    TemporaServiceBlockingStub client = cluster.client("a");
+    client.setOntology(SetOntologyRequest.newBuilder().setOntology(ONTOLOGY).build());
+    Record old = record("old", "email", "old@x");
+    Record fresh = record("fresh", "email", "fresh@x");
+    client.ingest(IngestRequest.newBuilder().addRecords(old).build());
+    List<Object> during = new ArrayList<>();
+    // The target activates the moved slot inside the freeze: the freeze lasts while this runs.
+    Runnable inFreeze =
+        () -> {
+          during.add(
+              outcome(() -> client.ingest(IngestRequest.newBuilder().addRecords(fresh).build())));
+          during.add(
+              outcome(
+                  () ->
+                      client.delete(
+                          DeleteRequest.newBuilder().addIdentities(old.getIdentity()).build())));
+          during.add(client.getStats(GetStatsRequest.getDefaultInstance()));
+        };
+    trap.set(new InProcessCluster.Trap(1, "FinishImport", inFreeze));
+
+    RebalanceResponse moved = admin("a").rebalance(move(0, 1));
+
+    assertThat(trap.get()).as("the writes ran inside the freeze").isNull();
+    assertThat(moved.getSlotsPerShardList()).containsExactly(5460, 5462, 5462);
+    for (int i = 0; i < 2; i++) {
+      assertThat(during.get(i))
+          .asInstanceOf(
+              org.assertj.core.api.InstanceOfAssertFactories.type(StatusRuntimeException.class))
+          .satisfies(
+              e -> {
+                assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+                assertThat(e.getStatus().getDescription())
+                    .startsWith("a slot move is freezing writes (held 300 ms")
+                    .contains("rebalance.max_freeze 300 ms")
+                    .endsWith("nothing was applied, retrying the request is safe");
+              });
+    }
+    assertThat(((GetStatsResponse) during.get(2)).getRecords()).as("a read").isEqualTo(1);
+    assertThat(cluster.liveCopies(fresh.getIdentity())).as("the refused ingest").isEmpty();
+    assertThat(cluster.liveCopies(old.getIdentity())).as("the refused delete").hasSize(1);
+    assertThatThrownBy(
+            () ->
+                client.getRecord(
+                    GetRecordRequest.newBuilder().setIdentity(fresh.getIdentity()).build()))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
+    // Resent after the freeze: applied once, as new.
+    assertThat(
+            client
+                .ingest(IngestRequest.newBuilder().addRecords(fresh).build())
+                .getItems(0)
+                .getOutcome())
+        .isEqualTo(Outcome.OUTCOME_CREATED);
+  }
+
+  @Test
+  void slotMove_afterHolderDiedBetweenCasAndCarryOver_finishesTheJournalFirstAndLosesNothing() {
+    RouterServer a = cluster.router("a", Duration.ofMillis(300));
+    cluster.router("b", Duration.ofSeconds(30));
+    TemporaServiceBlockingStub client = cluster.client("b");
+    client.setOntology(SetOntologyRequest.newBuilder().setOntology(ONTOLOGY).build());
+    cluster.reconcile("a");
+    Record[] pair = crossShardPair();
+    client.ingest(IngestRequest.newBuilder().addRecords(pair[0]).addRecords(pair[1]).build());
+    // A 1-1 component moves to the lower shard id: the record homed on the higher one moves.
+    int s0 = MAP.shardOfSlot(SIGS.homeSlot(pair[0]));
+    int s1 = MAP.shardOfSlot(SIGS.homeSlot(pair[1]));
+    Record moving = s0 > s1 ? pair[0] : pair[1];
+    Record staying = s0 > s1 ? pair[1] : pair[0];
+    int source = Math.max(s0, s1);
+    int target = Math.min(s0, s1);
+    // Just before a's directory CAS, an upsert through b lands on the source; a dies after it.
+    trap.set(
+        new InProcessCluster.Trap(
+            MAP.shardOf(moving.getIdentity()),
+            "SetHomes",
+            () ->
+                client.ingest(
+                    IngestRequest.newBuilder().addRecords(tagged(moving, "late")).build())));
+    a.moveHook(
+        (point, ids) -> {
+          if (point == MoveHook.Point.AFTER_CAS) {
+            throw new IllegalStateException("router a dies after the directory CAS");
+          }
+        });
+    assertThatThrownBy(() -> cluster.reconcile("a")).isInstanceOf(StatusRuntimeException.class);
+    assertThat(cluster.pending(source)).as("the journal entry on the source").isEqualTo(1);
+    assertThat(tagOn(source, moving)).as("the source copy").isEqualTo("late");
+    assertThat(tagOn(target, moving)).as("the target copy, made before the upsert").isEmpty();
+
+    // Before any Reconcile, b moves the slot a's move went to (the target's first slot, the
+    // moving record's home now) onto the source, whose copy is the newer one: copying the
+    // target's older copy there would overwrite the upsert.
+    RebalanceResponse moved = admin("b").rebalance(move(MAP.firstSlot(target), source));
+
+    assertThat(moved.getMovesList()).isEmpty();
+    assertThat(cluster.liveCopies(moving.getIdentity())).hasSize(1);
+    assertThat(cluster.liveCopies(staying.getIdentity())).hasSize(1);
+    assertThat(tagOf(client, moving)).isEqualTo("late");
+    cluster.reconcile("b");
+    assertThat(cluster.liveCopies(moving.getIdentity()))
+        .isEqualTo(cluster.liveCopies(staying.getIdentity()));
+    assertThat(tagOf(client, moving)).isEqualTo("late");
+    long records = 0;
+    for (int s = 0; s < cluster.size(); s++) {
+      assertThat(cluster.pending(s)).as("journal entries on shard %d", s).isZero();
+      records += cluster.live(s).size();
+    }
+    assertThat(records).as("live records on the shards (none lost or duplicated)").isEqualTo(2);
+  }
+
+  /** The answer of {@code call}, or the exception it threw. */
+  private static Object outcome(java.util.function.Supplier<Object> call) {
+    try {
+      return call.get();
+    } catch (StatusRuntimeException e) {
+      return e;
+    }
+  }
+
+  private static String tagOf(TemporaServiceBlockingStub client, Record r) {
+    return tag(
+        client
+            .getRecord(GetRecordRequest.newBuilder().setIdentity(r.getIdentity()).build())
+            .getDescriptorsList());
+  }
+
+  /** The tag of the live copy of {@code r} on {@code shard} (null: none live there). */
+  private String tagOn(int shard, Record r) {
+    for (Record x : cluster.live(shard)) {
+      if (x.getIdentity().equals(r.getIdentity())) {
+        return tag(x.getDescriptorsList());
+      }
+    }
+    return null;
+  }
+
+  /** Two records linking through a phone, homed on different shards. */
+  private static Record[] crossShardPair() {
+    Record a = record("x", "phone", "p9");
+    for (int i = 0; ; i++) {
+      Record b =
+          record("y", "email", "y" + i + "@x").toBuilder()
+              .addDescriptors(Descriptor.newBuilder().setAttr("phone").setValue("p9"))
+              .build();
+      if (MAP.shardOfSlot(SIGS.homeSlot(b)) != MAP.shardOfSlot(SIGS.homeSlot(a))) {
+        return new Record[] {a, b};
+      }
+    }
+  }
+}
