@@ -1,0 +1,554 @@
+package io.tempora.router;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.tempora.engine.model.RecordInput;
+import io.tempora.engine.oracle.Op;
+import io.tempora.engine.oracle.Workload;
+import io.tempora.engine.oracle.WorkloadGenerator;
+import io.tempora.proto.internal.v1.ReconcileRequest;
+import io.tempora.proto.internal.v1.ReconcileResponse;
+import io.tempora.proto.internal.v1.RouterGrpc;
+import io.tempora.proto.v1.Identity;
+import io.tempora.proto.v1.QueryEntitiesRequest;
+import io.tempora.proto.v1.Record;
+import io.tempora.proto.v1.SetOntologyRequest;
+import io.tempora.proto.v1.TemporaServiceGrpc;
+import io.tempora.proto.v1.TemporaServiceGrpc.TemporaServiceBlockingStub;
+import io.tempora.shardserver.grpc.ReadSnapshot;
+import io.tempora.shardserver.grpc.ReferenceShard;
+import io.tempora.shardserver.grpc.WorkloadRequests;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One seed of DISTRIBUTED.md DS-T9: a cluster of 1–3 in-process shards and 1–2 routers ({@link
+ * SimCluster}), a small workload of the engine's {@link WorkloadGenerator} (cross-key chains,
+ * strong-id conflicts, upserts changing key values, deletes; cut to at most 12 records) sent by a
+ * client that resends what failed with UNAVAILABLE, interleaved with Reconcile calls and faults,
+ * everything chosen by one {@link Random} of the seed:
+ *
+ * <ul>
+ *   <li>drops of router → shard calls, before or after the shard applied them ({@link SimFaults});
+ *   <li>delays: a client request is held and sent later, between steps or from inside another
+ *       router's round at one of its {@link MoveHook.Point}s (so it lands between two of the
+ *       round's steps);
+ *   <li>router crashes: the reconciling router's hook throws at a point (the round stops there, as
+ *       in RoundFaultInjectionTest) and the router is replaced by a new one; steps run twice
+ *       ({@link MoveHook#repeat});
+ *   <li>shard restarts: a shard stops (between steps or at a point of a round) and starts again
+ *       later on the same store and directory.
+ * </ul>
+ *
+ * <p>Then faults stop, stopped shards start, the client resends everything not yet acknowledged
+ * until it is, and one fault-free Reconcile runs. Checked: no move journal entry pending; the live
+ * identities are exactly those of the acknowledged writes (in acknowledgement order), each live on
+ * exactly one shard; DS-T1 equivalence ({@link ReadSnapshot}) with a single engine fed the
+ * acknowledged requests in acknowledgement order; a further Reconcile moves, finishes and removes
+ * nothing.
+ *
+ * <p>Deterministic: every request is made from one thread at a time (the client's, or a round's
+ * when a hook sends a held request), routers fan out in the calling thread, and the lease's time is
+ * virtual (moved on by the schedule), so the calls and the random decisions come in the same order
+ * for a seed. Not deterministic: thread identities, real durations, and gRPC's internal threads.
+ * Not thread-safe; run once.
+ */
+final class RouterSimulation {
+  static final int MAX_RECORDS = 16;
+  private static final int MAX_STEPS = 30;
+  private static final Duration LEASE = Duration.ofSeconds(10);
+  private static final Duration DEADLINE = Duration.ofSeconds(30);
+  private static final WorkloadGenerator GENERATOR = new WorkloadGenerator();
+
+  private final long seed;
+  private final Random random;
+  private final SimFaults faults;
+  private final Workload workload;
+  private final int shardCount;
+  private final int routerCount;
+  private final Deque<Request> unsent = new ArrayDeque<>();
+  private final List<Request> held = new ArrayList<>();
+  private final List<Request> inDoubt = new ArrayList<>();
+  private final List<Acked> acked = new ArrayList<>();
+  private final List<Client> clients = new ArrayList<>();
+  private final Stats stats = new Stats();
+  private SimCluster cluster;
+  private String lastHolder = "";
+  private int routersStarted;
+
+  /** A request of the workload: its position and op. */
+  private record Request(int index, Op op) {}
+
+  /** A request the client saw answered (OK or a definite error), in answer order. */
+  private record Acked(Request request, Status.Code code) {}
+
+  /** A live router and the client's stubs to it. */
+  private record Client(
+      String id,
+      RouterServer server,
+      TemporaServiceBlockingStub stub,
+      RouterGrpc.RouterBlockingStub admin) {}
+
+  /** What happened in a run, summed over seeds by the test. */
+  static final class Stats {
+    int requests;
+    int drops;
+    int resends;
+    int reconciles;
+    int failedReconciles;
+    int crashes;
+    int heldInRound;
+    int shardStops;
+    long moved;
+
+    void add(Stats o) {
+      requests += o.requests;
+      drops += o.drops;
+      resends += o.resends;
+      reconciles += o.reconciles;
+      failedReconciles += o.failedReconciles;
+      crashes += o.crashes;
+      heldInRound += o.heldInRound;
+      shardStops += o.shardStops;
+      moved += o.moved;
+    }
+
+    @Override
+    public String toString() {
+      return String.format(
+          "%d requests, %d drops, %d resends, %d Reconcile calls (%d failed), %d router crashes,"
+              + " %d requests released inside a round, %d shard stops, %d records moved",
+          requests,
+          drops,
+          resends,
+          reconciles,
+          failedReconciles,
+          crashes,
+          heldInRound,
+          shardStops,
+          moved);
+    }
+  }
+
+  RouterSimulation(long seed) {
+    this.seed = seed;
+    this.random = new Random(seed);
+    int roll = random.nextInt(10);
+    this.shardCount = roll < 2 ? 1 : roll < 6 ? 2 : 3;
+    this.routerCount = 1 + random.nextInt(2);
+    this.faults = new SimFaults(random, 5 * random.nextInt(4));
+    this.workload = GENERATOR.generate(seed);
+    List<Op> ops = cut(workload.ops(), 2 + random.nextInt(MAX_RECORDS - 1));
+    for (int i = 0; i < ops.size(); i++) {
+      unsent.add(new Request(i, ops.get(i)));
+    }
+  }
+
+  /** The trace of the schedule so far. */
+  String trace() {
+    return faults.trace();
+  }
+
+  /**
+   * Runs the seed.
+   *
+   * @return what happened
+   * @throws AssertionError if a check failed (the trace says what ran)
+   */
+  Stats run() {
+    faults.note(
+        "seed "
+            + seed
+            + ": "
+            + shardCount
+            + " shard(s), "
+            + routerCount
+            + " router(s), "
+            + unsent.size()
+            + " requests");
+    try (SimCluster c = new SimCluster(shardCount, faults)) {
+      cluster = c;
+      for (int i = 0; i < routerCount; i++) {
+        startRouter();
+      }
+      clients
+          .get(0)
+          .stub()
+          .setOntology(
+              SetOntologyRequest.newBuilder()
+                  .setOntology(WorkloadRequests.ontology(workload, ""))
+                  .build());
+      faults.enabled(true);
+      schedule();
+      faults.enabled(false);
+      settle();
+      check();
+      stats.drops = faults.drops();
+      return stats;
+    }
+  }
+
+  /**
+   * The ops up to {@code records} upserted records, each upsert split into requests of 1–3 records
+   * (identities are unique within a batch, so the split changes no outcome; more requests make more
+   * interleavings).
+   */
+  private List<Op> cut(List<Op> ops, int records) {
+    List<Op> out = new ArrayList<>();
+    int left = records;
+    for (Op op : ops) {
+      if (left == 0) {
+        break;
+      }
+      if (op instanceof Op.Upsert u) {
+        List<RecordInput> rs = u.records().subList(0, Math.min(left, u.records().size()));
+        left -= rs.size();
+        for (int i = 0; i < rs.size(); ) {
+          int n = Math.min(1 + random.nextInt(3), rs.size() - i);
+          out.add(new Op.Upsert(rs.subList(i, i + n)));
+          i += n;
+        }
+      } else {
+        out.add(op);
+      }
+    }
+    return out;
+  }
+
+  private void schedule() {
+    for (int step = 0; step < MAX_STEPS; step++) {
+      if (unsent.isEmpty() && held.isEmpty() && inDoubt.isEmpty() && random.nextInt(3) == 0) {
+        return;
+      }
+      cluster.advance(Duration.ofMillis(1));
+      int roll = random.nextInt(100);
+      if (roll < 35 && !unsent.isEmpty()) {
+        send(unsent.poll(), pick());
+      } else if (roll < 45 && !unsent.isEmpty()) {
+        Request r = unsent.poll();
+        held.add(r);
+        faults.note("hold #" + r.index());
+      } else if (roll < 55 && !held.isEmpty()) {
+        send(held.remove(random.nextInt(held.size())), pick());
+      } else if (roll < 65 && !inDoubt.isEmpty()) {
+        stats.resends++;
+        send(inDoubt.remove(random.nextInt(inDoubt.size())), pick());
+      } else if (roll < 92) {
+        reconcile(pick(), Hook.random(random, this));
+      } else {
+        toggleShard();
+      }
+    }
+  }
+
+  private Client pick() {
+    return clients.get(random.nextInt(clients.size()));
+  }
+
+  /**
+   * Sends one request through {@code via}: OK or a definite error acknowledges it, UNAVAILABLE
+   * leaves it in doubt (to resend).
+   */
+  private void send(Request r, Client via) {
+    stats.requests++;
+    String what = "#" + r.index() + " " + describe(r.op()) + " via " + via.id();
+    try {
+      TemporaServiceBlockingStub stub =
+          via.stub().withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+      switch (r.op()) {
+        case Op.Upsert u -> stub.ingest(WorkloadRequests.ingest(u, ""));
+        case Op.Delete d -> stub.delete(WorkloadRequests.delete(d, ""));
+      }
+      acked.add(new Acked(r, Status.Code.OK));
+      faults.note(what + ": OK");
+    } catch (StatusRuntimeException e) {
+      Status.Code code = e.getStatus().getCode();
+      faults.note(what + ": " + code + " " + e.getStatus().getDescription());
+      if (code == Status.Code.UNAVAILABLE) {
+        inDoubt.add(r);
+      } else {
+        acked.add(new Acked(r, code));
+      }
+    }
+  }
+
+  private static String describe(Op op) {
+    return switch (op) {
+      case Op.Upsert u -> "upsert " + u.records().stream().map(x -> name(x.identity())).toList();
+      case Op.Delete d -> "delete " + d.identities().stream().map(RouterSimulation::name).toList();
+    };
+  }
+
+  private static String name(io.tempora.engine.model.Identity id) {
+    return id.entityType().charAt(0) + "/" + id.perspective() + "/" + id.uid();
+  }
+
+  /**
+   * A Reconcile through {@code via} with {@code hook} installed. The lease's time moves on past the
+   * ttl first unless {@code via} reconciled last (a dead or idle holder's lease has lapsed; the
+   * same router renews its own).
+   */
+  private ReconcileResponse reconcile(Client via, Hook hook) {
+    stats.reconciles++;
+    if (!via.id().equals(lastHolder)) {
+      cluster.advance(LEASE.plusMillis(1));
+    }
+    lastHolder = via.id();
+    faults.note("reconcile via " + via.id() + hook.describe());
+    via.server().moveHook(hook);
+    try {
+      ReconcileResponse r =
+          via.admin()
+              .withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+              .reconcile(ReconcileRequest.getDefaultInstance());
+      stats.moved += r.getMoved();
+      faults.note(
+          "  reconciled: moved "
+              + r.getMoved()
+              + ", stale copies removed "
+              + r.getStaleCopiesRemoved()
+              + ", journal entries finished "
+              + r.getJournalFinished());
+      return r;
+    } catch (StatusRuntimeException e) {
+      stats.failedReconciles++;
+      faults.note(
+          "  Reconcile failed: " + e.getStatus().getCode() + " " + e.getStatus().getDescription());
+      return null;
+    } finally {
+      via.server().moveHook(MoveHook.NONE);
+      if (hook.died) {
+        stats.crashes++;
+        clients.remove(via);
+        startRouter();
+      }
+    }
+  }
+
+  private void startRouter() {
+    String id = "r" + ++routersStarted;
+    boolean on = faultsOn();
+    faults.enabled(false); // a router's start-up reads the shard map; not what is tested here
+    RouterServer server = cluster.router(id, LEASE);
+    faults.enabled(on);
+    clients.add(
+        new Client(
+            id,
+            server,
+            TemporaServiceGrpc.newBlockingStub(cluster.channel(id)),
+            RouterGrpc.newBlockingStub(cluster.channel(id))));
+    faults.note("router " + id + " started");
+  }
+
+  private boolean faultsOn() {
+    return faults.isEnabled();
+  }
+
+  private void toggleShard() {
+    for (int s = 0; s < cluster.size(); s++) {
+      if (!cluster.isUp(s)) {
+        cluster.startShard(s);
+        faults.note("shard " + s + " started");
+        return;
+      }
+    }
+    stopShard(random.nextInt(cluster.size()));
+  }
+
+  private void stopShard(int s) {
+    stats.shardStops++;
+    cluster.stopShard(s);
+    faults.note("shard " + s + " stopped");
+  }
+
+  /** Faults off, shards up, every request acknowledged, one Reconcile. */
+  private void settle() {
+    faults.note("-- faults stop");
+    for (int s = 0; s < cluster.size(); s++) {
+      if (!cluster.isUp(s)) {
+        cluster.startShard(s);
+        faults.note("shard " + s + " started");
+      }
+    }
+    List<Request> rest = new ArrayList<>(inDoubt);
+    rest.addAll(held);
+    rest.addAll(unsent);
+    inDoubt.clear();
+    held.clear();
+    unsent.clear();
+    for (Request r : rest) {
+      for (int attempt = 0; attempt < 3 && !isAcked(r); attempt++) {
+        inDoubt.remove(r);
+        send(r, pick());
+      }
+      assertThat(isAcked(r)).as("request #%d acknowledged without faults", r.index()).isTrue();
+    }
+    ReconcileResponse last = reconcile(pick(), Hook.none(this));
+    assertThat(last).as("the final fault-free Reconcile succeeded").isNotNull();
+  }
+
+  private boolean isAcked(Request r) {
+    return acked.stream().anyMatch(a -> a.request() == r);
+  }
+
+  private void check() {
+    for (int s = 0; s < cluster.size(); s++) {
+      assertThat(cluster.pending(s)).as("move journal entries pending on shard %d", s).isZero();
+    }
+    Map<String, List<Integer>> copies = new TreeMap<>();
+    for (int s = 0; s < cluster.size(); s++) {
+      for (Record r : cluster.live(s)) {
+        copies.computeIfAbsent(key(r.getIdentity()), k -> new ArrayList<>()).add(s);
+      }
+    }
+    List<Op> history =
+        acked.stream().filter(a -> a.code() == Status.Code.OK).map(a -> a.request().op()).toList();
+    Set<String> expected = new HashSet<>();
+    for (RecordInput r : WorkloadGenerator.liveRecords(history)) {
+      expected.add(key(WorkloadRequests.identity(r.identity(), "")));
+    }
+    assertThat(copies.keySet())
+        .as("identities live on the shards = those of the acknowledged writes")
+        .containsExactlyInAnyOrderElementsOf(expected);
+    copies.forEach(
+        (id, on) -> assertThat(on).as("shards holding a live copy of %s", id).hasSize(1));
+    Client via = clients.get(0);
+    try (ReferenceShard reference = new ReferenceShard()) {
+      reference
+          .stub()
+          .setOntology(
+              SetOntologyRequest.newBuilder()
+                  .setOntology(WorkloadRequests.ontology(workload, ""))
+                  .build());
+      for (Acked a : acked) {
+        assertThat(codeOf(reference.stub(), a.request().op()))
+            .as("the single engine's answer to request #%d", a.request().index())
+            .isEqualTo(a.code());
+      }
+      List<QueryEntitiesRequest> queries =
+          WorkloadRequests.queries(GENERATOR.queries(workload, seed), "");
+      String want = ReadSnapshot.snapshot(reference.stub(), "", workload.entityTypes(), queries);
+      String got = ReadSnapshot.snapshot(via.stub(), "", workload.entityTypes(), queries);
+      assertThat(got).as("reads through the router = reads of one engine (DS-T1)").isEqualTo(want);
+    }
+    ReconcileResponse further = reconcile(via, Hook.none(this));
+    assertThat(further).as("a further Reconcile succeeded").isNotNull();
+    assertThat(further.getMoved()).as("records moved by a further Reconcile").isZero();
+    assertThat(further.getJournalFinished()).as("entries finished by a further Reconcile").isZero();
+    assertThat(further.getStaleCopiesRemoved()).as("stale copies removed then").isZero();
+  }
+
+  private static String key(Identity id) {
+    return id.getEntityType() + "/" + id.getPerspective() + "/" + id.getUid();
+  }
+
+  private static Status.Code codeOf(TemporaServiceBlockingStub stub, Op op) {
+    try {
+      switch (op) {
+        case Op.Upsert u -> stub.ingest(WorkloadRequests.ingest(u, ""));
+        case Op.Delete d -> stub.delete(WorkloadRequests.delete(d, ""));
+      }
+      return Status.Code.OK;
+    } catch (StatusRuntimeException e) {
+      return e.getStatus().getCode();
+    }
+  }
+
+  /**
+   * The faults of one Reconcile call, drawn before it: the router dies at a point (its first
+   * occurrence), a held request is sent through another router at a point, a shard stops at a
+   * point, and every step may run twice. Called in the round's thread while the client's thread
+   * waits for the Reconcile, so the simulation's state is touched by one thread at a time.
+   */
+  private static final class Hook implements MoveHook {
+    private final RouterSimulation sim;
+    private final Point crashAt;
+    private final Point releaseAt;
+    private final Point stopAt;
+    private final int stopShard;
+    private final boolean twice;
+    private boolean died;
+    private boolean released;
+    private boolean stopped;
+
+    private Hook(
+        RouterSimulation sim,
+        Point crashAt,
+        Point releaseAt,
+        Point stopAt,
+        int stopShard,
+        boolean twice) {
+      this.sim = sim;
+      this.crashAt = crashAt;
+      this.releaseAt = releaseAt;
+      this.stopAt = stopAt;
+      this.stopShard = stopShard;
+      this.twice = twice;
+    }
+
+    static Hook none(RouterSimulation sim) {
+      return new Hook(sim, null, null, null, -1, false);
+    }
+
+    static Hook random(Random r, RouterSimulation sim) {
+      Point[] points = Point.values();
+      Point crash = r.nextInt(100) < 30 ? points[r.nextInt(points.length)] : null;
+      Point release = r.nextInt(100) < 40 ? points[r.nextInt(points.length)] : null;
+      Point stop = r.nextInt(100) < 10 ? points[r.nextInt(points.length)] : null;
+      int shard = r.nextInt(sim.cluster.size());
+      return new Hook(sim, crash, release, stop, shard, r.nextInt(100) < 25);
+    }
+
+    String describe() {
+      return (crashAt == null ? "" : ", dies at " + crashAt)
+          + (releaseAt == null ? "" : ", sends a held request at " + releaseAt)
+          + (stopAt == null ? "" : ", stops shard " + stopShard + " at " + stopAt)
+          + (twice ? ", every step twice" : "");
+    }
+
+    @Override
+    public void at(Point point, List<Identity> ids) {
+      if (point == releaseAt && !released) {
+        released = true;
+        sim.releaseInRound(point);
+      }
+      if (point == stopAt && !stopped && sim.cluster.isUp(stopShard)) {
+        stopped = true;
+        sim.faults.note("  at " + point + ":");
+        sim.stopShard(stopShard);
+      }
+      if (point == crashAt && !died) {
+        died = true;
+        sim.faults.note("  the router dies at " + point);
+        throw new IllegalStateException("simulated router crash at " + point);
+      }
+    }
+
+    @Override
+    public boolean repeat(Point point) {
+      return twice;
+    }
+  }
+
+  /** Sends a held request through a router other than the last holder, if both exist. */
+  private void releaseInRound(MoveHook.Point point) {
+    List<Client> others = clients.stream().filter(c -> !c.id().equals(lastHolder)).toList();
+    if (held.isEmpty() || others.isEmpty()) {
+      return;
+    }
+    stats.heldInRound++;
+    faults.note("  at " + point + ":");
+    send(held.remove(random.nextInt(held.size())), others.get(random.nextInt(others.size())));
+  }
+}
