@@ -31,12 +31,14 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * One seed of DISTRIBUTED.md DS-T9: a cluster of 1–3 in-process shards and 1–2 routers ({@link
  * SimCluster}), a small workload of the engine's {@link WorkloadGenerator} (cross-key chains,
- * strong-id conflicts, upserts changing key values, deletes; cut to at most 12 records) sent by a
- * client that resends what failed with UNAVAILABLE, interleaved with Reconcile calls and faults,
+ * strong-id conflicts, upserts changing key values, deletes; cut to at most 20 records, upserts
+ * split into requests of 1–3, plus up to 2 "bridge" records linking two of them) sent by a client
+ * that resends what failed with UNAVAILABLE, interleaved with Reconcile calls and faults,
  * everything chosen by one {@link Random} of the seed:
  *
  * <ul>
@@ -65,7 +67,7 @@ import java.util.concurrent.TimeUnit;
  * Not thread-safe; run once.
  */
 final class RouterSimulation {
-  static final int MAX_RECORDS = 16;
+  static final int MAX_RECORDS = 20;
   private static final int MAX_STEPS = 30;
   private static final Duration LEASE = Duration.ofSeconds(10);
   private static final Duration DEADLINE = Duration.ofSeconds(30);
@@ -83,11 +85,13 @@ final class RouterSimulation {
   private final List<Acked> acked = new ArrayList<>();
   private final List<Client> clients = new ArrayList<>();
   private final Stats stats = new Stats();
+  private final List<RecordInput> upserted;
   private SimCluster cluster;
   private String lastHolder = "";
   private int routersStarted;
+  private int touches;
 
-  /** A request of the workload: its position and op. */
+  /** A request: its position in the workload (negative: written inside a round), and op. */
   private record Request(int index, Op op) {}
 
   /** A request the client saw answered (OK or a definite error), in answer order. */
@@ -128,7 +132,7 @@ final class RouterSimulation {
     public String toString() {
       return String.format(
           "%d requests, %d drops, %d resends, %d Reconcile calls (%d failed), %d router crashes,"
-              + " %d requests released inside a round, %d shard stops, %d records moved",
+              + " %d requests sent inside a round, %d shard stops, %d records moved",
           requests,
           drops,
           resends,
@@ -141,18 +145,27 @@ final class RouterSimulation {
     }
   }
 
-  RouterSimulation(long seed) {
+  /**
+   * @param seed decides everything
+   * @param sabotage run with a seeded bug ({@link SimFaults}) to show that it is caught
+   */
+  RouterSimulation(long seed, boolean sabotage) {
     this.seed = seed;
     this.random = new Random(seed);
     int roll = random.nextInt(10);
     this.shardCount = roll < 2 ? 1 : roll < 6 ? 2 : 3;
     this.routerCount = 1 + random.nextInt(2);
-    this.faults = new SimFaults(random, 5 * random.nextInt(4));
+    this.faults = new SimFaults(random, 5 * random.nextInt(4), sabotage);
     this.workload = GENERATOR.generate(seed);
     List<Op> ops = cut(workload.ops(), 2 + random.nextInt(MAX_RECORDS - 1));
+    ops.addAll(bridges(ops, random.nextInt(3)));
     for (int i = 0; i < ops.size(); i++) {
       unsent.add(new Request(i, ops.get(i)));
     }
+    this.upserted =
+        ops.stream()
+            .flatMap(op -> op instanceof Op.Upsert u ? u.records().stream() : Stream.empty())
+            .toList();
   }
 
   /** The trace of the schedule so far. */
@@ -226,12 +239,46 @@ final class RouterSimulation {
     return out;
   }
 
+  /**
+   * Up to {@code n} upserts of a new record holding the descriptors of two upserted records of one
+   * entity type: it links to both (a cross-key chain when they are homed apart), which gives the
+   * rounds components to move.
+   */
+  private List<Op> bridges(List<Op> ops, int n) {
+    List<RecordInput> upserted =
+        ops.stream()
+            .flatMap(op -> op instanceof Op.Upsert u ? u.records().stream() : Stream.empty())
+            .toList();
+    List<Op> out = new ArrayList<>();
+    for (int i = 0; i < n && upserted.size() > 1; i++) {
+      RecordInput a = upserted.get(random.nextInt(upserted.size()));
+      RecordInput b = upserted.get(random.nextInt(upserted.size()));
+      if (a.identity().equals(b.identity())
+          || !a.identity().entityType().equals(b.identity().entityType())) {
+        continue;
+      }
+      List<io.tempora.engine.model.Descriptor> both = new ArrayList<>(a.descriptors());
+      both.addAll(b.descriptors());
+      io.tempora.engine.model.Identity id =
+          io.tempora.engine.model.Identity.of(
+              a.identity().entityType(), a.identity().perspective(), "bridge-" + i);
+      out.add(new Op.Upsert(List.of(new RecordInput(id, both))));
+    }
+    return out;
+  }
+
   private void schedule() {
     for (int step = 0; step < MAX_STEPS; step++) {
       if (unsent.isEmpty() && held.isEmpty() && inDoubt.isEmpty() && random.nextInt(3) == 0) {
         return;
       }
       cluster.advance(Duration.ofMillis(1));
+      int down = firstDown();
+      if (down >= 0 && random.nextInt(100) < 30) {
+        cluster.startShard(down);
+        faults.note("shard " + down + " started");
+        continue;
+      }
       int roll = random.nextInt(100);
       if (roll < 35 && !unsent.isEmpty()) {
         send(unsent.poll(), pick());
@@ -244,10 +291,10 @@ final class RouterSimulation {
       } else if (roll < 65 && !inDoubt.isEmpty()) {
         stats.resends++;
         send(inDoubt.remove(random.nextInt(inDoubt.size())), pick());
-      } else if (roll < 92) {
+      } else if (roll < 95 || down >= 0) {
         reconcile(pick(), Hook.random(random, this));
       } else {
-        toggleShard();
+        stopShard(random.nextInt(cluster.size()));
       }
     }
   }
@@ -262,7 +309,12 @@ final class RouterSimulation {
    */
   private void send(Request r, Client via) {
     stats.requests++;
-    String what = "#" + r.index() + " " + describe(r.op()) + " via " + via.id();
+    String what =
+        (r.index() < 0 ? "late#" + -r.index() : "#" + r.index())
+            + " "
+            + describe(r.op())
+            + " via "
+            + via.id();
     try {
       TemporaServiceBlockingStub stub =
           via.stub().withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
@@ -355,15 +407,14 @@ final class RouterSimulation {
     return faults.isEnabled();
   }
 
-  private void toggleShard() {
+  /** The lowest stopped shard, or -1. */
+  private int firstDown() {
     for (int s = 0; s < cluster.size(); s++) {
       if (!cluster.isUp(s)) {
-        cluster.startShard(s);
-        faults.note("shard " + s + " started");
-        return;
+        return s;
       }
     }
-    stopShard(random.nextInt(cluster.size()));
+    return -1;
   }
 
   private void stopShard(int s) {
@@ -432,9 +483,12 @@ final class RouterSimulation {
                   .setOntology(WorkloadRequests.ontology(workload, ""))
                   .build());
       for (Acked a : acked) {
-        assertThat(codeOf(reference.stub(), a.request().op()))
-            .as("the single engine's answer to request #%d", a.request().index())
-            .isEqualTo(a.code());
+        Status.Code engine = codeOf(reference.stub(), a.request().op());
+        assertThat(a.code())
+            .as(
+                "request #%d: the router's answer (expected: the single engine's)",
+                a.request().index())
+            .isEqualTo(engine);
       }
       List<QueryEntitiesRequest> queries =
           WorkloadRequests.queries(GENERATOR.queries(workload, seed), "");
@@ -466,27 +520,29 @@ final class RouterSimulation {
   }
 
   /**
-   * The faults of one Reconcile call, drawn before it: the router dies at a point (its first
-   * occurrence), a held request is sent through another router at a point, a shard stops at a
-   * point, and every step may run twice. Called in the round's thread while the client's thread
-   * waits for the Reconcile, so the simulation's state is touched by one thread at a time.
+   * The faults of one Reconcile call, drawn before it, each at the k-th boundary ({@link
+   * MoveHook.Point}) the round reaches (0: none), so that they fall between the steps it takes: the
+   * router dies, a held request is sent through another router, a shard stops; and every step may
+   * run twice. Called in the round's thread, which is the simulation's thread (every call runs in
+   * the caller's thread), so the simulation's state is touched by one thread only.
    */
   private static final class Hook implements MoveHook {
+    private static final int BOUNDARIES = 8;
+
     private final RouterSimulation sim;
-    private final Point crashAt;
-    private final Point releaseAt;
-    private final Point stopAt;
+    private final int crashAt;
+    private final int releaseAt;
+    private final int stopAt;
     private final int stopShard;
     private final boolean twice;
+    private int reached;
     private boolean died;
-    private boolean released;
-    private boolean stopped;
 
     private Hook(
         RouterSimulation sim,
-        Point crashAt,
-        Point releaseAt,
-        Point stopAt,
+        int crashAt,
+        int releaseAt,
+        int stopAt,
         int stopShard,
         boolean twice) {
       this.sim = sim;
@@ -498,37 +554,35 @@ final class RouterSimulation {
     }
 
     static Hook none(RouterSimulation sim) {
-      return new Hook(sim, null, null, null, -1, false);
+      return new Hook(sim, 0, 0, 0, -1, false);
     }
 
     static Hook random(Random r, RouterSimulation sim) {
-      Point[] points = Point.values();
-      Point crash = r.nextInt(100) < 30 ? points[r.nextInt(points.length)] : null;
-      Point release = r.nextInt(100) < 40 ? points[r.nextInt(points.length)] : null;
-      Point stop = r.nextInt(100) < 10 ? points[r.nextInt(points.length)] : null;
+      int crash = r.nextInt(100) < 30 ? 1 + r.nextInt(BOUNDARIES) : 0;
+      int release = r.nextInt(100) < 60 ? 1 + r.nextInt(BOUNDARIES) : 0;
+      int stop = r.nextInt(100) < 10 ? 1 + r.nextInt(BOUNDARIES) : 0;
       int shard = r.nextInt(sim.cluster.size());
       return new Hook(sim, crash, release, stop, shard, r.nextInt(100) < 25);
     }
 
     String describe() {
-      return (crashAt == null ? "" : ", dies at " + crashAt)
-          + (releaseAt == null ? "" : ", sends a held request at " + releaseAt)
-          + (stopAt == null ? "" : ", stops shard " + stopShard + " at " + stopAt)
+      return (crashAt == 0 ? "" : ", dies at boundary " + crashAt)
+          + (releaseAt == 0 ? "" : ", a write at boundary " + releaseAt)
+          + (stopAt == 0 ? "" : ", stops shard " + stopShard + " at boundary " + stopAt)
           + (twice ? ", every step twice" : "");
     }
 
     @Override
     public void at(Point point, List<Identity> ids) {
-      if (point == releaseAt && !released) {
-        released = true;
-        sim.releaseInRound(point);
+      reached++;
+      if (reached == releaseAt) {
+        sim.writeInRound(point, ids);
       }
-      if (point == stopAt && !stopped && sim.cluster.isUp(stopShard)) {
-        stopped = true;
+      if (reached == stopAt && sim.cluster.isUp(stopShard)) {
         sim.faults.note("  at " + point + ":");
         sim.stopShard(stopShard);
       }
-      if (point == crashAt && !died) {
+      if (reached == crashAt) {
         died = true;
         sim.faults.note("  the router dies at " + point);
         throw new IllegalStateException("simulated router crash at " + point);
@@ -541,14 +595,47 @@ final class RouterSimulation {
     }
   }
 
-  /** Sends a held request through a router other than the last holder, if both exist. */
-  private void releaseInRound(MoveHook.Point point) {
+  /**
+   * A client write landing between two steps of a round, through a router other than the one
+   * reconciling (if there is one): half the time, when the boundary names a move's records, a new
+   * upsert of one of them (its workload content plus a {@code title} descriptor), so that it races
+   * the move of that record; otherwise a held request.
+   */
+  private void writeInRound(MoveHook.Point point, List<Identity> ids) {
     List<Client> others = clients.stream().filter(c -> !c.id().equals(lastHolder)).toList();
-    if (held.isEmpty() || others.isEmpty()) {
+    if (others.isEmpty()) {
       return;
     }
-    stats.heldInRound++;
-    faults.note("  at " + point + ":");
-    send(held.remove(random.nextInt(held.size())), others.get(random.nextInt(others.size())));
+    Client via = others.get(random.nextInt(others.size()));
+    Request r = null;
+    if (!ids.isEmpty() && random.nextBoolean()) {
+      r = touch(ids.get(random.nextInt(ids.size())));
+    }
+    if (r == null && !held.isEmpty()) {
+      r = held.remove(random.nextInt(held.size()));
+    }
+    if (r != null) {
+      stats.heldInRound++;
+      faults.note("  at " + point + ":");
+      send(r, via);
+    }
+  }
+
+  /**
+   * A new request upserting {@code id} again with a new title, or null if it was never upserted.
+   */
+  private Request touch(Identity id) {
+    io.tempora.engine.model.Identity target =
+        io.tempora.engine.model.Identity.of(id.getEntityType(), id.getPerspective(), id.getUid());
+    for (int i = upserted.size() - 1; i >= 0; i--) {
+      RecordInput base = upserted.get(i);
+      if (base.identity().equals(target)) {
+        List<io.tempora.engine.model.Descriptor> ds = new ArrayList<>(base.descriptors());
+        ds.add(io.tempora.engine.model.Descriptor.always("title", "late-" + touches));
+        touches++;
+        return new Request(-touches, new Op.Upsert(List.of(new RecordInput(target, ds))));
+      }
+    }
+    return null;
   }
 }

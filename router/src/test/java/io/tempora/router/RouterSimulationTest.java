@@ -16,21 +16,23 @@ import org.slf4j.LoggerFactory;
  * DISTRIBUTED.md DS-T9: deterministic simulation of routing, fan-out, retries and reconciliation
  * with injected drops, delays and crashes ({@link RouterSimulation}, one cluster per seed). Seeds
  * {@code 1..N}: N is {@code -Dtempora.sim.seeds} (1,000 by default, 100,000 with {@code
- * -Pextended}); {@code -Dtempora.sim.seed=S} runs seed S alone and prints its schedule. A failure
- * names each failing seed and the command replaying it.
+ * -Pextended}); {@code -Dtempora.sim.seed=S} runs seed S alone and logs its schedule. A failure
+ * names each failing seed (at most 10) with the command replaying it, and logs the schedule of the
+ * first. Also: a seed replays the same schedule, and a seeded bug is caught.
  */
 class RouterSimulationTest {
   private static final Logger LOG = LoggerFactory.getLogger(RouterSimulationTest.class);
   private static final String REPLAY =
       "./mvnw -o -B verify -pl router -am -Dtest=RouterSimulationTest"
           + " -Dsurefire.failIfNoSpecifiedTests=false -Dtempora.sim.seed=";
+  private static final String UUID = "[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}";
   private static final int MAX_REPORTED = 10;
 
   private static Fanout.RetryPause previousPause;
 
   @BeforeAll
   static void noRetrySleeps() {
-    // The router's 50 ms / 200 ms pauses between retries of a dropped call: real time, not the
+    // The router's 50 ms / 200 ms pauses between retries of a dropped call are real time, not the
     // simulation's; the retries themselves still happen.
     previousPause = Fanout.retryPause(ms -> {});
   }
@@ -53,16 +55,9 @@ class RouterSimulationTest {
     List<String> failures = new ArrayList<>();
     long started = System.nanoTime();
     for (long seed = 1; seed <= seeds; seed++) {
-      RouterSimulation sim = new RouterSimulation(seed);
-      try {
-        total.add(sim.run());
-      } catch (AssertionError | RuntimeException e) {
-        if (failures.size() < MAX_REPORTED) {
-          failures.add("seed " + seed + ": " + firstLine(e) + "\n  replay: " + REPLAY + seed);
-        }
-        if (failures.size() == 1) {
-          LOG.error("seed {} failed; its schedule:\n{}", seed, sim.trace(), e);
-        }
+      String failure = run(seed, false, total);
+      if (failure != null && failures.size() < MAX_REPORTED) {
+        failures.add(failure);
       }
     }
     LOG.info(
@@ -74,15 +69,64 @@ class RouterSimulationTest {
     assertThat(total.requests).as("requests sent").isPositive();
   }
 
+  @Test
+  void simulate_sameSeedTwice_runsTheSameSchedule() {
+    for (long seed = 1; seed <= 10; seed++) {
+      RouterSimulation first = new RouterSimulation(seed, false);
+      first.run();
+      RouterSimulation second = new RouterSimulation(seed, false);
+      second.run();
+
+      assertThat(normalized(second.trace()))
+          .as("schedule of seed %d, run twice", seed)
+          .isEqualTo(normalized(first.trace()))
+          .contains("-- faults stop");
+    }
+  }
+
+  @Test
+  void simulate_routerAcknowledgingLostIngests_failsNamingAReplayableSeed() {
+    String failure = null;
+    long seed = 0;
+    while (failure == null && seed < 200) {
+      seed++;
+      failure = run(seed, true, new RouterSimulation.Stats());
+    }
+
+    assertThat(failure).as("a seed failing with the seeded bug (seeds 1..%d)", seed).isNotNull();
+    assertThat(failure).startsWith("seed " + seed + ": ").contains(REPLAY + seed);
+    String again = run(seed, true, new RouterSimulation.Stats());
+    assertThat(again).as("seed %d replayed", seed).isEqualTo(failure);
+    assertThat(run(seed, false, new RouterSimulation.Stats()))
+        .as("seed %d without the bug", seed)
+        .isNull();
+  }
+
+  /** Runs a seed: null if it passed, else what failed and the command replaying it. */
+  private static String run(long seed, boolean sabotage, RouterSimulation.Stats total) {
+    RouterSimulation sim = new RouterSimulation(seed, sabotage);
+    try {
+      total.add(sim.run());
+      return null;
+    } catch (AssertionError | RuntimeException e) {
+      LOG.error("seed {} failed; its schedule:\n{}", seed, sim.trace(), e);
+      return "seed " + seed + ": " + firstLine(e) + "\n  replay: " + REPLAY + seed;
+    }
+  }
+
   private static void replay(long seed) {
-    RouterSimulation sim = new RouterSimulation(seed);
+    RouterSimulation sim = new RouterSimulation(seed, false);
     try {
       RouterSimulation.Stats stats = sim.run();
-      LOG.info("seed {} passed: {}\n{}", seed, stats, sim.trace());
+      LOG.info("seed {} passed: {}; its schedule:\n{}", seed, stats, sim.trace());
     } catch (AssertionError | RuntimeException e) {
       throw new AssertionError(
           "seed " + seed + " failed: " + e.getMessage() + "\nschedule:\n" + sim.trace(), e);
     }
+  }
+
+  private static String normalized(String trace) {
+    return trace.replaceAll(UUID, "<uuid>");
   }
 
   private static String firstLine(Throwable e) {

@@ -142,7 +142,10 @@ final class SimCluster implements AutoCloseable {
     List<String> addresses = new ArrayList<>();
     for (int i = 0; i < size(); i++) {
       ManagedChannel c =
-          InProcessChannelBuilder.forName(shardName(i)).directExecutor().intercept(faults).build();
+          InProcessChannelBuilder.forName(shardName(i))
+              .directExecutor()
+              .intercept(faults.toward("shard " + i))
+              .build();
       routerChannels.add(c);
       clients.add(new ShardClient(i, shardName(i), c));
       addresses.add("s" + i + ":1");

@@ -15,15 +15,17 @@ import java.util.Random;
 
 /**
  * The simulation's network between routers and shards: a client interceptor on every router → shard
- * channel that, while {@link #enabled}, drops a call with the seeded probability, either before it
- * reaches the shard (request dropped: UNAVAILABLE, nothing applied) or after the shard answered
- * (response dropped: the shard applied it, the router sees UNAVAILABLE). The decisions come from
- * one seeded {@link Random} in call order, which the simulation keeps deterministic by making one
- * call at a time. Also the schedule's trace. Thread-safe (synchronized), though used sequentially.
+ * channel ({@link #toward}) that, while {@link #enabled}, drops a call with the seeded probability,
+ * either before it reaches the shard (request dropped: UNAVAILABLE, nothing applied) or after the
+ * shard answered (response dropped: the shard applied it, the router sees UNAVAILABLE). The
+ * decisions come from one seeded {@link Random} in call order, which the simulation keeps
+ * deterministic by making one call at a time. Also the schedule's trace. Thread-safe
+ * (synchronized), though used sequentially.
  */
-final class SimFaults implements ClientInterceptor {
+final class SimFaults {
   private final Random random;
   private final int dropPercent;
+  private final boolean sabotage;
   private final List<String> trace = new ArrayList<>();
   private boolean enabled;
   private int drops;
@@ -31,10 +33,13 @@ final class SimFaults implements ClientInterceptor {
   /**
    * @param random the seed's generator (shared with the schedule)
    * @param dropPercent chance of a drop per router → shard call while enabled, 0..100
+   * @param sabotage a seeded bug, to show the simulation catches one: an Ingest whose request is
+   *     dropped is answered OK (as if the router took a lost sub-batch for applied)
    */
-  SimFaults(Random random, int dropPercent) {
+  SimFaults(Random random, int dropPercent, boolean sabotage) {
     this.random = random;
     this.dropPercent = dropPercent;
+    this.sabotage = sabotage;
   }
 
   /** Turns drops on or off (off for the set-up, the final phase and the checks). */
@@ -65,7 +70,9 @@ final class SimFaults implements ClientInterceptor {
   private enum Drop {
     NONE,
     REQUEST,
-    RESPONSE
+    RESPONSE,
+    /** The sabotage: the request is dropped, the caller told OK. */
+    LIE
   }
 
   private synchronized Drop decide(String method, String target) {
@@ -75,20 +82,28 @@ final class SimFaults implements ClientInterceptor {
       return Drop.NONE;
     }
     Drop d = random.nextBoolean() ? Drop.REQUEST : Drop.RESPONSE;
+    if (sabotage && d == Drop.REQUEST && method.equals("Ingest")) {
+      d = Drop.LIE;
+    }
     drops++;
     trace.add(
         "  drop " + d.name().toLowerCase(java.util.Locale.ROOT) + " " + method + " → " + target);
     return d;
   }
 
-  @Override
-  public <Q, R> ClientCall<Q, R> interceptCall(
-      MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
-    Drop drop = decide(method.getBareMethodName(), next.authority());
-    return switch (drop) {
-      case NONE -> next.newCall(method, options);
-      case REQUEST -> new RequestDropped<>();
-      case RESPONSE -> new ResponseDropped<>(next.newCall(method, options));
+  /** The interceptor of one router → shard channel; {@code target} names the shard in the trace. */
+  ClientInterceptor toward(String target) {
+    return new ClientInterceptor() {
+      @Override
+      public <Q, R> ClientCall<Q, R> interceptCall(
+          MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
+        return switch (decide(method.getBareMethodName(), target)) {
+          case NONE -> next.newCall(method, options);
+          case REQUEST -> new RequestDropped<>();
+          case RESPONSE -> new ResponseDropped<>(next.newCall(method, options));
+          case LIE -> new Lie<>(method);
+        };
+      }
     };
   }
 
@@ -114,6 +129,40 @@ final class SimFaults implements ClientInterceptor {
     @Override
     public void halfClose() {
       listener.onClose(dropped("request"), new Metadata());
+    }
+
+    @Override
+    public void sendMessage(Q message) {}
+  }
+
+  /** A call that never leaves the router but answers OK with an empty response (the sabotage). */
+  private static final class Lie<Q, R> extends ClientCall<Q, R> {
+    private final MethodDescriptor<Q, R> method;
+    private Listener<R> listener;
+
+    Lie(MethodDescriptor<Q, R> method) {
+      this.method = method;
+    }
+
+    @Override
+    public void start(Listener<R> responseListener, Metadata headers) {
+      listener = responseListener;
+    }
+
+    @Override
+    public void request(int numMessages) {}
+
+    @Override
+    public void cancel(String message, Throwable cause) {}
+
+    @Override
+    public void halfClose() {
+      @SuppressWarnings("unchecked")
+      MethodDescriptor.PrototypeMarshaller<R> m =
+          (MethodDescriptor.PrototypeMarshaller<R>) method.getResponseMarshaller();
+      listener.onHeaders(new Metadata());
+      listener.onMessage(m.getMessagePrototype());
+      listener.onClose(Status.OK, new Metadata());
     }
 
     @Override
