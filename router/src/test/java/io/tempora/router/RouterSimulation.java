@@ -43,13 +43,13 @@ import java.util.stream.Stream;
  *
  * <ul>
  *   <li>drops of router → shard calls, before or after the shard applied them ({@link SimFaults});
- *   <li>delays: a client request is held and sent later, between steps or from inside another
- *       router's round at one of its {@link MoveHook.Point}s (so it lands between two of the
- *       round's steps);
- *   <li>router crashes: the reconciling router's hook throws at a point (the round stops there, as
- *       in RoundFaultInjectionTest) and the router is replaced by a new one; steps run twice
- *       ({@link MoveHook#repeat});
- *   <li>shard restarts: a shard stops (between steps or at a point of a round) and starts again
+ *   <li>delays: a client request is held and sent later, between steps, or from inside a round
+ *       through the other router at the k-th {@link MoveHook.Point} the round reaches (a held
+ *       request, or a new upsert of a record being moved: the write races the move);
+ *   <li>router crashes: the reconciling router's hook throws at the k-th boundary (the round stops
+ *       there, as in RoundFaultInjectionTest) and the router is replaced by a new one; steps run
+ *       twice ({@link MoveHook#repeat});
+ *   <li>shard restarts: a shard stops (between steps or at a boundary of a round) and starts again
  *       later on the same store and directory.
  * </ul>
  *
@@ -60,14 +60,14 @@ import java.util.stream.Stream;
  * acknowledged requests in acknowledgement order; a further Reconcile moves, finishes and removes
  * nothing.
  *
- * <p>Deterministic: every request is made from one thread at a time (the client's, or a round's
- * when a hook sends a held request), routers fan out in the calling thread, and the lease's time is
- * virtual (moved on by the schedule), so the calls and the random decisions come in the same order
- * for a seed. Not deterministic: thread identities, real durations, and gRPC's internal threads.
- * Not thread-safe; run once.
+ * <p>Deterministic: every call runs in the simulation's thread (in-process servers run calls in the
+ * calling thread, channels are direct, routers fan out in the calling thread; a round's hook runs
+ * in it too), and the lease's time is virtual (moved on by the schedule), so the calls and the
+ * random decisions come in the same order for a seed. Not deterministic: real durations (gRPC
+ * deadlines), gRPC's timer threads, log lines. Not thread-safe; run once.
  */
 final class RouterSimulation {
-  static final int MAX_RECORDS = 20;
+  private static final int MAX_RECORDS = 20;
   private static final int MAX_STEPS = 30;
   private static final Duration LEASE = Duration.ofSeconds(10);
   private static final Duration DEADLINE = Duration.ofSeconds(30);
@@ -84,7 +84,7 @@ final class RouterSimulation {
   private final List<Request> inDoubt = new ArrayList<>();
   private final List<Acked> acked = new ArrayList<>();
   private final List<Client> clients = new ArrayList<>();
-  private final Stats stats = new Stats();
+  private final SimStats stats = new SimStats();
   private final List<RecordInput> upserted;
   private SimCluster cluster;
   private String lastHolder = "";
@@ -103,47 +103,6 @@ final class RouterSimulation {
       RouterServer server,
       TemporaServiceBlockingStub stub,
       RouterGrpc.RouterBlockingStub admin) {}
-
-  /** What happened in a run, summed over seeds by the test. */
-  static final class Stats {
-    int requests;
-    int drops;
-    int resends;
-    int reconciles;
-    int failedReconciles;
-    int crashes;
-    int heldInRound;
-    int shardStops;
-    long moved;
-
-    void add(Stats o) {
-      requests += o.requests;
-      drops += o.drops;
-      resends += o.resends;
-      reconciles += o.reconciles;
-      failedReconciles += o.failedReconciles;
-      crashes += o.crashes;
-      heldInRound += o.heldInRound;
-      shardStops += o.shardStops;
-      moved += o.moved;
-    }
-
-    @Override
-    public String toString() {
-      return String.format(
-          "%d requests, %d drops, %d resends, %d Reconcile calls (%d failed), %d router crashes,"
-              + " %d requests sent inside a round, %d shard stops, %d records moved",
-          requests,
-          drops,
-          resends,
-          reconciles,
-          failedReconciles,
-          crashes,
-          heldInRound,
-          shardStops,
-          moved);
-    }
-  }
 
   /**
    * @param seed decides everything
@@ -179,7 +138,7 @@ final class RouterSimulation {
    * @return what happened
    * @throws AssertionError if a check failed (the trace says what ran)
    */
-  Stats run() {
+  SimStats run() {
     faults.note(
         "seed "
             + seed
@@ -292,7 +251,7 @@ final class RouterSimulation {
         stats.resends++;
         send(inDoubt.remove(random.nextInt(inDoubt.size())), pick());
       } else if (roll < 95 || down >= 0) {
-        reconcile(pick(), Hook.random(random, this));
+        reconcile(pick(), SimHook.random(random, this));
       } else {
         stopShard(random.nextInt(cluster.size()));
       }
@@ -351,7 +310,7 @@ final class RouterSimulation {
    * ttl first unless {@code via} reconciled last (a dead or idle holder's lease has lapsed; the
    * same router renews its own).
    */
-  private ReconcileResponse reconcile(Client via, Hook hook) {
+  private ReconcileResponse reconcile(Client via, SimHook hook) {
     stats.reconciles++;
     if (!via.id().equals(lastHolder)) {
       cluster.advance(LEASE.plusMillis(1));
@@ -380,7 +339,7 @@ final class RouterSimulation {
       return null;
     } finally {
       via.server().moveHook(MoveHook.NONE);
-      if (hook.died) {
+      if (hook.died()) {
         stats.crashes++;
         clients.remove(via);
         startRouter();
@@ -417,7 +376,22 @@ final class RouterSimulation {
     return -1;
   }
 
-  private void stopShard(int s) {
+  /** The number of shards (for {@link SimHook}). */
+  int shards() {
+    return cluster.size();
+  }
+
+  /** Whether shard {@code s} is up (for {@link SimHook}). */
+  boolean isUp(int s) {
+    return cluster.isUp(s);
+  }
+
+  /** Appends to the trace (for {@link SimHook}). */
+  void note(String line) {
+    faults.note(line);
+  }
+
+  void stopShard(int s) {
     stats.shardStops++;
     cluster.stopShard(s);
     faults.note("shard " + s + " stopped");
@@ -445,7 +419,7 @@ final class RouterSimulation {
       }
       assertThat(isAcked(r)).as("request #%d acknowledged without faults", r.index()).isTrue();
     }
-    ReconcileResponse last = reconcile(pick(), Hook.none(this));
+    ReconcileResponse last = reconcile(pick(), SimHook.none(this));
     assertThat(last).as("the final fault-free Reconcile succeeded").isNotNull();
   }
 
@@ -494,13 +468,31 @@ final class RouterSimulation {
           WorkloadRequests.queries(GENERATOR.queries(workload, seed), "");
       String want = ReadSnapshot.snapshot(reference.stub(), "", workload.entityTypes(), queries);
       String got = ReadSnapshot.snapshot(via.stub(), "", workload.entityTypes(), queries);
-      assertThat(got).as("reads through the router = reads of one engine (DS-T1)").isEqualTo(want);
+      assertThat(got)
+          .as(
+              "reads through the router = reads of one engine (DS-T1); %s",
+              firstDifference(want, got))
+          .isEqualTo(want);
     }
-    ReconcileResponse further = reconcile(via, Hook.none(this));
+    ReconcileResponse further = reconcile(via, SimHook.none(this));
     assertThat(further).as("a further Reconcile succeeded").isNotNull();
     assertThat(further.getMoved()).as("records moved by a further Reconcile").isZero();
     assertThat(further.getJournalFinished()).as("entries finished by a further Reconcile").isZero();
     assertThat(further.getStaleCopiesRemoved()).as("stale copies removed then").isZero();
+  }
+
+  /** Where two snapshots first differ, for the failure message. */
+  private static String firstDifference(String want, String got) {
+    List<String> w = want.lines().toList();
+    List<String> g = got.lines().toList();
+    for (int i = 0; i < Math.max(w.size(), g.size()); i++) {
+      String a = i < w.size() ? w.get(i) : "<end>";
+      String b = i < g.size() ? g.get(i) : "<end>";
+      if (!a.equals(b)) {
+        return "first difference at line " + (i + 1) + ": expected [" + a + "] but was [" + b + "]";
+      }
+    }
+    return "no line differs";
   }
 
   private static String key(Identity id) {
@@ -520,88 +512,12 @@ final class RouterSimulation {
   }
 
   /**
-   * The faults of one Reconcile call, drawn before it, each at the k-th boundary ({@link
-   * MoveHook.Point}) the round reaches (0: none), so that they fall between the steps it takes: the
-   * router dies, a held request is sent through another router, a shard stops; and every step may
-   * run twice. Called in the round's thread, which is the simulation's thread (every call runs in
-   * the caller's thread), so the simulation's state is touched by one thread only.
-   */
-  private static final class Hook implements MoveHook {
-    private static final int BOUNDARIES = 8;
-
-    private final RouterSimulation sim;
-    private final int crashAt;
-    private final int releaseAt;
-    private final int stopAt;
-    private final int stopShard;
-    private final boolean twice;
-    private int reached;
-    private boolean died;
-
-    private Hook(
-        RouterSimulation sim,
-        int crashAt,
-        int releaseAt,
-        int stopAt,
-        int stopShard,
-        boolean twice) {
-      this.sim = sim;
-      this.crashAt = crashAt;
-      this.releaseAt = releaseAt;
-      this.stopAt = stopAt;
-      this.stopShard = stopShard;
-      this.twice = twice;
-    }
-
-    static Hook none(RouterSimulation sim) {
-      return new Hook(sim, 0, 0, 0, -1, false);
-    }
-
-    static Hook random(Random r, RouterSimulation sim) {
-      int crash = r.nextInt(100) < 30 ? 1 + r.nextInt(BOUNDARIES) : 0;
-      int release = r.nextInt(100) < 60 ? 1 + r.nextInt(BOUNDARIES) : 0;
-      int stop = r.nextInt(100) < 10 ? 1 + r.nextInt(BOUNDARIES) : 0;
-      int shard = r.nextInt(sim.cluster.size());
-      return new Hook(sim, crash, release, stop, shard, r.nextInt(100) < 25);
-    }
-
-    String describe() {
-      return (crashAt == 0 ? "" : ", dies at boundary " + crashAt)
-          + (releaseAt == 0 ? "" : ", a write at boundary " + releaseAt)
-          + (stopAt == 0 ? "" : ", stops shard " + stopShard + " at boundary " + stopAt)
-          + (twice ? ", every step twice" : "");
-    }
-
-    @Override
-    public void at(Point point, List<Identity> ids) {
-      reached++;
-      if (reached == releaseAt) {
-        sim.writeInRound(point, ids);
-      }
-      if (reached == stopAt && sim.cluster.isUp(stopShard)) {
-        sim.faults.note("  at " + point + ":");
-        sim.stopShard(stopShard);
-      }
-      if (reached == crashAt) {
-        died = true;
-        sim.faults.note("  the router dies at " + point);
-        throw new IllegalStateException("simulated router crash at " + point);
-      }
-    }
-
-    @Override
-    public boolean repeat(Point point) {
-      return twice;
-    }
-  }
-
-  /**
    * A client write landing between two steps of a round, through a router other than the one
    * reconciling (if there is one): half the time, when the boundary names a move's records, a new
    * upsert of one of them (its workload content plus a {@code title} descriptor), so that it races
    * the move of that record; otherwise a held request.
    */
-  private void writeInRound(MoveHook.Point point, List<Identity> ids) {
+  void writeInRound(MoveHook.Point point, List<Identity> ids) {
     List<Client> others = clients.stream().filter(c -> !c.id().equals(lastHolder)).toList();
     if (others.isEmpty()) {
       return;
@@ -615,7 +531,7 @@ final class RouterSimulation {
       r = held.remove(random.nextInt(held.size()));
     }
     if (r != null) {
-      stats.heldInRound++;
+      stats.writesInRound++;
       faults.note("  at " + point + ":");
       send(r, via);
     }

@@ -51,7 +51,7 @@ class RouterSimulationTest {
       return;
     }
     int seeds = Integer.getInteger("tempora.sim.seeds", 1000);
-    RouterSimulation.Stats total = new RouterSimulation.Stats();
+    SimStats total = new SimStats();
     List<String> failures = new ArrayList<>();
     long started = System.nanoTime();
     for (long seed = 1; seed <= seeds; seed++) {
@@ -90,20 +90,18 @@ class RouterSimulationTest {
     long seed = 0;
     while (failure == null && seed < 200) {
       seed++;
-      failure = run(seed, true, new RouterSimulation.Stats());
+      failure = run(seed, true, new SimStats());
     }
 
     assertThat(failure).as("a seed failing with the seeded bug (seeds 1..%d)", seed).isNotNull();
     assertThat(failure).startsWith("seed " + seed + ": ").contains(REPLAY + seed);
-    String again = run(seed, true, new RouterSimulation.Stats());
+    String again = run(seed, true, new SimStats());
     assertThat(again).as("seed %d replayed", seed).isEqualTo(failure);
-    assertThat(run(seed, false, new RouterSimulation.Stats()))
-        .as("seed %d without the bug", seed)
-        .isNull();
+    assertThat(run(seed, false, new SimStats())).as("seed %d without the bug", seed).isNull();
   }
 
   /** Runs a seed: null if it passed, else what failed and the command replaying it. */
-  private static String run(long seed, boolean sabotage, RouterSimulation.Stats total) {
+  private static String run(long seed, boolean sabotage, SimStats total) {
     RouterSimulation sim = new RouterSimulation(seed, sabotage);
     try {
       total.add(sim.run());
@@ -117,7 +115,7 @@ class RouterSimulationTest {
   private static void replay(long seed) {
     RouterSimulation sim = new RouterSimulation(seed, false);
     try {
-      RouterSimulation.Stats stats = sim.run();
+      SimStats stats = sim.run();
       LOG.info("seed {} passed: {}; its schedule:\n{}", seed, stats, sim.trace());
     } catch (AssertionError | RuntimeException e) {
       throw new AssertionError(
