@@ -33,6 +33,19 @@ import java.util.function.Supplier;
 final class Fanout {
   private static final long[] RETRY_MS = {50, 200};
 
+  /** Waits between the retries of {@link #call}; {@link Thread#sleep} outside tests. */
+  @FunctionalInterface
+  interface RetryPause {
+    /** Waits {@code ms} milliseconds. */
+    void pause(long ms) throws InterruptedException;
+  }
+
+  /**
+   * Test seam (RouterSimulationTest): the simulation retries without real sleeps. Global to the
+   * JVM; set it back to the value {@link #retryPause} returned.
+   */
+  private static volatile RetryPause retryPause = Thread::sleep;
+
   /** Trailer carrying one {@link MissingShard} per shard that did not answer a fan-out read. */
   static final Metadata.Key<MissingShard> MISSING_SHARD_KEY =
       ProtoUtils.keyForProto(MissingShard.getDefaultInstance());
@@ -76,13 +89,20 @@ final class Fanout {
         }
         shard.channel().resetConnectBackoff();
         try {
-          Thread.sleep(RETRY_MS[attempt]);
+          retryPause.pause(RETRY_MS[attempt]);
         } catch (InterruptedException interrupted) {
           Thread.currentThread().interrupt();
           throw shard.failure(e);
         }
       }
     }
+  }
+
+  /** Replaces how {@link #call} waits between retries (a test seam); returns the previous one. */
+  static RetryPause retryPause(RetryPause pause) {
+    RetryPause previous = retryPause;
+    retryPause = pause;
+    return previous;
   }
 
   /**

@@ -77,6 +77,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -119,6 +120,15 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
    */
   public RouterGrpcService(
       List<ShardClient> shards, RouterConfig config, ExecutorService executor) {
+    this(shards, config, executor, System::nanoTime);
+  }
+
+  /**
+   * As above, with the monotonic clock of the reconcile lease and loop given ({@link
+   * System#nanoTime} outside tests; the router simulation passes its virtual time).
+   */
+  RouterGrpcService(
+      List<ShardClient> shards, RouterConfig config, ExecutorService executor, LongSupplier nanos) {
     this.map = new ShardMap(shards.size());
     // Every shard call carries the map epoch; a stale one makes the router refresh its map.
     AtomicReference<MapSync> sync = new AtomicReference<>();
@@ -180,10 +190,10 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
                 config.reconcile().holder(),
                 config.reconcile().leaseTtl(),
                 config.readDeadline(),
-                System::nanoTime),
+                nanos),
             metrics,
             config.readDeadline(),
-            System::nanoTime);
+            nanos);
   }
 
   /**

@@ -17,6 +17,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,11 +69,30 @@ public final class RouterServer implements AutoCloseable {
   /** Starts the service on a given builder (e.g. in-process in tests) with given shard clients. */
   public static RouterServer start(
       ServerBuilder<?> builder, List<ShardClient> shards, RouterConfig config) {
+    return start(
+        builder,
+        shards,
+        config,
+        Executors.newCachedThreadPool(named("tempora-router-fanout-")),
+        System::nanoTime);
+  }
+
+  /**
+   * As above, with the executor of the parallel shard calls and the reconcile lease's monotonic
+   * clock given (a test seam: the router simulation passes an executor running the calls in the
+   * caller's thread, so a request's shard calls happen in shard order, and its virtual time). The
+   * router owns the executor: {@link #close} shuts it down.
+   */
+  static RouterServer start(
+      ServerBuilder<?> builder,
+      List<ShardClient> shards,
+      RouterConfig config,
+      ExecutorService fanout,
+      LongSupplier nanos) {
     ExecutorService handlers =
         Executors.newFixedThreadPool(config.executorThreads(), named("tempora-router-grpc-"));
-    ExecutorService fanout = Executors.newCachedThreadPool(named("tempora-router-fanout-"));
     HealthStatusManager health = new HealthStatusManager();
-    RouterGrpcService service = new RouterGrpcService(shards, config, fanout);
+    RouterGrpcService service = new RouterGrpcService(shards, config, fanout, nanos);
     Server server;
     try {
       // Adopt the stored shard map and finish flipped moves before serving any write.

@@ -200,17 +200,38 @@ public final class ShardServer implements AutoCloseable {
    *
    * @throws IllegalStateException if already serving or closed
    */
-  public synchronized void serve(
+  public void serve(
       Engine engine,
       HomeDirectory directory,
       Checkpointer checkpointer,
       Exporter exporter,
       Compactor compactor) {
+    serve(engine, directory, checkpointer, exporter, compactor, Clock.systemUTC());
+  }
+
+  /**
+   * As {@link #serve(Engine, HomeDirectory)}, with the reconcile lease's expiry judged by {@code
+   * leaseClock} instead of the system clock (a test seam: the router simulation moves time on
+   * itself).
+   *
+   * @throws IllegalStateException if already serving or closed
+   */
+  public void serveWithLeaseClock(Engine engine, HomeDirectory directory, Clock leaseClock) {
+    serve(engine, directory, null, null, null, leaseClock);
+  }
+
+  private synchronized void serve(
+      Engine engine,
+      HomeDirectory directory,
+      Checkpointer checkpointer,
+      Exporter exporter,
+      Compactor compactor,
+      Clock leaseClock) {
     if (state != State.RECOVERING) {
       throw new IllegalStateException("serve() in state " + state);
     }
     SlotStore slots = new SlotStore(directory);
-    ReconcileState reconcile = ReconcileState.open(directory, Clock.systemUTC());
+    ReconcileState reconcile = ReconcileState.open(directory, leaseClock);
     LeaseFenceInterceptor fence = new LeaseFenceInterceptor(reconcile);
     mainBuilder
         .executor(executor)

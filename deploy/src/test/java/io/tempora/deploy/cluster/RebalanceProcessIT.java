@@ -1,9 +1,9 @@
 package io.tempora.deploy.cluster;
 
-import static io.tempora.deploy.cluster.DistributedConformanceIT.apply;
-import static io.tempora.deploy.cluster.DistributedConformanceIT.ontology;
-import static io.tempora.deploy.cluster.DistributedConformanceIT.queries;
-import static io.tempora.deploy.cluster.DistributedConformanceIT.snapshot;
+import static io.tempora.shardserver.grpc.ReadSnapshot.snapshot;
+import static io.tempora.shardserver.grpc.WorkloadRequests.apply;
+import static io.tempora.shardserver.grpc.WorkloadRequests.ontology;
+import static io.tempora.shardserver.grpc.WorkloadRequests.queries;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tempora.engine.oracle.Workload;
@@ -23,6 +23,7 @@ import io.tempora.proto.v1.QueryEntitiesRequest;
 import io.tempora.proto.v1.Record;
 import io.tempora.proto.v1.SetOntologyRequest;
 import io.tempora.proto.v1.TemporaServiceGrpc.TemporaServiceBlockingStub;
+import io.tempora.shardserver.grpc.ReferenceShard;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,7 +54,7 @@ class RebalanceProcessIT {
     List<Processes.Proc> shards = new ArrayList<>();
     Processes.Proc router = null;
     WorkloadGenerator generator = new WorkloadGenerator();
-    try (DistributedConformanceIT.Reference ref = new DistributedConformanceIT.Reference()) {
+    try (ReferenceShard ref = new ReferenceShard()) {
       for (int i = 0; i < 2; i++) {
         shards.add(shard(i));
       }
@@ -64,16 +65,16 @@ class RebalanceProcessIT {
         all.mergeFrom(ontology(generator.generate(k), "w" + k + "."));
       }
       stub.setOntology(SetOntologyRequest.newBuilder().setOntology(all).build());
-      ref.stub.setOntology(SetOntologyRequest.newBuilder().setOntology(all).build());
+      ref.stub().setOntology(SetOntologyRequest.newBuilder().setOntology(all).build());
       for (int k = 0; k < WORKLOADS; k++) {
         Workload w = generator.generate(k);
         apply(stub, w, "w" + k + ".");
-        apply(ref.stub, w, "w" + k + ".");
+        apply(ref.stub(), w, "w" + k + ".");
       }
       for (int b = 0; b < BULK / 1000; b++) {
         IngestRequest req = bulk(b);
         stub.ingest(req);
-        ref.stub.ingest(req);
+        ref.stub().ingest(req);
       }
       RouterGrpc.newBlockingStub(router.channel())
           .withDeadlineAfter(5, TimeUnit.MINUTES)
@@ -123,7 +124,7 @@ class RebalanceProcessIT {
       assertThat(shards.get(2).stub().getStats(GetStatsRequest.getDefaultInstance()).getRecords())
           .isPositive();
       assertThat(stub.getStats(GetStatsRequest.getDefaultInstance()).getEntities())
-          .isEqualTo(ref.stub.getStats(GetStatsRequest.getDefaultInstance()).getEntities());
+          .isEqualTo(ref.stub().getStats(GetStatsRequest.getDefaultInstance()).getEntities());
       for (int k = 0; k < WORKLOADS; k++) {
         Workload w = generator.generate(k);
         String ns = "w" + k + ".";
@@ -131,7 +132,7 @@ class RebalanceProcessIT {
         List<String> types = w.entityTypes().stream().map(t -> ns + t).toList();
         assertThat(snapshot(stub, ns, types, qs))
             .as("workload %d after the move", k)
-            .isEqualTo(snapshot(ref.stub, ns, types, qs));
+            .isEqualTo(snapshot(ref.stub(), ns, types, qs));
       }
     } finally {
       if (router != null) {

@@ -21,6 +21,9 @@ import io.tempora.proto.v1.RecordStatus;
 import io.tempora.proto.v1.SetOntologyRequest;
 import io.tempora.proto.v1.TemporaServiceGrpc;
 import io.tempora.proto.v1.TemporaServiceGrpc.TemporaServiceBlockingStub;
+import io.tempora.shardserver.grpc.ReadSnapshot;
+import io.tempora.shardserver.grpc.ReferenceShard;
+import io.tempora.shardserver.grpc.WorkloadRequests;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -69,8 +72,7 @@ class ShardCrashConformanceIT {
       Ontology.Builder all = Ontology.newBuilder();
       for (int k = 0; k < WORKLOADS; k++) {
         long seed = 7000L + k;
-        all.mergeFrom(
-            DistributedConformanceIT.ontology(generator.generate(seed), "w" + seed + "."));
+        all.mergeFrom(WorkloadRequests.ontology(generator.generate(seed), "w" + seed + "."));
       }
       stub.setOntology(SetOntologyRequest.newBuilder().setOntology(all).build());
       long failedPositions = 0;
@@ -81,16 +83,17 @@ class ShardCrashConformanceIT {
         List<Op> first = w.ops().subList(0, w.ops().size() / 2);
         List<Op> rest = w.ops().subList(w.ops().size() / 2, w.ops().size());
         IngestRequest big = copies(w, ns, seed);
-        try (DistributedConformanceIT.Reference ref = new DistributedConformanceIT.Reference()) {
-          ref.stub.setOntology(
-              SetOntologyRequest.newBuilder()
-                  .setOntology(DistributedConformanceIT.ontology(w, ns))
-                  .build());
-          DistributedConformanceIT.apply(ref.stub, first, ns);
-          ref.stub.ingest(big);
-          DistributedConformanceIT.apply(ref.stub, rest, ns);
+        try (ReferenceShard ref = new ReferenceShard()) {
+          ref.stub()
+              .setOntology(
+                  SetOntologyRequest.newBuilder()
+                      .setOntology(WorkloadRequests.ontology(w, ns))
+                      .build());
+          WorkloadRequests.apply(ref.stub(), first, ns);
+          ref.stub().ingest(big);
+          WorkloadRequests.apply(ref.stub(), rest, ns);
 
-          DistributedConformanceIT.apply(stub, first, ns);
+          WorkloadRequests.apply(stub, first, ns);
           shard1.signal("STOP");
           CompletableFuture<IngestResponse> inFlight =
               CompletableFuture.supplyAsync(() -> stub.ingest(big));
@@ -113,17 +116,17 @@ class ShardCrashConformanceIT {
                   .isEqualTo(Outcome.OUTCOME_UNCHANGED);
             }
           }
-          DistributedConformanceIT.apply(stub, rest, ns);
+          WorkloadRequests.apply(stub, rest, ns);
           RouterGrpc.newBlockingStub(router.channel())
               .withDeadlineAfter(10, TimeUnit.MINUTES)
               .reconcile(ReconcileRequest.getDefaultInstance());
 
           List<QueryEntitiesRequest> queries =
-              DistributedConformanceIT.queries(generator.queries(w, seed), ns);
+              WorkloadRequests.queries(generator.queries(w, seed), ns);
           List<String> types = w.entityTypes().stream().map(t -> ns + t).toList();
-          assertThat(DistributedConformanceIT.snapshot(stub, ns, types, queries))
+          assertThat(ReadSnapshot.snapshot(stub, ns, types, queries))
               .as("workload seed %d after a shard crash, retry and reconciliation", seed)
-              .isEqualTo(DistributedConformanceIT.snapshot(ref.stub, ns, types, queries));
+              .isEqualTo(ReadSnapshot.snapshot(ref.stub(), ns, types, queries));
           failedPositions += failed.size();
         }
       }
@@ -176,7 +179,7 @@ class ShardCrashConformanceIT {
     List<Record> records = new ArrayList<>();
     for (Op op : w.ops()) {
       if (op instanceof Op.Upsert u) {
-        for (Record r : DistributedConformanceIT.ingest(u, ns).getRecordsList()) {
+        for (Record r : WorkloadRequests.ingest(u, ns).getRecordsList()) {
           records.add(r);
         }
       }
