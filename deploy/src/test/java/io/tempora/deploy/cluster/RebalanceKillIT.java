@@ -1,9 +1,9 @@
 package io.tempora.deploy.cluster;
 
-import static io.tempora.deploy.cluster.DistributedConformanceIT.apply;
-import static io.tempora.deploy.cluster.DistributedConformanceIT.ontology;
-import static io.tempora.deploy.cluster.DistributedConformanceIT.queries;
-import static io.tempora.deploy.cluster.DistributedConformanceIT.snapshot;
+import static io.tempora.shardserver.grpc.ReadSnapshot.snapshot;
+import static io.tempora.shardserver.grpc.WorkloadRequests.apply;
+import static io.tempora.shardserver.grpc.WorkloadRequests.ontology;
+import static io.tempora.shardserver.grpc.WorkloadRequests.queries;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grpc.StatusRuntimeException;
@@ -34,6 +34,7 @@ import io.tempora.proto.v1.Record;
 import io.tempora.proto.v1.SetOntologyRequest;
 import io.tempora.proto.v1.TemporaServiceGrpc;
 import io.tempora.proto.v1.TemporaServiceGrpc.TemporaServiceBlockingStub;
+import io.tempora.shardserver.grpc.ReferenceShard;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -80,7 +81,7 @@ class RebalanceKillIT {
     AtomicReference<Processes.Proc> router = new AtomicReference<>();
     AtomicBoolean stop = new AtomicBoolean();
     CompletableFuture<List<IngestRequest>> writer = null;
-    try (DistributedConformanceIT.Reference ref = new DistributedConformanceIT.Reference()) {
+    try (ReferenceShard ref = new ReferenceShard()) {
       for (int i = 0; i < 2; i++) {
         shards.add(shard(i, ports[i]));
       }
@@ -91,16 +92,16 @@ class RebalanceKillIT {
         all.mergeFrom(ontology(generator.generate(k), "w" + k + "."));
       }
       stub.setOntology(SetOntologyRequest.newBuilder().setOntology(all).build());
-      ref.stub.setOntology(SetOntologyRequest.newBuilder().setOntology(all).build());
+      ref.stub().setOntology(SetOntologyRequest.newBuilder().setOntology(all).build());
       for (int k = 0; k < WORKLOADS; k++) {
         Workload w = generator.generate(k);
         apply(stub, w, "w" + k + ".");
-        apply(ref.stub, w, "w" + k + ".");
+        apply(ref.stub(), w, "w" + k + ".");
       }
       for (int b = 0; b < BULK / 1000; b++) {
         IngestRequest req = bulk(b);
         stub.ingest(req);
-        ref.stub.ingest(req);
+        ref.stub().ingest(req);
       }
       reconcile(router.get(), false);
       Map<Identity, Long> idsBefore = entityIds(stub);
@@ -145,7 +146,7 @@ class RebalanceKillIT {
       stop.set(true);
       List<IngestRequest> acknowledged = writer.get(5, TimeUnit.MINUTES);
       for (IngestRequest req : acknowledged) {
-        ref.stub.ingest(req);
+        ref.stub().ingest(req);
       }
       reconcile(router.get(), true);
       stub = stub(router.get());
@@ -164,7 +165,7 @@ class RebalanceKillIT {
             .as("move rows left on a shard")
             .isZero();
       }
-      GetStatsResponse single = ref.stub.getStats(GetStatsRequest.getDefaultInstance());
+      GetStatsResponse single = ref.stub().getStats(GetStatsRequest.getDefaultInstance());
       assertThat(onShards)
           .as("records on the shards: none lost or duplicated")
           .isEqualTo(single.getRecords());
@@ -212,7 +213,7 @@ class RebalanceKillIT {
         List<String> types = w.entityTypes().stream().map(t -> ns + t).toList();
         assertThat(snapshot(stub, ns, types, qs))
             .as("workload %d after the moves", k)
-            .isEqualTo(snapshot(ref.stub, ns, types, qs));
+            .isEqualTo(snapshot(ref.stub(), ns, types, qs));
       }
     } finally {
       stop.set(true);
