@@ -12,7 +12,7 @@ import org.slf4j.Logger;
  * Logback's configuration until a command applies {@code log.level} and {@code log.format}: one
  * line per event on stdout at INFO (OPERATIONS.md §6; logback's own default would be DEBUG), built
  * in code. Logback finds it through {@code META-INF/services}. Building it in code keeps logback's
- * XML configurator (Joran) off the start-up path, about 100 ms of a shard's launch
+ * XML configurator (Joran) off the start-up path, about 75 ms of CPU before a shard's first answer
  * (docs/BENCHMARKS.md). An XML configuration still wins: with {@code -Dlogback.configurationFile}
  * set, or a {@code logback-test.xml} or {@code logback.xml} on the class path, this steps aside and
  * logback reads that file as it documents.
