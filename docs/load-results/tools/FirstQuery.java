@@ -3,6 +3,9 @@
 // Starts the command, then sends one QueryEntities(ATTR=VALUE, all time) every 10 ms from this
 // (already warm) JVM until one is answered OK; prints the milliseconds from launch to that answer,
 // then stops the process with SIGTERM. FIRST_QUERY_LOG=FILE keeps the process's output in FILE.
+// cpu_ms is the CPU time (user + system) the process had used when the answer came, from
+// /proc/PID/stat: less sensitive to other load on the machine than the wall time. FQ_THREADS=1
+// also prints each live thread's CPU time (/proc/PID/task/*/schedstat; thread numbers folded to #).
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -47,8 +50,25 @@ public class FirstQuery {
       }
     }
     long ms = (System.nanoTime() - t0) / 1_000_000;
+    String[] stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + p.pid() + "/stat")).split("\\) ", 2)[1].split(" ");
+    long cpuMs = (Long.parseLong(stat[11]) + Long.parseLong(stat[12])) * 10;
+    if (System.getenv("FQ_THREADS") != null) {
+      java.util.Map<String, Long> byName = new java.util.TreeMap<>();
+      try (var tasks = java.nio.file.Files.list(java.nio.file.Path.of("/proc/" + p.pid() + "/task"))) {
+        for (var t : (Iterable<java.nio.file.Path>) tasks::iterator) {
+          try {
+            String comm = java.nio.file.Files.readString(t.resolve("comm")).trim().replaceAll("[0-9]+$", "#");
+            long ns = Long.parseLong(java.nio.file.Files.readString(t.resolve("schedstat")).split(" ")[0]);
+            byName.merge(comm, ns / 1_000_000, Long::sum);
+          } catch (java.io.IOException gone) {}
+        }
+      }
+      StringBuilder sb = new StringBuilder("threads_cpu_ms:");
+      byName.entrySet().stream().sorted((x, y) -> Long.compare(y.getValue(), x.getValue())).forEach(en -> sb.append(' ').append(en.getKey().replace(' ', '_')).append('=').append(en.getValue()));
+      System.out.println(sb);
+    }
     System.out.println(
-        "first_answer_ms=" + ms + " matches=" + matches + " launched_at=" + launched);
+        "first_answer_ms=" + ms + " cpu_ms=" + cpuMs + " matches=" + matches + " launched_at=" + launched);
     p.destroy();
     p.waitFor(60, TimeUnit.SECONDS);
     ch.shutdownNow();

@@ -27,6 +27,16 @@ public final class Logging {
   public static void configure(String level, String format, boolean toStderr) {
     LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
     ctx.reset();
+    addConsole(ctx, format, toStderr);
+    ctx.getLogger("io.grpc").setLevel(Level.WARN);
+    setLevel(level);
+  }
+
+  /**
+   * Adds the console appender to {@code ctx}'s root logger: one line per event in {@link #PATTERN}
+   * ({@code format} {@code text}) or one JSON object ({@code json}), on stdout or stderr.
+   */
+  static void addConsole(LoggerContext ctx, String format, boolean toStderr) {
     Encoder<ILoggingEvent> encoder;
     if (format.equals("json")) {
       JsonEncoder json = new JsonEncoder();
@@ -48,10 +58,7 @@ public final class Logging {
       out.setTarget("System.err");
     }
     out.start();
-    ch.qos.logback.classic.Logger root = ctx.getLogger(Logger.ROOT_LOGGER_NAME);
-    root.addAppender(out);
-    ctx.getLogger("io.grpc").setLevel(Level.WARN);
-    setLevel(level);
+    ctx.getLogger(Logger.ROOT_LOGGER_NAME).addAppender(out);
   }
 
   /** Sets the root level ({@code trace} .. {@code error}). */

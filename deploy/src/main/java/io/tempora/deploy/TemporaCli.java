@@ -45,12 +45,31 @@ public final class TemporaCli implements Runnable {
   /** Exit status when another process holds the data directory. */
   public static final int EXIT_LOCKED = 4;
 
+  /**
+   * The system property that turns the JFR events of grpc-netty-shaded's Netty (buffer and chunk
+   * allocations) on or off.
+   */
+  static final String NETTY_JFR = "io.grpc.netty.shaded.io.netty.jfr.enabled";
+
   /** Runs a subcommand and exits with its status. */
   public static void main(String[] args) {
+    startupDefaults();
     if (args.length > 0) {
       Preload.start(args[0]);
     }
     System.exit(commandLine(args).execute(args));
+  }
+
+  /**
+   * System properties a launch sets unless the command line already did. Netty's JFR events are
+   * off: with them on, the first buffer a server allocates initialises JFR's event framework, about
+   * 150 ms of CPU on the way to a shard's first answer (docs/BENCHMARKS.md); {@code
+   * -Dio.grpc.netty.shaded.io.netty.jfr.enabled=true} brings them back for a recording.
+   */
+  static void startupDefaults() {
+    if (System.getProperty(NETTY_JFR) == null) {
+      System.setProperty(NETTY_JFR, "false");
+    }
   }
 
   /** The command line with every subcommand and the exit-status mapping, for main and tests. */

@@ -46,4 +46,36 @@ class TemporaCliTest {
     assertThat(cl.execute(args)).isZero();
     assertThat(out.toString()).contains("tempora shard").contains("--data-dir");
   }
+
+  @Test
+  void startupDefaults_nettyJfrPropertyUnset_turnsNettyJfrEventsOff() {
+    String before = System.clearProperty(TemporaCli.NETTY_JFR);
+    try {
+      TemporaCli.startupDefaults();
+
+      assertThat(System.getProperty(TemporaCli.NETTY_JFR)).isEqualTo("false");
+    } finally {
+      restore(before);
+    }
+  }
+
+  @Test
+  void startupDefaults_nettyJfrPropertySet_keepsTheCommandLinesValue() {
+    String before = System.setProperty(TemporaCli.NETTY_JFR, "true");
+    try {
+      TemporaCli.startupDefaults();
+
+      assertThat(System.getProperty(TemporaCli.NETTY_JFR)).isEqualTo("true");
+    } finally {
+      restore(before);
+    }
+  }
+
+  private static void restore(String value) {
+    if (value == null) {
+      System.clearProperty(TemporaCli.NETTY_JFR);
+    } else {
+      System.setProperty(TemporaCli.NETTY_JFR, value);
+    }
+  }
 }

@@ -17,10 +17,12 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The launcher's class-data sharing (docs/configuration.md "Launcher") on real shard processes
  * started through {@code bin/shard}: the first process writes the archive when it exits, the next
- * one loads Tempora's classes from it, and {@code TEMPORA_CDS=off} writes none.
+ * one loads Tempora's classes from it, and {@code TEMPORA_CDS=off} writes none. Also the JIT
+ * thresholds the launcher sets for a shard.
  */
 class LauncherCdsIT {
   @TempDir Path tmp;
+  private List<String> lastArguments = List.of();
 
   @Test
   void shardStart_afterAFirstCleanExit_loadsClassesFromTheArchive() throws Exception {
@@ -58,6 +60,20 @@ class LauncherCdsIT {
     assertThat(archives(cache)).isEmpty();
   }
 
+  @Test
+  void shardStart_throughTheLauncher_triplesTheJitThresholdsUnlessJavaOptsSayOtherwise()
+      throws Exception {
+    assertThat(runOnce(Map.of("TEMPORA_CDS", "off"), "jit")).isZero();
+    assertThat(lastArguments).contains("-XX:CompileThresholdScaling=3");
+
+    Map<String, String> env =
+        Map.of("TEMPORA_CDS", "off", "JAVA_OPTS", "-XX:CompileThresholdScaling=1");
+    assertThat(runOnce(env, "jit-opts")).isZero();
+    // The JVM takes the last occurrence of a flag: JAVA_OPTS come after the launcher's own.
+    assertThat(lastArguments.lastIndexOf("-XX:CompileThresholdScaling=1"))
+        .isGreaterThan(lastArguments.indexOf("-XX:CompileThresholdScaling=3"));
+  }
+
   /** Starts a shard, waits until it reports ready, stops it with SIGTERM; returns its exit code. */
   private int runOnce(Map<String, String> env, String name)
       throws IOException, InterruptedException {
@@ -90,6 +106,7 @@ class LauncherCdsIT {
         assertThat(Instant.now()).as("shard not ready:\n%s", read(log)).isBefore(deadline);
         TimeUnit.MILLISECONDS.sleep(100);
       }
+      lastArguments = List.of(p.info().arguments().orElse(new String[0]));
       p.destroy();
       assertThat(p.waitFor(Duration.ofSeconds(60).toMillis(), TimeUnit.MILLISECONDS))
           .as("shard did not exit after SIGTERM:\n%s", read(log))
