@@ -39,6 +39,9 @@ public final class LogbackDefaults extends ContextAwareBase implements Configura
     ctx.getStatusManager().add(new NopStatusListener());
     Logging.addConsole(ctx, "text", false);
     ctx.getLogger(Logger.ROOT_LOGGER_NAME).setLevel(Level.INFO);
+    // As the router's tempora-router-logback.xml has. The preload thread starts logback before
+    // RouterMain could select that file, so the router relies on this default too.
+    ctx.getLogger("io.grpc").setLevel(Level.WARN);
     return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
   }
 

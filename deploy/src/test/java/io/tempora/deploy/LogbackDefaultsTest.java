@@ -28,6 +28,7 @@ class LogbackDefaultsTest {
 
     ch.qos.logback.classic.Logger root = ctx.getLogger(Logger.ROOT_LOGGER_NAME);
     assertThat(root.getLevel()).isEqualTo(Level.INFO);
+    assertThat(ctx.getLogger("io.grpc").getLevel()).isEqualTo(Level.WARN);
     List<Appender<ILoggingEvent>> appenders = appenders(root);
     assertThat(appenders).hasSize(1);
     ConsoleAppender<ILoggingEvent> out = (ConsoleAppender<ILoggingEvent>) appenders.get(0);
