@@ -47,8 +47,19 @@ public record RouterConfig(
    *     default 10000); more are split over several rounds
    * @param holder this router's lease holder id, unique among the routers (default: a random one
    *     per process)
+   * @param roundsHoldWrites whether this router's client writes wait while its own round runs
+   *     ({@code reconcile.rounds_hold_writes}, default true): rounds then finish sooner under
+   *     steady writes (lower reconciliation lag) and writes wait for them (higher write latency);
+   *     either way writes racing a round's moves are safe (docs/distributed.md "Writes during a
+   *     move")
    */
-  public record ReconcileConfig(Duration leaseTtl, int maxBatch, String holder) {
+  public record ReconcileConfig(
+      Duration leaseTtl, int maxBatch, String holder, boolean roundsHoldWrites) {
+    /** Rounds holding this router's writes (the default). */
+    public ReconcileConfig(Duration leaseTtl, int maxBatch, String holder) {
+      this(leaseTtl, maxBatch, holder, true);
+    }
+
     public ReconcileConfig {
       if (leaseTtl.toMillis() < 1 || leaseTtl.toMillis() > 600_000) {
         throw new IllegalArgumentException(

@@ -439,6 +439,7 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
     // "Writes during a move").
     freeze.enter();
     ontologyLock.readLock().lock();
+    holdForRounds();
     try {
       dirty.set(true);
       Signatures sigs = signatures();
@@ -482,8 +483,26 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
           .addAllItems(List.of(items))
           .build();
     } finally {
+      releaseForRounds();
       ontologyLock.readLock().unlock();
       freeze.leave();
+    }
+  }
+
+  /**
+   * With {@code reconcile.rounds_hold_writes} (the default), a client write waits while a round of
+   * this router runs and a round waits for running writes: rounds then finish sooner under steady
+   * writes. Without it, writes and rounds interleave (safe either way).
+   */
+  private void holdForRounds() {
+    if (config.reconcile().roundsHoldWrites()) {
+      lock.readLock().lock();
+    }
+  }
+
+  private void releaseForRounds() {
+    if (config.reconcile().roundsHoldWrites()) {
+      lock.readLock().unlock();
     }
   }
 
@@ -501,6 +520,7 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
           }
           freeze.enter(); // as for ingest
           ontologyLock.readLock().lock();
+          holdForRounds();
           try {
             dirty.set(true);
             List<String> reasons = new ArrayList<>();
@@ -543,6 +563,7 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
                 .addAllItems(List.of(items))
                 .build();
           } finally {
+            releaseForRounds();
             ontologyLock.readLock().unlock();
             freeze.leave();
           }

@@ -93,6 +93,16 @@ public final class RouterMain implements Callable<Integer> {
   private int maxBatch;
 
   @Option(
+      names = "--reconcile-rounds-hold-writes",
+      defaultValue = "true",
+      arity = "1",
+      description =
+          "reconcile.rounds_hold_writes: this router's client writes wait while its own"
+              + " reconciliation round runs (lower lag under steady writes); false lets them"
+              + " interleave (lower write latency, higher lag) (default ${DEFAULT-VALUE})")
+  private boolean roundsHoldWrites;
+
+  @Option(
       names = "--rebalance-max-freeze-ms",
       defaultValue = "2000",
       description =
@@ -157,7 +167,8 @@ public final class RouterMain implements Callable<Integer> {
                       maxBatch,
                       routerId != null
                           ? routerId
-                          : RouterConfig.ReconcileConfig.defaults().holder()))
+                          : RouterConfig.ReconcileConfig.defaults().holder(),
+                      roundsHoldWrites))
               .withRebalance(new RouterConfig.RebalanceConfig(Duration.ofMillis(maxFreezeMs)));
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());

@@ -73,7 +73,15 @@ class OwnWriteRaceTest {
   @MethodSource("cases")
   void write_throughSameRouterWhileItsRoundPaused_completesAndNothingLost(
       MoveHook.Point pausedAt, Write write) {
-    RouterServer a = cluster.router("a", Duration.ofSeconds(30));
+    // Rounds not holding this router's writes (reconcile.rounds_hold_writes = false), so that a
+    // write answers while the round is paused.
+    RouterServer a =
+        cluster.router(
+            "a",
+            Duration.ofSeconds(30),
+            c ->
+                c.withReconcile(
+                    new RouterConfig.ReconcileConfig(Duration.ofSeconds(30), 10_000, "a", false)));
     TemporaServiceBlockingStub client = cluster.client("a");
     client.setOntology(SetOntologyRequest.newBuilder().setOntology(ONTOLOGY).build());
     cluster.reconcile("a");
