@@ -1,10 +1,12 @@
 package io.tempora.router;
 
 import io.tempora.proto.v1.Descriptor;
+import io.tempora.proto.v1.GetRecordRequest;
 import io.tempora.proto.v1.Identity;
 import io.tempora.proto.v1.IdentityKey;
 import io.tempora.proto.v1.Ontology;
 import io.tempora.proto.v1.Record;
+import io.tempora.proto.v1.TemporaServiceGrpc.TemporaServiceBlockingStub;
 import java.util.List;
 
 /**
@@ -44,5 +46,13 @@ final class ContactRecords {
         .map(Descriptor::getValue)
         .findFirst()
         .orElse("");
+  }
+
+  /** The tag of {@code r}'s record as read through {@code client} ("" when it has none). */
+  static String tagOf(TemporaServiceBlockingStub client, Record r) {
+    return tag(
+        client
+            .getRecord(GetRecordRequest.newBuilder().setIdentity(r.getIdentity()).build())
+            .getDescriptorsList());
   }
 }

@@ -173,6 +173,16 @@ final class InProcessCluster implements AutoCloseable {
         .getRecordsList();
   }
 
+  /** The tag of the live copy of {@code r} on {@code shard} (null: none live there). */
+  String tagOn(int shard, Record r) {
+    for (Record x : live(shard)) {
+      if (x.getIdentity().equals(r.getIdentity())) {
+        return ContactRecords.tag(x.getDescriptorsList());
+      }
+    }
+    return null;
+  }
+
   /** The shards holding a live copy of {@code id}, ascending. */
   List<Integer> liveCopies(Identity id) {
     List<Integer> out = new ArrayList<>();

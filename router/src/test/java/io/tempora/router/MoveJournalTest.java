@@ -3,6 +3,7 @@ package io.tempora.router;
 import static io.tempora.router.ContactRecords.ONTOLOGY;
 import static io.tempora.router.ContactRecords.record;
 import static io.tempora.router.ContactRecords.tag;
+import static io.tempora.router.ContactRecords.tagOf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -16,7 +17,6 @@ import io.tempora.proto.internal.v1.ReconcileResponse;
 import io.tempora.proto.internal.v1.SaveMoveJournalRequest;
 import io.tempora.proto.internal.v1.ShardGrpc;
 import io.tempora.proto.v1.Descriptor;
-import io.tempora.proto.v1.GetRecordRequest;
 import io.tempora.proto.v1.Identity;
 import io.tempora.proto.v1.IngestRequest;
 import io.tempora.proto.v1.Record;
@@ -117,8 +117,10 @@ class MoveJournalTest {
 
     assertThat(hook.get()).as("the late write ran inside the move").isNull();
     assertThat(pending(m.source())).as("the journal entry on the source").isEqualTo(1);
-    assertThat(copyOn(m.source(), m.moved())).as("the source copy").isEqualTo("late");
-    assertThat(copyOn(m.target(), m.moved())).as("the target copy (made before it)").isEmpty();
+    assertThat(cluster.tagOn(m.source(), m.moved())).as("the source copy").isEqualTo("late");
+    assertThat(cluster.tagOn(m.target(), m.moved()))
+        .as("the target copy (made before it)")
+        .isEmpty();
     return m;
   }
 
@@ -255,7 +257,7 @@ class MoveJournalTest {
 
   private void assertMovedOnceWithTag(TemporaServiceBlockingStub client, Move m, String tag) {
     assertThat(liveCopies(m.moved().getIdentity())).containsExactly(m.target());
-    assertThat(copyOn(m.target(), m.moved())).isEqualTo(tag);
+    assertThat(cluster.tagOn(m.target(), m.moved())).isEqualTo(tag);
     assertThat(tagOf(client, m.moved())).isEqualTo(tag);
     for (int s = 0; s < cluster.size(); s++) {
       assertThat(pending(s)).as("journal entries on shard %d", s).isZero();
@@ -268,23 +270,6 @@ class MoveJournalTest {
 
   private static Record tagged(Move m, String tag) {
     return ContactRecords.tagged(m.moved(), tag);
-  }
-
-  private static String tagOf(TemporaServiceBlockingStub client, Record r) {
-    return tag(
-        client
-            .getRecord(GetRecordRequest.newBuilder().setIdentity(r.getIdentity()).build())
-            .getDescriptorsList());
-  }
-
-  /** The tag of the live copy of {@code r} on {@code shard} (null: none live there). */
-  private String copyOn(int shard, Record r) {
-    for (Record x : cluster.live(shard)) {
-      if (x.getIdentity().equals(r.getIdentity())) {
-        return tag(x.getDescriptorsList());
-      }
-    }
-    return null;
   }
 
   private List<Integer> liveCopies(Identity id) {

@@ -2,6 +2,7 @@ package io.tempora.router;
 
 import static io.tempora.router.ContactRecords.ONTOLOGY;
 import static io.tempora.router.ContactRecords.record;
+import static io.tempora.router.ContactRecords.tagOf;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grpc.ManagedChannel;
@@ -12,7 +13,6 @@ import io.tempora.proto.internal.v1.RouterGrpc;
 import io.tempora.proto.internal.v1.SetHomesRequest;
 import io.tempora.proto.internal.v1.ShardGrpc;
 import io.tempora.proto.v1.Descriptor;
-import io.tempora.proto.v1.GetRecordRequest;
 import io.tempora.proto.v1.Identity;
 import io.tempora.proto.v1.IngestRequest;
 import io.tempora.proto.v1.Record;
@@ -172,17 +172,6 @@ class MoveRaceTest {
       assertThat(liveCopies(r.getIdentity())).as("copies of %s", r.getIdentity()).hasSize(1);
       assertThat(tagOf(client, r)).as("content of %s", r.getIdentity().getUid()).isEqualTo(t);
     }
-  }
-
-  private static String tagOf(TemporaServiceBlockingStub client, Record r) {
-    return client
-        .getRecord(GetRecordRequest.newBuilder().setIdentity(r.getIdentity()).build())
-        .getDescriptorsList()
-        .stream()
-        .filter(d -> d.getAttr().equals("tag"))
-        .map(Descriptor::getValue)
-        .findFirst()
-        .orElse("");
   }
 
   private List<Integer> liveCopies(Identity id) {

@@ -2,7 +2,7 @@ package io.tempora.router;
 
 import static io.tempora.router.ContactRecords.ONTOLOGY;
 import static io.tempora.router.ContactRecords.record;
-import static io.tempora.router.ContactRecords.tag;
+import static io.tempora.router.ContactRecords.tagOf;
 import static io.tempora.router.ContactRecords.tagged;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -169,10 +169,6 @@ class OwnWriteRaceTest {
 
   private static GetRecordResponse get(TemporaServiceBlockingStub client, Record r) {
     return client.getRecord(GetRecordRequest.newBuilder().setIdentity(r.getIdentity()).build());
-  }
-
-  private static String tagOf(TemporaServiceBlockingStub client, Record r) {
-    return tag(get(client, r).getDescriptorsList());
   }
 
   private static long entityOf(TemporaServiceBlockingStub client, Record r) {

@@ -2,7 +2,7 @@ package io.tempora.router;
 
 import static io.tempora.router.ContactRecords.ONTOLOGY;
 import static io.tempora.router.ContactRecords.record;
-import static io.tempora.router.ContactRecords.tag;
+import static io.tempora.router.ContactRecords.tagOf;
 import static io.tempora.router.ContactRecords.tagged;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -166,8 +166,10 @@ class SlotMoveRaceTest {
         });
     assertThatThrownBy(() -> cluster.reconcile("a")).isInstanceOf(StatusRuntimeException.class);
     assertThat(cluster.pending(source)).as("the journal entry on the source").isEqualTo(1);
-    assertThat(tagOn(source, moving)).as("the source copy").isEqualTo("late");
-    assertThat(tagOn(target, moving)).as("the target copy, made before the upsert").isEmpty();
+    assertThat(cluster.tagOn(source, moving)).as("the source copy").isEqualTo("late");
+    assertThat(cluster.tagOn(target, moving))
+        .as("the target copy, made before the upsert")
+        .isEmpty();
 
     // Before any Reconcile, b moves the slot a's move went to (the target's first slot, the
     // moving record's home now) onto the source, whose copy is the newer one: copying the
@@ -197,23 +199,6 @@ class SlotMoveRaceTest {
     } catch (StatusRuntimeException e) {
       return e;
     }
-  }
-
-  private static String tagOf(TemporaServiceBlockingStub client, Record r) {
-    return tag(
-        client
-            .getRecord(GetRecordRequest.newBuilder().setIdentity(r.getIdentity()).build())
-            .getDescriptorsList());
-  }
-
-  /** The tag of the live copy of {@code r} on {@code shard} (null: none live there). */
-  private String tagOn(int shard, Record r) {
-    for (Record x : cluster.live(shard)) {
-      if (x.getIdentity().equals(r.getIdentity())) {
-        return tag(x.getDescriptorsList());
-      }
-    }
-    return null;
   }
 
   /** Two records linking through a phone, homed on different shards. */

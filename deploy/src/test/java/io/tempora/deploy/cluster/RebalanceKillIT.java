@@ -1,8 +1,6 @@
 package io.tempora.deploy.cluster;
 
 import static io.tempora.shardserver.grpc.ReadSnapshot.snapshot;
-import static io.tempora.shardserver.grpc.WorkloadRequests.apply;
-import static io.tempora.shardserver.grpc.WorkloadRequests.ontology;
 import static io.tempora.shardserver.grpc.WorkloadRequests.queries;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -28,10 +26,8 @@ import io.tempora.proto.v1.Identity;
 import io.tempora.proto.v1.IngestRequest;
 import io.tempora.proto.v1.ListEntitiesRequest;
 import io.tempora.proto.v1.ListEntitiesResponse;
-import io.tempora.proto.v1.Ontology;
 import io.tempora.proto.v1.QueryEntitiesRequest;
 import io.tempora.proto.v1.Record;
-import io.tempora.proto.v1.SetOntologyRequest;
 import io.tempora.proto.v1.TemporaServiceGrpc;
 import io.tempora.proto.v1.TemporaServiceGrpc.TemporaServiceBlockingStub;
 import io.tempora.shardserver.grpc.ReferenceShard;
@@ -87,22 +83,7 @@ class RebalanceKillIT {
       }
       router.set(Processes.router(Processes.freePort(), shards, tmp.resolve("router-1.log")));
       TemporaServiceBlockingStub stub = stub(router.get());
-      Ontology.Builder all = Ontology.newBuilder();
-      for (int k = 0; k < WORKLOADS; k++) {
-        all.mergeFrom(ontology(generator.generate(k), "w" + k + "."));
-      }
-      stub.setOntology(SetOntologyRequest.newBuilder().setOntology(all).build());
-      ref.stub().setOntology(SetOntologyRequest.newBuilder().setOntology(all).build());
-      for (int k = 0; k < WORKLOADS; k++) {
-        Workload w = generator.generate(k);
-        apply(stub, w, "w" + k + ".");
-        apply(ref.stub(), w, "w" + k + ".");
-      }
-      for (int b = 0; b < BULK / 1000; b++) {
-        IngestRequest req = bulk(b);
-        stub.ingest(req);
-        ref.stub().ingest(req);
-      }
+      RebalanceProcessIT.seed(stub, ref.stub(), generator, WORKLOADS, BULK);
       reconcile(router.get(), false);
       Map<Identity, Long> idsBefore = entityIds(stub);
       router.get().close();
@@ -351,15 +332,6 @@ class RebalanceKillIT {
   private static TemporaServiceBlockingStub stub(Processes.Proc router) {
     return TemporaServiceGrpc.newBlockingStub(router.channel())
         .withDeadlineAfter(5, TimeUnit.MINUTES);
-  }
-
-  /** 1,000 bulk records of their own type, each alone (no identity key covers it). */
-  private static IngestRequest bulk(int b) {
-    IngestRequest.Builder req = IngestRequest.newBuilder();
-    for (int i = 0; i < 1000; i++) {
-      req.addRecords(record(b + "-" + i, b + "-" + i));
-    }
-    return req.build();
   }
 
   private static Record record(String uid, String value) {

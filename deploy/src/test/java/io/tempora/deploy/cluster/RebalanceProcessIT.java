@@ -60,22 +60,7 @@ class RebalanceProcessIT {
       }
       router = Processes.router(Processes.freePort(), shards, tmp.resolve("router-1.log"));
       TemporaServiceBlockingStub stub = deadline(router);
-      Ontology.Builder all = Ontology.newBuilder();
-      for (int k = 0; k < WORKLOADS; k++) {
-        all.mergeFrom(ontology(generator.generate(k), "w" + k + "."));
-      }
-      stub.setOntology(SetOntologyRequest.newBuilder().setOntology(all).build());
-      ref.stub().setOntology(SetOntologyRequest.newBuilder().setOntology(all).build());
-      for (int k = 0; k < WORKLOADS; k++) {
-        Workload w = generator.generate(k);
-        apply(stub, w, "w" + k + ".");
-        apply(ref.stub(), w, "w" + k + ".");
-      }
-      for (int b = 0; b < BULK / 1000; b++) {
-        IngestRequest req = bulk(b);
-        stub.ingest(req);
-        ref.stub().ingest(req);
-      }
+      seed(stub, ref.stub(), generator, WORKLOADS, BULK);
       RouterGrpc.newBlockingStub(router.channel())
           .withDeadlineAfter(5, TimeUnit.MINUTES)
           .reconcile(ReconcileRequest.getDefaultInstance());
@@ -158,8 +143,40 @@ class RebalanceProcessIT {
         .rebalance(RebalanceRequest.newBuilder().setStatus(true).setWait(waitDone).build());
   }
 
-  /** 1,000 records of their own type, each alone (no identity key covers it). */
-  private static IngestRequest bulk(int b) {
+  /**
+   * Writes the same data through {@code stub} and into {@code ref}: the ontology of {@code
+   * workloads} random workloads (namespaces {@code w0.}, {@code w1.}, …), their operations, then
+   * {@code bulk} bulk records ({@link #bulk}, by thousands).
+   */
+  static void seed(
+      TemporaServiceBlockingStub stub,
+      TemporaServiceBlockingStub ref,
+      WorkloadGenerator generator,
+      int workloads,
+      int bulk) {
+    Ontology.Builder all = Ontology.newBuilder();
+    for (int k = 0; k < workloads; k++) {
+      all.mergeFrom(ontology(generator.generate(k), "w" + k + "."));
+    }
+    stub.setOntology(SetOntologyRequest.newBuilder().setOntology(all).build());
+    ref.setOntology(SetOntologyRequest.newBuilder().setOntology(all).build());
+    for (int k = 0; k < workloads; k++) {
+      Workload w = generator.generate(k);
+      apply(stub, w, "w" + k + ".");
+      apply(ref, w, "w" + k + ".");
+    }
+    for (int b = 0; b < bulk / 1000; b++) {
+      IngestRequest req = bulk(b);
+      stub.ingest(req);
+      ref.ingest(req);
+    }
+  }
+
+  /**
+   * 1,000 records of their own type {@code bulk} (perspective {@code load}, uid and value {@code
+   * b-i}), each alone (no identity key covers it).
+   */
+  static IngestRequest bulk(int b) {
     IngestRequest.Builder req = IngestRequest.newBuilder();
     for (int i = 0; i < 1000; i++) {
       req.addRecords(
