@@ -51,8 +51,9 @@ import org.slf4j.LoggerFactory;
  * (the entities A's change feed names since the plan are staged again, replacing what was staged
  * for them), <b>freeze</b> (no client write of this router, each waiting at most {@code
  * rebalance.max_freeze}, and no reconciliation round; the move journal finished; final catch-up;
- * A's directory rows of identities in S staged on B), <b>flip</b> (the map with S on B at epoch E+1
- * stored on B, A, then every shard), <b>activate</b> (B ingests the staged records through its
+ * A's directory rows of identities in S staged on B), <b>flip</b> (this router's client reads are
+ * held from here to the end of the clean, {@link MoveFreeze#reads}; the map with S on B at epoch
+ * E+1 stored on B, A, then every shard), <b>activate</b> (B ingests the staged records through its
  * engine and writes the staged directory rows), <b>clean</b> (A deletes its records homed in S and
  * its directory rows of S), then the freeze ends and a reconciliation round re-groups components
  * the move split. The move row on A (phase, cursors, counts) makes every step resumable by a
@@ -80,6 +81,7 @@ final class Rebalancer implements AutoCloseable {
   private final MapSync sync;
   private final Directory directory;
   private final ReadWriteLock lock;
+  private final MoveFreeze reads;
   private final Rounds rounds;
   private final int batch;
   private final ExecutorService runner =
@@ -101,6 +103,7 @@ final class Rebalancer implements AutoCloseable {
       MapSync sync,
       Directory directory,
       ReadWriteLock lock,
+      MoveFreeze reads,
       Rounds rounds,
       int batch) {
     this.shards = shards;
@@ -108,6 +111,7 @@ final class Rebalancer implements AutoCloseable {
     this.sync = sync;
     this.directory = directory;
     this.lock = lock;
+    this.reads = reads;
     this.rounds = rounds;
     this.batch = batch;
   }
@@ -149,9 +153,11 @@ final class Rebalancer implements AutoCloseable {
       if (flipped(m)) {
         LOG.info("resuming move {} after its flip", m.getId());
         lock.writeLock().lock();
+        reads.freeze();
         try {
           finish(m);
         } finally {
+          reads.thaw();
           lock.writeLock().unlock();
         }
       }
@@ -504,11 +510,19 @@ final class Rebalancer implements AutoCloseable {
         long epoch = map.epoch() + 1;
         m = m.toBuilder().setFlipEpoch(epoch).build();
         save(m);
-        sync.flip(map.moved(m.getSlotsList(), m.getTarget(), epoch), m.getTarget(), m.getSource());
-        m = m.toBuilder().setPhase(FLIPPED).build();
-        save(m);
-        LOG.info("move {} flipped: map epoch {}", m.getId(), epoch);
-        finishHolding(m);
+        // From the flip to the end of the clean a moved record is live on both shards, or its
+        // directory row only staged on the target: this router's reads wait for the switch.
+        reads.freeze();
+        try {
+          sync.flip(
+              map.moved(m.getSlotsList(), m.getTarget(), epoch), m.getTarget(), m.getSource());
+          m = m.toBuilder().setPhase(FLIPPED).build();
+          save(m);
+          LOG.info("move {} flipped: map epoch {}", m.getId(), epoch);
+          finishHolding(m);
+        } finally {
+          reads.thaw();
+        }
       } finally {
         lock.writeLock().unlock();
       }
@@ -518,9 +532,11 @@ final class Rebalancer implements AutoCloseable {
           (System.nanoTime() - frozeAt) / 1_000_000);
     } else {
       lock.writeLock().lock();
+      reads.freeze();
       try {
         finishHolding(m);
       } finally {
+        reads.thaw();
         lock.writeLock().unlock();
       }
     }

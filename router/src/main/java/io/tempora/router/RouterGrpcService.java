@@ -104,7 +104,10 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
   private final ReadWriteLock ontologyLock = new ReentrantReadWriteLock();
 
   /** Client writes and a slot move's freeze. */
-  private final WriteFreeze freeze;
+  private final MoveFreeze freeze;
+
+  /** Client reads and a slot move's switch (flip to clean). */
+  private final MoveFreeze readFreeze;
 
   private final AtomicReference<Signatures> signatures = new AtomicReference<>();
   private final AtomicBoolean dirty = new AtomicBoolean();
@@ -144,7 +147,8 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
     this.mapSync = new MapSync(this.shards, map, executor, config.readDeadline());
     sync.set(mapSync);
     this.config = config;
-    this.freeze = new WriteFreeze(config.rebalance().maxFreeze());
+    this.freeze = MoveFreeze.writes(config.rebalance().maxFreeze());
+    this.readFreeze = MoveFreeze.reads(config.rebalance().maxFreeze());
     this.validator = new RequestValidator(config.limits());
     this.fanout = new Fanout(this.shards, executor, config.fanout().parallelism());
     this.directory = new Directory(this.shards, map, fanout, config.writeDeadline());
@@ -166,6 +170,7 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
             mapSync,
             directory,
             writesAndRounds(),
+            readFreeze,
             new Rebalancer.Rounds() {
               @Override
               public long finishMoves(boolean wait) {
@@ -198,7 +203,7 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
 
   /**
    * The rebalancer's freeze: a write lock that holds client writes (up to {@code
-   * rebalance.max_freeze} each, {@link WriteFreeze}) and this router's reconciliation rounds and
+   * rebalance.max_freeze} each, {@link MoveFreeze}) and this router's reconciliation rounds and
    * SetOntology (they take {@code lock}). Only {@code writeLock()} is offered.
    */
   private ReadWriteLock writesAndRounds() {
@@ -252,6 +257,11 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
         return both;
       }
     };
+  }
+
+  /** Client reads waiting for a slot move's switch now (a test seam). */
+  int readsWaiting() {
+    return readFreeze.waiting();
   }
 
   /** Installs a test seam in this router's moves ({@link MoveHook}). */
@@ -336,6 +346,23 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
     }
     out.onNext(answer);
     out.onCompleted();
+  }
+
+  /**
+   * A client read: as {@link #unary}, admitted by the read freeze of a slot move's switch first
+   * (docs/distributed.md "Rebalancing", "Reads during a move").
+   */
+  private <T> void readUnary(StreamObserver<T> out, Supplier<T> body) {
+    unary(
+        out,
+        () -> {
+          readFreeze.enter();
+          try {
+            return body.get();
+          } finally {
+            readFreeze.leave();
+          }
+        });
   }
 
   private static <T> T call(ShardClient shard, Function<ShardClient, T> rpc) {
@@ -693,7 +720,7 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
   @Override
   public void queryEntities(
       QueryEntitiesRequest request, StreamObserver<QueryEntitiesResponse> out) {
-    unary(out, () -> query(request));
+    readUnary(out, () -> query(request));
   }
 
   private static boolean empty(QueryEntitiesResponse r) {
@@ -858,7 +885,7 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
 
   @Override
   public void getEntity(GetEntityRequest request, StreamObserver<GetEntityResponse> out) {
-    unary(
+    readUnary(
         out,
         () -> {
           int creator = (int) (request.getEntityId() >>> 48);
@@ -926,7 +953,7 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
 
   @Override
   public void getRecord(GetRecordRequest request, StreamObserver<GetRecordResponse> out) {
-    unary(
+    readUnary(
         out,
         () -> {
           ShardClient shard =
@@ -937,7 +964,7 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
 
   @Override
   public void explain(ExplainRequest request, StreamObserver<ExplainResponse> out) {
-    unary(
+    readUnary(
         out,
         () -> {
           if (single() || !request.hasA() || !request.hasB() || request.hasAsOfTx()) {
@@ -968,7 +995,7 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
   @Override
   public void listConflicts(
       ListConflictsRequest request, StreamObserver<ListConflictsResponse> out) {
-    unary(
+    readUnary(
         out,
         () -> {
           if (single()) {
@@ -1093,7 +1120,7 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
 
   @Override
   public void listEntities(ListEntitiesRequest request, StreamObserver<ListEntitiesResponse> out) {
-    unary(
+    readUnary(
         out,
         () -> {
           List<ListEntitiesResponse> pages = fanOut(s -> s.stub(read()).listEntities(request));
@@ -1134,7 +1161,7 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
 
   @Override
   public void getStats(GetStatsRequest request, StreamObserver<GetStatsResponse> out) {
-    unary(
+    readUnary(
         out,
         () -> {
           if (single()) {

@@ -161,6 +161,11 @@ public final class RouterServer implements AutoCloseable {
     return service.metrics();
   }
 
+  /** Client reads waiting for a slot move's switch now (a test seam). */
+  int readsWaiting() {
+    return service.readsWaiting();
+  }
+
   /** Installs a test seam in this router's moves ({@link MoveHook}). */
   void moveHook(MoveHook hook) {
     service.moveHook(hook);

@@ -1,5 +1,7 @@
 package io.tempora.router;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
@@ -29,6 +31,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
 import java.util.function.IntFunction;
 import java.util.function.UnaryOperator;
 
@@ -96,6 +99,20 @@ final class InProcessCluster implements AutoCloseable {
         return next.startCall(call, headers);
       }
     };
+  }
+
+  /** Polls {@code condition} until it holds (a generous deadline: not a speed assertion). */
+  static void await(BooleanSupplier condition, String what) {
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (!condition.getAsBoolean()) {
+      assertThat(System.nanoTime()).as("waiting for: %s", what).isLessThan(until);
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    }
   }
 
   /** The in-process server name of shard {@code shard}. */

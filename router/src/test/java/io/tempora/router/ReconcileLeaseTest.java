@@ -39,7 +39,6 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -246,16 +245,18 @@ class ReconcileLeaseTest {
     ManagedChannel holder = router("router-a", Duration.ofMillis(200), Duration.ofSeconds(30));
     ManagedChannel other = router("router-b", Duration.ZERO, Duration.ofSeconds(30));
     client(other).setOntology(SetOntologyRequest.newBuilder().setOntology(ONTOLOGY).build());
-    await(() -> routers.get(0).metrics().isLeaseHeld(), "router-a holds the lease");
+    InProcessCluster.await(
+        () -> routers.get(0).metrics().isLeaseHeld(), "router-a holds the lease");
     Record[] pair = crossShardPair("p2");
 
     client(other).ingest(IngestRequest.newBuilder().addRecords(pair[0]).build());
     client(other).ingest(IngestRequest.newBuilder().addRecords(pair[1]).build());
 
-    await(
+    InProcessCluster.await(
         () -> entityOf(client(other), pair[0]) == entityOf(client(other), pair[1]),
         "router-a's loop co-locates the pair written through router-b");
-    await(() -> routers.get(0).metrics().lagSeconds() == 0, "no change left pending");
+    InProcessCluster.await(
+        () -> routers.get(0).metrics().lagSeconds() == 0, "no change left pending");
     assertThat(routers.get(1).metrics().isLeaseHeld()).isFalse();
     assertThat(client(holder).getRecord(identityRequest(pair[1])).getEntityId())
         .isEqualTo(entityOf(client(other), pair[0]));
@@ -266,7 +267,8 @@ class ReconcileLeaseTest {
     router("router-a", Duration.ofMillis(40), Duration.ofSeconds(30));
     ManagedChannel writer = router("router-b", Duration.ZERO, Duration.ofSeconds(30));
     client(writer).setOntology(SetOntologyRequest.newBuilder().setOntology(ONTOLOGY).build());
-    await(() -> routers.get(0).metrics().isLeaseHeld(), "router-a holds the lease");
+    InProcessCluster.await(
+        () -> routers.get(0).metrics().isLeaseHeld(), "router-a holds the lease");
     int pairs = 12;
     int versions = 15;
     List<Record[]> all = new ArrayList<>();
@@ -371,20 +373,6 @@ class ReconcileLeaseTest {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
-    }
-  }
-
-  /** Polls {@code condition} until it holds (a generous deadline: not a speed assertion). */
-  private static void await(BooleanSupplier condition, String what) {
-    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (!condition.getAsBoolean()) {
-      assertThat(System.nanoTime()).as("waiting for: %s", what).isLessThan(until);
-      try {
-        Thread.sleep(20);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException(e);
-      }
     }
   }
 }

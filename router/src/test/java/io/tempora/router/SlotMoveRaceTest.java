@@ -16,16 +16,22 @@ import io.tempora.proto.internal.v1.SlotRange;
 import io.tempora.proto.v1.DeleteRequest;
 import io.tempora.proto.v1.Descriptor;
 import io.tempora.proto.v1.GetRecordRequest;
+import io.tempora.proto.v1.GetRecordResponse;
 import io.tempora.proto.v1.GetStatsRequest;
 import io.tempora.proto.v1.GetStatsResponse;
 import io.tempora.proto.v1.IngestRequest;
 import io.tempora.proto.v1.Outcome;
 import io.tempora.proto.v1.Record;
+import io.tempora.proto.v1.RecordStatus;
 import io.tempora.proto.v1.SetOntologyRequest;
 import io.tempora.proto.v1.TemporaServiceGrpc.TemporaServiceBlockingStub;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
@@ -36,9 +42,10 @@ import org.junit.jupiter.api.Test;
  * Slot moves racing client writes and unfinished reconciliation moves (docs/distributed.md
  * "Rebalancing"), 3 in-process shards behind real gRPC, the interleavings forced by a one-shot
  * action on a shard call ({@link InProcessCluster.Trap}) and by a router's {@link MoveHook}: a
- * write held by a freeze longer than {@code rebalance.max_freeze} is refused without being applied
- * while reads go on; a slot move after a lease holder died between a move's directory CAS and its
- * carry-over finishes the journaled move first and loses nothing.
+ * write held by a freeze, or a read held by the switch, longer than {@code rebalance.max_freeze} is
+ * refused without being applied; a read sent while the moved record is live on both shards waits
+ * for the clean and counts it once; a slot move after a lease holder died between a move's
+ * directory CAS and its carry-over finishes the journaled move first and loses nothing.
  */
 class SlotMoveRaceTest {
   private static final Signatures SIGS = new Signatures(ONTOLOGY);
@@ -73,7 +80,7 @@ class SlotMoveRaceTest {
   }
 
   @Test
-  void write_heldByFreezeLongerThanMaxFreeze_isUnavailableUnappliedAndReadsGoOn() {
+  void requests_heldByFreezeLongerThanMaxFreeze_areUnavailableAndUnapplied() {
     cluster.router(
         "a",
         Duration.ofSeconds(30),
@@ -94,7 +101,7 @@ class SlotMoveRaceTest {
                   () ->
                       client.delete(
                           DeleteRequest.newBuilder().addIdentities(old.getIdentity()).build())));
-          during.add(client.getStats(GetStatsRequest.getDefaultInstance()));
+          during.add(outcome(() -> client.getStats(GetStatsRequest.getDefaultInstance())));
         };
     trap.set(new InProcessCluster.Trap(1, "FinishImport", inFreeze));
 
@@ -115,7 +122,20 @@ class SlotMoveRaceTest {
                     .endsWith("nothing was applied, retrying the request is safe");
               });
     }
-    assertThat(((GetStatsResponse) during.get(2)).getRecords()).as("a read").isEqualTo(1);
+    assertThat(during.get(2))
+        .as("a read, held by the switch (the target activates after the flip)")
+        .asInstanceOf(
+            org.assertj.core.api.InstanceOfAssertFactories.type(StatusRuntimeException.class))
+        .satisfies(
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+              assertThat(e.getStatus().getDescription())
+                  .startsWith("a slot move is switching its slots to the target shard (held 300 ms")
+                  .endsWith("retry the read");
+            });
+    assertThat(client.getStats(GetStatsRequest.getDefaultInstance()).getRecords())
+        .as("a read after the move")
+        .isEqualTo(1);
     assertThat(cluster.liveCopies(fresh.getIdentity())).as("the refused ingest").isEmpty();
     assertThat(cluster.liveCopies(old.getIdentity())).as("the refused delete").hasSize(1);
     assertThatThrownBy(
@@ -132,6 +152,67 @@ class SlotMoveRaceTest {
                 .getItems(0)
                 .getOutcome())
         .isEqualTo(Outcome.OUTCOME_CREATED);
+  }
+
+  @Test
+  void read_whileMovedRecordIsLiveOnBothShards_waitsForTheCleanAndCountsItOnce() {
+    RouterServer router = cluster.router("a", Duration.ofSeconds(30));
+    TemporaServiceBlockingStub client = cluster.client("a");
+    client.setOntology(SetOntologyRequest.newBuilder().setOntology(ONTOLOGY).build());
+    Record moving = record("moving", "email", "moving@x");
+    client.ingest(IngestRequest.newBuilder().addRecords(moving).build());
+    int slot = SIGS.homeSlot(moving);
+    int source = MAP.shardOfSlot(slot);
+    int target = (source + 1) % cluster.size();
+    List<CompletableFuture<Object>> reads = new ArrayList<>();
+    ExecutorService readers = Executors.newFixedThreadPool(2);
+    try {
+      // The clean's first delete on the source: the target has activated the record, the source
+      // still holds it. Reads sent now must not see it twice (stats) or miss it (its home row).
+      trap.set(
+          new InProcessCluster.Trap(
+              source,
+              "Delete",
+              () -> {
+                assertThat(cluster.liveCopies(moving.getIdentity()))
+                    .as("live on both shards while the clean runs")
+                    .containsExactlyInAnyOrder(source, target);
+                reads.add(
+                    CompletableFuture.supplyAsync(
+                        () -> outcome(() -> client.getStats(GetStatsRequest.getDefaultInstance())),
+                        readers));
+                reads.add(
+                    CompletableFuture.supplyAsync(
+                        () ->
+                            outcome(
+                                () ->
+                                    client.getRecord(
+                                        GetRecordRequest.newBuilder()
+                                            .setIdentity(moving.getIdentity())
+                                            .build())),
+                        readers));
+                // Either both reads are held by the switch, or (without the hold) they answered.
+                InProcessCluster.await(
+                    () -> router.readsWaiting() == 2 || reads.stream().allMatch(Future::isDone),
+                    "both reads held or answered");
+              }));
+
+      admin("a").rebalance(move(slot, target));
+
+      assertThat(trap.get()).as("the reads were sent during the clean").isNull();
+      assertThat(reads.get(0).join())
+          .as("stats read during the switch")
+          .isInstanceOfSatisfying(
+              GetStatsResponse.class, r -> assertThat(r.getRecords()).isEqualTo(1));
+      assertThat(reads.get(1).join())
+          .as("the moved record read during the switch")
+          .isInstanceOfSatisfying(
+              GetRecordResponse.class,
+              r -> assertThat(r.getStatus()).isEqualTo(RecordStatus.RECORD_STATUS_LIVE));
+      assertThat(cluster.liveCopies(moving.getIdentity())).containsExactly(target);
+    } finally {
+      readers.shutdownNow();
+    }
   }
 
   @Test
