@@ -15,10 +15,11 @@ import org.slf4j.LoggerFactory;
 /**
  * DISTRIBUTED.md DS-T9: deterministic simulation of routing, fan-out, retries and reconciliation
  * with injected drops, delays and crashes ({@link RouterSimulation}, one cluster per seed). Seeds
- * {@code 1..N}: N is {@code -Dtempora.sim.seeds} (1,000 by default, 100,000 with {@code
- * -Pextended}); {@code -Dtempora.sim.seed=S} runs seed S alone and logs its schedule. A failure
- * names each failing seed (at most 10) with the command replaying it, and logs the schedule of the
- * first. Also: a seed replays the same schedule, and a seeded bug is caught.
+ * {@code F..F+N-1}: N is {@code -Dtempora.sim.seeds} (1,000 by default, 100,000 with {@code
+ * -Pextended}), F is {@code -Dtempora.sim.first} (1; to split a long run into ranges run side by
+ * side); {@code -Dtempora.sim.seed=S} runs seed S alone and logs its schedule. A failure names each
+ * failing seed (at most 10) with the command replaying it, and logs the schedule of the first.
+ * Also: a seed replays the same schedule, and a seeded bug is caught.
  */
 class RouterSimulationTest {
   private static final Logger LOG = LoggerFactory.getLogger(RouterSimulationTest.class);
@@ -51,18 +52,20 @@ class RouterSimulationTest {
       return;
     }
     int seeds = Integer.getInteger("tempora.sim.seeds", 1000);
+    long first = Long.getLong("tempora.sim.first", 1);
     SimStats total = new SimStats();
     List<String> failures = new ArrayList<>();
     long started = System.nanoTime();
-    for (long seed = 1; seed <= seeds; seed++) {
+    for (long seed = first; seed < first + seeds; seed++) {
       String failure = run(seed, false, total);
       if (failure != null && failures.size() < MAX_REPORTED) {
         failures.add(failure);
       }
     }
     LOG.info(
-        "{} seeds in {} s: {}",
+        "{} seeds from {} in {} s: {}",
         seeds,
+        first,
         TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started),
         total);
     assertThat(failures).as("failing seeds (at most %d listed)", MAX_REPORTED).isEmpty();
