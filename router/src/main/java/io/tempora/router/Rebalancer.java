@@ -62,7 +62,7 @@ import org.slf4j.LoggerFactory;
 final class Rebalancer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Rebalancer.class);
   static final String COPY = "COPY";
-  static final String FLIPPED = "FLIPPED";
+  static final String FLIPPED = io.tempora.shardserver.grpc.SlotStore.FLIPPED;
 
   /** Entities per exported chunk. */
   private static final int CHUNK = 500;

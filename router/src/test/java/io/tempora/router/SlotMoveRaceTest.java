@@ -216,6 +216,51 @@ class SlotMoveRaceTest {
   }
 
   @Test
+  void readThroughOtherRouter_whileMovedRecordIsLiveOnBothShards_isRefusedBySourceNotDoubled() {
+    cluster.router("a", Duration.ofSeconds(30));
+    cluster.router("b", Duration.ofSeconds(30));
+    TemporaServiceBlockingStub client = cluster.client("a");
+    TemporaServiceBlockingStub other = cluster.client("b");
+    client.setOntology(SetOntologyRequest.newBuilder().setOntology(ONTOLOGY).build());
+    Record moving = record("moving", "email", "moving@x");
+    client.ingest(IngestRequest.newBuilder().addRecords(moving).build());
+    int slot = SIGS.homeSlot(moving);
+    int source = MAP.shardOfSlot(slot);
+    int target = (source + 1) % cluster.size();
+    AtomicReference<Object> during = new AtomicReference<>();
+    // Router b knows nothing of a's move; the source, holding the flipped move row, holds b's
+    // fan-out read (up to 2 s) and refuses it while the clean is paused here.
+    trap.set(
+        new InProcessCluster.Trap(
+            source,
+            "Delete",
+            () ->
+                during.set(
+                    CompletableFuture.supplyAsync(
+                            () ->
+                                outcome(() -> other.getStats(GetStatsRequest.getDefaultInstance())))
+                        .join())));
+
+    admin("a").rebalance(move(slot, target));
+
+    assertThat(during.get())
+        .as("a stats read through router b during the clean")
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+              assertThat(e.getStatus().getDescription())
+                  .contains(
+                      "shard " + source + " is the source of slot move ",
+                      ", switching its slots to shard " + target,
+                      "reads wait for its clean (waited 2000 ms); retry");
+            });
+    assertThat(other.getStats(GetStatsRequest.getDefaultInstance()).getRecords())
+        .as("the same read after the move")
+        .isEqualTo(1);
+  }
+
+  @Test
   void slotMove_afterHolderDiedBetweenCasAndCarryOver_finishesTheJournalFirstAndLosesNothing() {
     RouterServer a = cluster.router("a", Duration.ofMillis(300));
     cluster.router("b", Duration.ofSeconds(30));

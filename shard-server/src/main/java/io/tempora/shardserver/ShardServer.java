@@ -19,6 +19,7 @@ import io.tempora.shardserver.grpc.MapEpochGuard;
 import io.tempora.shardserver.grpc.ReconcileState;
 import io.tempora.shardserver.grpc.ShardInternalGrpcService;
 import io.tempora.shardserver.grpc.SlotStore;
+import io.tempora.shardserver.grpc.SwitchReadGuard;
 import io.tempora.shardserver.grpc.TemporaGrpcService;
 import io.tempora.shardserver.ops.IngestAdmission;
 import io.tempora.shardserver.ops.RpcMetricsInterceptor;
@@ -238,6 +239,7 @@ public final class ShardServer implements AutoCloseable {
         .maxInboundMessageSize(config.maxInboundMessageBytes())
         .maxInboundMetadataSize(config.maxInboundMetadataBytes())
         .intercept(new MapEpochGuard(slots, engine.config().shardId()))
+        .intercept(new SwitchReadGuard(slots, engine.config().shardId()))
         .intercept(new RpcMetricsInterceptor(metrics))
         .addService(
             ServerInterceptors.intercept(

@@ -24,6 +24,9 @@ public final class SlotStore {
   /** Number of slots (DISTRIBUTED.md §2). */
   public static final int SLOTS = 16_384;
 
+  /** The phase of a move row from its flip to the end of its clean. */
+  public static final String FLIPPED = "FLIPPED";
+
   private static final byte[] MAP = {(byte) 0xFF, 'm'};
   private static final byte[] MOVE = {(byte) 0xFE};
   private static final byte[] STAGED = {(byte) 0xF0};
@@ -33,11 +36,17 @@ public final class SlotStore {
   private final HomeDirectory store;
   private volatile long epoch;
 
-  /** Wraps a directory store; reads the stored epoch. */
+  /** The flipped move rows stored here (id → row), guarded by itself. */
+  private final java.util.Map<String, SlotMove> flipped = new java.util.TreeMap<>();
+
+  /** Wraps a directory store; reads the stored epoch and move rows. */
   public SlotStore(HomeDirectory store) {
     this.store = store;
     ShardMapState m = map();
     this.epoch = m == null ? 0 : m.getEpoch();
+    for (SlotMove move : moves()) {
+      track(move, false);
+    }
   }
 
   /** The stored map's epoch, 0 before bootstrap. */
@@ -112,11 +121,48 @@ public final class SlotStore {
       throw new IllegalArgumentException("move.id: must not be empty");
     }
     store.write(List.of(), List.of(moveKey(move.getId())), List.of(move.toByteArray()));
+    track(move, false);
   }
 
   /** Deletes a move row. */
   public void removeMove(String id) {
     store.write(List.of(moveKey(id)), List.of(), List.of());
+    track(SlotMove.newBuilder().setId(id).build(), true);
+  }
+
+  private void track(SlotMove move, boolean removed) {
+    synchronized (flipped) {
+      if (!removed && move.getPhase().equals(FLIPPED)) {
+        flipped.put(move.getId(), move);
+      } else if (flipped.remove(move.getId()) != null) {
+        flipped.notifyAll();
+      }
+    }
+  }
+
+  /**
+   * Waits while a move row stored here is {@link #FLIPPED} (this shard is the source of a move
+   * between its flip and the end of its clean), at most {@code nanos}.
+   *
+   * @return the flipped move still stored when the wait ended, or null if none is
+   */
+  public SlotMove awaitNoFlippedMove(long nanos) {
+    long until = System.nanoTime() + nanos;
+    synchronized (flipped) {
+      while (!flipped.isEmpty()) {
+        long left = until - System.nanoTime();
+        if (left <= 0) {
+          return flipped.values().iterator().next();
+        }
+        try {
+          java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(flipped, left);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return flipped.values().iterator().next();
+        }
+      }
+      return null;
+    }
   }
 
   /** The stored move rows. */

@@ -11,6 +11,8 @@ import io.tempora.proto.internal.v1.SlotOwner;
 import io.tempora.proto.v1.Identity;
 import io.tempora.proto.v1.Record;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class SlotStoreTest {
@@ -89,5 +91,28 @@ class SlotStoreTest {
         .setIdentity(
             Identity.newBuilder().setEntityType("person").setPerspective("crm").setUid(uid))
         .build();
+  }
+
+  @Test
+  void awaitNoFlippedMove_flippedRowUntilRemovedAndAfterReopen_waitsThenReturnsIt()
+      throws Exception {
+    SlotMove copying = SlotMove.newBuilder().setId("m1").setTarget(2).setPhase("COPY").build();
+    slots.saveMove(copying);
+    assertThat(slots.awaitNoFlippedMove(0)).as("a move not flipped yet").isNull();
+
+    SlotMove flipped = copying.toBuilder().setPhase(SlotStore.FLIPPED).build();
+    slots.saveMove(flipped);
+    assertThat(slots.awaitNoFlippedMove(1_000_000))
+        .as("flipped: the wait runs out")
+        .isEqualTo(flipped);
+    assertThat(new SlotStore(directory).awaitNoFlippedMove(0))
+        .as("reopened over the same directory")
+        .isEqualTo(flipped);
+
+    CompletableFuture<SlotMove> waiting =
+        CompletableFuture.supplyAsync(() -> slots.awaitNoFlippedMove(TimeUnit.MINUTES.toNanos(5)));
+    slots.removeMove("m1");
+    assertThat(waiting.get(5, TimeUnit.MINUTES)).as("a wait ended by the removal").isNull();
+    assertThat(new SlotStore(directory).awaitNoFlippedMove(0)).isNull();
   }
 }
