@@ -40,7 +40,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.locks.ReadWriteLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -80,7 +79,7 @@ final class Rebalancer implements AutoCloseable {
   private final ShardMap map;
   private final MapSync sync;
   private final Directory directory;
-  private final ReadWriteLock lock;
+  private final Holds holds;
   private final MoveFreeze reads;
   private final Rounds rounds;
   private final int batch;
@@ -102,7 +101,7 @@ final class Rebalancer implements AutoCloseable {
       ShardMap map,
       MapSync sync,
       Directory directory,
-      ReadWriteLock lock,
+      Holds holds,
       MoveFreeze reads,
       Rounds rounds,
       int batch) {
@@ -110,10 +109,28 @@ final class Rebalancer implements AutoCloseable {
     this.map = map;
     this.sync = sync;
     this.directory = directory;
-    this.lock = lock;
+    this.holds = holds;
     this.reads = reads;
     this.rounds = rounds;
     this.batch = batch;
+  }
+
+  /** What a move holds back in this router while it switches slots. */
+  interface Holds {
+    /**
+     * Holds this router's client writes (each at most {@code rebalance.max_freeze}), its
+     * reconciliation rounds and SetOntology, once the writes in flight have ended.
+     */
+    Held hold();
+  }
+
+  /** What {@link Holds#hold} holds; closing releases whatever is still held. */
+  interface Held extends AutoCloseable {
+    /** Lets client writes go on; rounds and SetOntology stay held until {@link #close}. */
+    void releaseWrites();
+
+    @Override
+    void close();
   }
 
   /** What a move asks of this router's reconciliation. */
@@ -152,13 +169,13 @@ final class Rebalancer implements AutoCloseable {
     for (SlotMove m : moves) {
       if (flipped(m)) {
         LOG.info("resuming move {} after its flip", m.getId());
-        lock.writeLock().lock();
-        reads.freeze();
-        try {
-          finish(m);
-        } finally {
-          reads.thaw();
-          lock.writeLock().unlock();
+        try (Held held = holds.hold()) {
+          reads.freeze();
+          try {
+            switchOver(m, held, System.nanoTime());
+          } finally {
+            reads.thaw();
+          }
         }
       }
     }
@@ -492,8 +509,7 @@ final class Rebalancer implements AutoCloseable {
         m = catchUp(m, moving);
       } while (lastEvents >= FREEZE_THRESHOLD);
       long frozeAt = System.nanoTime();
-      lock.writeLock().lock();
-      try {
+      try (Held held = holds.hold()) {
         checkAbort();
         // Again inside the freeze (no round of this router runs now), before the final catch-up
         // replays what finishing changed on the source; without the lease the move fails and is
@@ -519,25 +535,19 @@ final class Rebalancer implements AutoCloseable {
           m = m.toBuilder().setPhase(FLIPPED).build();
           save(m);
           LOG.info("move {} flipped: map epoch {}", m.getId(), epoch);
-          finishHolding(m);
+          switchOver(m, held, frozeAt);
         } finally {
           reads.thaw();
         }
-      } finally {
-        lock.writeLock().unlock();
       }
-      LOG.info(
-          "move {} done; writes were held {} ms",
-          m.getId(),
-          (System.nanoTime() - frozeAt) / 1_000_000);
     } else {
-      lock.writeLock().lock();
-      reads.freeze();
-      try {
-        finishHolding(m);
-      } finally {
-        reads.thaw();
-        lock.writeLock().unlock();
+      try (Held held = holds.hold()) {
+        reads.freeze();
+        try {
+          switchOver(m, held, System.nanoTime());
+        } finally {
+          reads.thaw();
+        }
       }
     }
     try {
@@ -661,16 +671,27 @@ final class Rebalancer implements AutoCloseable {
   }
 
   /**
-   * {@link #finish} of a flipped move, retried every {@link #RETRY_MS} until it succeeds, with the
-   * caller holding the write lock throughout. Releasing the lock between attempts would let this
-   * router's client writes reach the target for identities still staged there (the map already
-   * names the target), and the activation would then overwrite them with the older staged copy, or
-   * their directory rows with the staged ones. Writes wait meanwhile (up to their deadline).
+   * After the flip: the target activates what it staged with client writes still held, then writes
+   * go on while the source is cleaned (the map already sends the moved slots' writes to the target,
+   * whose activated copies are the current ones); rounds stay held until the end. Each step is
+   * retried until it succeeds. Had writes gone on during the activation, this router's client
+   * writes would reach the target for identities still staged there, and the activation would then
+   * overwrite them with the older staged copy, or their directory rows with the staged ones.
    */
-  private void finishHolding(SlotMove m) {
+  private void switchOver(SlotMove m, Held held, long frozeAt) {
+    retrying(m, "activating", () -> activate(m));
+    held.releaseWrites();
+    LOG.info(
+        "move {}: writes were held {} ms; cleaning the source",
+        m.getId(),
+        (System.nanoTime() - frozeAt) / 1_000_000);
+    retrying(m, "cleaning", () -> clean(m));
+  }
+
+  private void retrying(SlotMove m, String step, Runnable action) {
     while (true) {
       try {
-        finish(m);
+        action.run();
         return;
       } catch (RuntimeException e) {
         if (closed) {
@@ -678,7 +699,8 @@ final class Rebalancer implements AutoCloseable {
         }
         lastError = e.toString();
         LOG.warn(
-            "finishing flipped move {} failed; writes stay held, retrying in {} ms: {}",
+            "{} flipped move {} failed; retrying in {} ms: {}",
+            step,
             m.getId(),
             RETRY_MS,
             e.toString());
@@ -693,10 +715,10 @@ final class Rebalancer implements AutoCloseable {
   }
 
   /**
-   * After the flip, under the write lock: the target activates what it staged; the source deletes
-   * its records homed in the moved slots and its directory rows of them; the move row goes.
+   * After the flip, client writes held: the target activates what it staged (its staged records and
+   * directory rows; nothing when already done).
    */
-  private void finish(SlotMove m) {
+  private void activate(SlotMove m) {
     sync.refresh();
     if (!map.owns(m.getTarget(), m.getSlotsList())) {
       // The flip reached some shard but not this router's refresh: store it again.
@@ -707,6 +729,20 @@ final class Rebalancer implements AutoCloseable {
         Fanout.call(
             shards.get(m.getTarget()),
             c -> stub(c).finishImport(FinishImportRequest.newBuilder().setBatch(batch).build()));
+    LOG.info(
+        "move {}: {} records and {} directory rows activated on shard {}",
+        m.getId(),
+        activated.getRecords(),
+        activated.getHomes(),
+        m.getTarget());
+  }
+
+  /**
+   * After the activation: the source deletes its records homed in the moved slots (no client write
+   * creates one there any more: the map sends them to the target) and its directory rows of them;
+   * the move row goes.
+   */
+  private void clean(SlotMove m) {
     boolean[] moving = bits(m.getSlotsList());
     ShardClient src = shards.get(m.getSource());
     long after = 0;
@@ -749,13 +785,7 @@ final class Rebalancer implements AutoCloseable {
         c ->
             stub(c)
                 .saveSlotMove(SaveSlotMoveRequest.newBuilder().setMove(m).setRemove(true).build()));
-    LOG.info(
-        "move {} finished: {} records activated on shard {}, {} deleted on shard {}",
-        m.getId(),
-        activated.getRecords(),
-        m.getTarget(),
-        deleted,
-        m.getSource());
+    LOG.info("move {} finished: {} records deleted on shard {}", m.getId(), deleted, m.getSource());
   }
 
   private void save(SlotMove m) {

@@ -25,7 +25,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,6 +59,13 @@ final class Reconciler {
   private final Directory directory;
   private final Fanout fanout;
   private final ReadWriteLock lock;
+
+  /**
+   * Taken before {@code lock} by rounds and journal finishing: a slot move keeps holding it, after
+   * it let client writes go on, until its clean has ended (docs/distributed.md "Rebalancing").
+   */
+  private final ReentrantLock roundGate = new ReentrantLock();
+
   private final Supplier<Signatures> signatures;
   private final int batch;
   private final Duration deadline;
@@ -147,6 +156,7 @@ final class Reconciler {
       throw new IllegalArgumentException(
           "heads: " + heads.length + " given for " + shards.size() + " shards");
     }
+    roundGate.lock();
     lock.writeLock().lock();
     try {
       // Moves left unfinished (a former holder died, or a round of this one failed) first: until
@@ -157,6 +167,7 @@ final class Reconciler {
       return r.toBuilder().setJournalFinished(finished).build();
     } finally {
       lock.writeLock().unlock();
+      roundGate.unlock();
     }
   }
 
@@ -168,12 +179,22 @@ final class Reconciler {
    * @return entries finished
    */
   long finishJournal() {
+    roundGate.lock();
     lock.writeLock().lock();
     try {
       return journal.finishAll(hook);
     } finally {
       lock.writeLock().unlock();
+      roundGate.unlock();
     }
+  }
+
+  /**
+   * The gate rounds and journal finishing pass before they take the router's lock (reentrant): held
+   * by a slot move from its freeze to the end of its clean, and by SetOntology.
+   */
+  Lock roundGate() {
+    return roundGate;
   }
 
   private ReconcileResponse rounds(boolean full, long[] heads) {

@@ -74,6 +74,7 @@ import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Function;
@@ -169,7 +170,7 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
             map,
             mapSync,
             directory,
-            writesAndRounds(),
+            moveHolds(),
             readFreeze,
             new Rebalancer.Rounds() {
               @Override
@@ -202,60 +203,40 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
   }
 
   /**
-   * The rebalancer's freeze: a write lock that holds client writes (up to {@code
-   * rebalance.max_freeze} each, {@link MoveFreeze}) and this router's reconciliation rounds and
-   * SetOntology (they take {@code lock}). Only {@code writeLock()} is offered.
+   * What a slot move holds (docs/distributed.md "Rebalancing"): client writes (up to {@code
+   * rebalance.max_freeze} each, {@link MoveFreeze}) until the target has activated, and this
+   * router's reconciliation rounds and SetOntology (the round gate, then {@code lock}) until the
+   * source is clean. Order: the write freeze, the round gate, {@code lock}; as SetOntology takes
+   * the gate and a client write the freeze before their other locks, no cycle forms.
    */
-  private ReadWriteLock writesAndRounds() {
-    java.util.concurrent.locks.Lock both =
-        new java.util.concurrent.locks.Lock() {
-          @Override
-          public void lock() {
-            freeze.freeze();
-            try {
-              lock.writeLock().lock();
-            } catch (RuntimeException e) {
-              freeze.thaw();
-              throw e;
-            }
-          }
+  private Rebalancer.Holds moveHolds() {
+    return () -> {
+      freeze.freeze();
+      Lock gate = reconciler.roundGate();
+      gate.lock();
+      lock.writeLock().lock();
+      return new Rebalancer.Held() {
+        private boolean writesHeld = true;
+        private boolean closed;
 
-          @Override
-          public void unlock() {
+        @Override
+        public void releaseWrites() {
+          if (writesHeld) {
+            writesHeld = false;
             lock.writeLock().unlock();
             freeze.thaw();
           }
+        }
 
-          @Override
-          public void lockInterruptibly() {
-            throw new UnsupportedOperationException();
+        @Override
+        public void close() {
+          if (!closed) {
+            closed = true;
+            releaseWrites();
+            gate.unlock();
           }
-
-          @Override
-          public boolean tryLock() {
-            throw new UnsupportedOperationException();
-          }
-
-          @Override
-          public boolean tryLock(long time, java.util.concurrent.TimeUnit unit) {
-            throw new UnsupportedOperationException();
-          }
-
-          @Override
-          public java.util.concurrent.locks.Condition newCondition() {
-            throw new UnsupportedOperationException();
-          }
-        };
-    return new ReadWriteLock() {
-      @Override
-      public java.util.concurrent.locks.Lock readLock() {
-        throw new UnsupportedOperationException("the freeze lock has no read side");
-      }
-
-      @Override
-      public java.util.concurrent.locks.Lock writeLock() {
-        return both;
-      }
+        }
+      };
     };
   }
 
@@ -399,6 +380,7 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
             return call(only(), s -> s.stub(write()).setOntology(request));
           }
           ontologyLock.writeLock().lock();
+          reconciler.roundGate().lock();
           lock.writeLock().lock();
           try {
             int before =
@@ -426,6 +408,7 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
             return first;
           } finally {
             lock.writeLock().unlock();
+            reconciler.roundGate().unlock();
             ontologyLock.writeLock().unlock();
           }
         });

@@ -20,6 +20,7 @@ import io.tempora.proto.v1.GetRecordResponse;
 import io.tempora.proto.v1.GetStatsRequest;
 import io.tempora.proto.v1.GetStatsResponse;
 import io.tempora.proto.v1.IngestRequest;
+import io.tempora.proto.v1.IngestResponse;
 import io.tempora.proto.v1.Outcome;
 import io.tempora.proto.v1.Record;
 import io.tempora.proto.v1.RecordStatus;
@@ -213,6 +214,45 @@ class SlotMoveRaceTest {
     } finally {
       readers.shutdownNow();
     }
+  }
+
+  @Test
+  void write_duringTheClean_isAppliedOnTheTargetAndKept() {
+    cluster.router(
+        "a",
+        Duration.ofSeconds(30),
+        c -> c.withRebalance(new RouterConfig.RebalanceConfig(Duration.ofMillis(300))));
+    TemporaServiceBlockingStub client = cluster.client("a");
+    client.setOntology(SetOntologyRequest.newBuilder().setOntology(ONTOLOGY).build());
+    Record moving = record("moving", "email", "moving@x");
+    client.ingest(IngestRequest.newBuilder().addRecords(moving).build());
+    int slot = SIGS.homeSlot(moving);
+    int source = MAP.shardOfSlot(slot);
+    int target = (source + 1) % cluster.size();
+    AtomicReference<Object> during = new AtomicReference<>();
+    // The clean's first delete on the source: the target has activated, so writes go on.
+    trap.set(
+        new InProcessCluster.Trap(
+            source,
+            "Delete",
+            () ->
+                during.set(
+                    outcome(
+                        () ->
+                            client.ingest(
+                                IngestRequest.newBuilder()
+                                    .addRecords(tagged(moving, "during-clean"))
+                                    .build())))));
+
+    admin("a").rebalance(move(slot, target));
+
+    assertThat(during.get())
+        .as("an upsert of the moving record during the clean")
+        .isInstanceOfSatisfying(
+            IngestResponse.class,
+            r -> assertThat(r.getItems(0).getOutcome()).isEqualTo(Outcome.OUTCOME_UPDATED));
+    assertThat(cluster.liveCopies(moving.getIdentity())).containsExactly(target);
+    assertThat(tagOf(client, moving)).isEqualTo("during-clean");
   }
 
   @Test
