@@ -176,6 +176,28 @@ class ReconcileEntityIdsTest {
   }
 
   @Test
+  void reconcileFull_entityMovedWhole_keepsItsId() {
+    Scene s = wholeEntityScene();
+    ingest(s.moving());
+    ingest(s.staying());
+    long id = entityOf(s.moving()[0]);
+
+    var r =
+        io.tempora.proto.internal.v1.RouterGrpc.newBlockingStub(cluster.channel("a"))
+            .withDeadlineAfter(30, java.util.concurrent.TimeUnit.SECONDS)
+            .reconcile(
+                io.tempora.proto.internal.v1.ReconcileRequest.newBuilder().setFull(true).build());
+
+    assertThat(r.getFull()).isTrue();
+    assertThat(r.getMoved()).isEqualTo(2);
+    for (Record m : s.moving()) {
+      assertThat(cluster.liveCopies(m.getIdentity())).containsExactly(s.target());
+      assertThat(entityOf(m)).isEqualTo(id);
+    }
+    assertThat(entity(id).getResolvedStatus()).isEqualTo(EntityStatus.ENTITY_STATUS_ACTIVE);
+  }
+
+  @Test
   void query_conflictWithAnEntityMovedWithItsId_readsItOnItsNewShard() {
     Scene s = wholeEntityScene();
     Record a1 = with(s.moving()[0], "city", "Paris");
