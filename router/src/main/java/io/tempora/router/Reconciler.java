@@ -34,8 +34,9 @@ import org.slf4j.LoggerFactory;
  * Reconciliation by co-location (docs/distributed.md): finds interaction components (records
  * sharing a {@link Signatures signature}) that span shards and moves the records of the smaller
  * sides to the shard holding most of the component (ties → lowest id): ingest on the target with
- * the same content, compare-and-set of the directory, delete on the source. A live copy outside its
- * recorded home (a crash between those steps) is deleted.
+ * the same content, naming the entity each record was in on the source (an entity moved whole keeps
+ * its id, docs/decisions.md D3), compare-and-set of the directory, delete on the source. A live
+ * copy outside its recorded home (a crash between those steps) is deleted.
  *
  * <p>A round is incremental (DISTRIBUTED.md DS-1): it reads each shard's change feed (the engine's
  * entity events) from its cursor, takes the live records of the entities they name, and follows
