@@ -11,7 +11,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.zip.CRC32C;
@@ -60,9 +59,32 @@ final class Signatures {
    * value postings of its probe.
    */
   java.util.SequencedMap<String, AttrValue> probes(Record r) {
-    String type = r.getIdentity().getEntityType();
-    Set<String> ignored = ignored(type);
     TreeMap<String, AttrValue> keys = new TreeMap<>();
+    TreeMap<String, AttrValue> constraints = new TreeMap<>();
+    visit(
+        r,
+        (sig, attr, value) ->
+            keys.put(sig, AttrValue.newBuilder().setAttr(attr).setValue(value).build()),
+        (sig, attr, value) ->
+            constraints.put(sig, AttrValue.newBuilder().setAttr(attr).setValue(value).build()));
+    java.util.LinkedHashMap<String, AttrValue> out = new java.util.LinkedHashMap<>(keys);
+    out.putAll(constraints);
+    return out;
+  }
+
+  /** Receives one signature of a record with its probe (attribute and value). */
+  @FunctionalInterface
+  private interface Sink {
+    void accept(String signature, String attr, String value);
+  }
+
+  /**
+   * Hands every key-tuple signature of {@code r} to {@code keys} and every constraint signature to
+   * {@code constraints} (in no particular order; a signature may come more than once).
+   */
+  private void visit(Record r, Sink keys, Sink constraints) {
+    String type = r.getIdentity().getEntityType();
+    Set<String> ignored = ontology.getIgnoredValuesCount() == 0 ? Set.of() : ignored(type);
     for (IdentityKey k : ontology.getIdentityKeysList()) {
       if (!applies(k.getEntityTypesList(), type) || k.getAttributesCount() == 0) {
         continue;
@@ -80,7 +102,6 @@ final class Signatures {
       Tuples t = new Tuples(type, k.getName(), k.getAttributes(0), perAttr, keys);
       t.collect(0, new ArrayList<>(), Long.MIN_VALUE, Long.MAX_VALUE);
     }
-    TreeMap<String, AttrValue> constraints = new TreeMap<>();
     for (Constraint c : ontology.getConstraintsList()) {
       if (!applies(c.getEntityTypesList(), type)) {
         continue;
@@ -88,24 +109,16 @@ final class Signatures {
       for (Descriptor d : r.getDescriptorsList()) {
         if (d.getAttr().equals(c.getAttribute())
             && !ignored.contains(d.getAttr() + SEP + d.getValue())) {
-          constraints.put(
-              "C" + SEP + type + SEP + c.getName() + SEP + d.getValue(),
-              AttrValue.newBuilder().setAttr(d.getAttr()).setValue(d.getValue()).build());
+          constraints.accept(
+              "C" + SEP + type + SEP + c.getName() + SEP + d.getValue(), d.getAttr(), d.getValue());
         }
       }
     }
-    java.util.LinkedHashMap<String, AttrValue> out = new java.util.LinkedHashMap<>(keys);
-    out.putAll(constraints);
-    return out;
   }
 
   /** The tuples of one identity key a record forms (values held at a common instant). */
   private record Tuples(
-      String type,
-      String key,
-      String firstAttr,
-      List<List<Descriptor>> perAttr,
-      Map<String, AttrValue> out) {
+      String type, String key, String firstAttr, List<List<Descriptor>> perAttr, Sink out) {
     void collect(int i, List<String> values, long start, long end) {
       if (start >= end) {
         return;
@@ -113,9 +126,7 @@ final class Signatures {
       if (i == perAttr.size()) {
         StringBuilder b = new StringBuilder("K").append(SEP).append(type).append(SEP).append(key);
         values.forEach(v -> b.append(SEP).append(v));
-        out.put(
-            b.toString(),
-            AttrValue.newBuilder().setAttr(firstAttr).setValue(values.get(0)).build());
+        out.accept(b.toString(), firstAttr, values.get(0));
         return;
       }
       for (Descriptor d : perAttr.get(i)) {
@@ -133,12 +144,22 @@ final class Signatures {
    * its smallest constraint signature, else of its identity.
    */
   int homeSlot(Record r) {
-    List<String> sigs = of(r);
-    if (sigs.isEmpty()) {
+    String[] smallest = new String[2]; // key tuple, constraint
+    visit(
+        r,
+        (sig, attr, value) -> smallest[0] = smaller(smallest[0], sig),
+        (sig, attr, value) -> smallest[1] = smaller(smallest[1], sig));
+    String sig = smallest[0] != null ? smallest[0] : smallest[1];
+    if (sig == null) {
       return ShardMap.slotOf(r.getIdentity());
     }
     CRC32C crc = new CRC32C();
-    crc.update(sigs.get(0).getBytes(StandardCharsets.UTF_8));
+    crc.update(sig.getBytes(StandardCharsets.UTF_8));
     return (int) (crc.getValue() % ShardMap.SLOTS);
+  }
+
+  /** The smaller of two signatures in {@link #of}'s order ({@code a} may be null). */
+  private static String smaller(String a, String b) {
+    return a == null || b.compareTo(a) < 0 ? b : a;
   }
 }

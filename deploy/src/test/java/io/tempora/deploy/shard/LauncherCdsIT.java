@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The launcher's class-data sharing (docs/configuration.md "Launcher") on real shard processes
  * started through {@code bin/shard}: the first process writes the archive when it exits, the next
  * one loads Tempora's classes from it, and {@code TEMPORA_CDS=off} writes none. Also the JIT
- * thresholds the launcher sets for a shard.
+ * options the launcher sets for a shard and for a router.
  */
 class LauncherCdsIT {
   @TempDir Path tmp;
@@ -72,6 +72,58 @@ class LauncherCdsIT {
     // The JVM takes the last occurrence of a flag: JAVA_OPTS come after the launcher's own.
     assertThat(lastArguments.lastIndexOf("-XX:CompileThresholdScaling=1"))
         .isGreaterThan(lastArguments.indexOf("-XX:CompileThresholdScaling=3"));
+  }
+
+  @Test
+  void routerStart_throughTheLauncher_runsTheClientCompilerOnlyUnlessJavaOptsSayOtherwise()
+      throws Exception {
+    List<String> plain = routerArguments(Map.of("TEMPORA_CDS", "off"), "router-jit");
+    assertThat(plain).contains("-XX:TieredStopAtLevel=1");
+
+    List<String> withOpts =
+        routerArguments(
+            Map.of("TEMPORA_CDS", "off", "JAVA_OPTS", "-XX:TieredStopAtLevel=4"), "router-c2");
+    // The JVM takes the last occurrence of a flag: JAVA_OPTS come after the launcher's own.
+    assertThat(withOpts.lastIndexOf("-XX:TieredStopAtLevel=4"))
+        .isGreaterThan(withOpts.indexOf("-XX:TieredStopAtLevel=1"));
+  }
+
+  /**
+   * Starts a router through {@code bin/router} (its shard need not answer), waits until the
+   * launcher has exec'd the JVM, kills it; returns the JVM's arguments.
+   */
+  private List<String> routerArguments(Map<String, String> env, String name)
+      throws IOException, InterruptedException {
+    Path log = tmp.resolve(name + ".log");
+    ProcessBuilder pb =
+        new ProcessBuilder(
+                ShardHandle.launcher().resolveSibling("router").toString(),
+                "--listen",
+                "127.0.0.1:" + ShardHandle.freePort(),
+                "--shards",
+                "127.0.0.1:" + ShardHandle.freePort(),
+                "--http-listen",
+                "127.0.0.1:" + ShardHandle.freePort())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile());
+    pb.environment().remove("JAVA_OPTS");
+    pb.environment().remove("TEMPORA_CDS");
+    pb.environment().putAll(env);
+    Process p = pb.start();
+    try {
+      Instant deadline = Instant.now().plus(ShardHandle.STARTUP);
+      List<String> args = List.of();
+      while (!args.contains("-jar")) {
+        assertThat(p.isAlive()).as("router exited early:\n%s", read(log)).isTrue();
+        assertThat(Instant.now()).as("router JVM not started:\n%s", read(log)).isBefore(deadline);
+        TimeUnit.MILLISECONDS.sleep(100);
+        args = List.of(p.info().arguments().orElse(new String[0]));
+      }
+      return args;
+    } finally {
+      p.destroyForcibly();
+      p.waitFor(60, TimeUnit.SECONDS);
+    }
   }
 
   /** Starts a shard, waits until it reports ready, stops it with SIGTERM; returns its exit code. */
