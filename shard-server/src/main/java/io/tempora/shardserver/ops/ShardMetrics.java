@@ -10,12 +10,16 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.registry.PrometheusScrapeRequest;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.time.Instant;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.DoubleSupplier;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -272,23 +276,31 @@ public final class ShardMetrics {
   }
 
   /**
-   * The registry, whose JVM metrics are registered by a background thread; every scrape waits for
+   * The registry. JVM metrics live in one registry per JVM ({@link #JVM}), registered once by a
+   * background thread: the Prometheus library keeps every registry it registered them in for the
+   * life of the JVM, so registering them per shard leaked each in-process shard's whole registry
+   * (the router's 100,000-seed simulation ran out of heap). Every scrape adds them, waiting for
    * that registration first (at most 10 s), so no scrape ever lacks them once the process runs.
    */
   private static final class StartingRegistry extends PrometheusRegistry {
     private static final Logger LOG = LoggerFactory.getLogger(ShardMetrics.class);
-    private final CompletableFuture<Void> jvm = new CompletableFuture<>();
+    private static final PrometheusRegistry JVM = new PrometheusRegistry();
+    private static final CompletableFuture<Void> JVM_REGISTERED = new CompletableFuture<>();
+    private static final AtomicBoolean JVM_STARTED = new AtomicBoolean();
 
     void registerJvmMetrics() {
+      if (!JVM_STARTED.compareAndSet(false, true)) {
+        return;
+      }
       Thread t =
           new Thread(
               () -> {
                 try {
-                  JvmMetrics.builder().register(this);
-                  jvm.complete(null);
+                  JvmMetrics.builder().register(JVM);
+                  JVM_REGISTERED.complete(null);
                 } catch (RuntimeException e) {
                   LOG.warn("JVM metrics not registered: {}", e.toString());
-                  jvm.completeExceptionally(e);
+                  JVM_REGISTERED.completeExceptionally(e);
                 }
               },
               "tempora-jvm-metrics");
@@ -296,39 +308,50 @@ public final class ShardMetrics {
       t.start();
     }
 
-    private void awaitJvmMetrics() {
+    private static MetricSnapshots withJvm(MetricSnapshots own, Supplier<MetricSnapshots> jvm) {
       try {
-        jvm.get(10, TimeUnit.SECONDS);
+        JVM_REGISTERED.get(10, TimeUnit.SECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
+        return own;
       } catch (ExecutionException | TimeoutException e) {
         // Scrape what is there; the failure was logged (or registration is still running).
       }
+      // The library's scrape variants call each other: add each JVM metric once.
+      Set<String> names = new HashSet<>();
+      MetricSnapshots.Builder all = MetricSnapshots.builder();
+      for (var m : own) {
+        names.add(m.getMetadata().getPrometheusName());
+        all.metricSnapshot(m);
+      }
+      for (var m : jvm.get()) {
+        if (names.add(m.getMetadata().getPrometheusName())) {
+          all.metricSnapshot(m);
+        }
+      }
+      return all.build();
     }
 
     @Override
     public MetricSnapshots scrape() {
-      awaitJvmMetrics();
-      return super.scrape();
+      return withJvm(super.scrape(), JVM::scrape);
     }
 
     @Override
     public MetricSnapshots scrape(PrometheusScrapeRequest request) {
-      awaitJvmMetrics();
-      return super.scrape(request);
+      return withJvm(super.scrape(request), () -> JVM.scrape(request));
     }
 
     @Override
     public MetricSnapshots scrape(Predicate<String> includedNames) {
-      awaitJvmMetrics();
-      return super.scrape(includedNames);
+      return withJvm(super.scrape(includedNames), () -> JVM.scrape(includedNames));
     }
 
     @Override
     public MetricSnapshots scrape(
         Predicate<String> includedNames, PrometheusScrapeRequest request) {
-      awaitJvmMetrics();
-      return super.scrape(includedNames, request);
+      return withJvm(
+          super.scrape(includedNames, request), () -> JVM.scrape(includedNames, request));
     }
   }
 }
