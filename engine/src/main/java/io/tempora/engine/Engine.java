@@ -100,25 +100,6 @@ public final class Engine {
   }
 
   /**
-   * An upsert of records a reconciliation move copies here (docs/distributed.md "Reconciliation"):
-   * exactly {@link #upsert} (a live copy here is updated, an equal one is UNCHANGED), except that a
-   * new entity formed only by records that held the same entity id {@code P} on their former shard
-   * gets {@code P} rather than a fresh id, if this shard has no entity row of {@code P}, as in
-   * {@link #upsertMoved} (docs/decisions.md D3).
-   *
-   * @param records the records
-   * @param formerEntity per identity, the entity id it held on its former shard (absent: none)
-   */
-  public WriteResult upsertKeepingIds(List<RecordInput> records, Map<Identity, Long> formerEntity) {
-    validator.validateUpsert(records);
-    List<Descriptors> normal = new ArrayList<>(records.size());
-    for (RecordInput in : records) {
-      normal.add(Descriptors.of(in.descriptors()));
-    }
-    return serialised(() -> applyUpsert(records, normal, null, formerEntity, false)).awaitDurable();
-  }
-
-  /**
    * A compare-and-write upsert (a slot or reconciliation move's carry-over): record {@code i} is
    * applied only if its identity is live here with exactly the descriptors of {@code expected[i]}
    * (same identity); the check and the write happen under the write lock, so a write that reached

@@ -4,7 +4,6 @@ import io.tempora.proto.internal.v1.ChangedRecordsRequest;
 import io.tempora.proto.internal.v1.ChangedRecordsResponse;
 import io.tempora.proto.internal.v1.FindRecordsRequest;
 import io.tempora.proto.internal.v1.FindRecordsResponse;
-import io.tempora.proto.internal.v1.IngestMovedRequest;
 import io.tempora.proto.internal.v1.ListLiveRecordsRequest;
 import io.tempora.proto.internal.v1.ListLiveRecordsResponse;
 import io.tempora.proto.internal.v1.ReconcileResponse;
@@ -12,6 +11,7 @@ import io.tempora.proto.internal.v1.ShardGrpc;
 import io.tempora.proto.v1.AttrValue;
 import io.tempora.proto.v1.DeleteRequest;
 import io.tempora.proto.v1.Identity;
+import io.tempora.proto.v1.IngestRequest;
 import io.tempora.proto.v1.Record;
 import io.tempora.shardserver.grpc.ShardInternalGrpcService;
 import java.time.Duration;
@@ -36,9 +36,8 @@ import org.slf4j.LoggerFactory;
  * Reconciliation by co-location (docs/distributed.md): finds interaction components (records
  * sharing a {@link Signatures signature}) that span shards and moves the records of the smaller
  * sides to the shard holding most of the component (ties → lowest id): ingest on the target with
- * the same content, naming the entity each record was in on the source (an entity moved whole keeps
- * its id, docs/decisions.md D3), compare-and-set of the directory, delete on the source. A live
- * copy outside its recorded home (a crash between those steps) is deleted.
+ * the same content, compare-and-set of the directory, delete on the source. A live copy outside its
+ * recorded home (a crash between those steps) is deleted.
  *
  * <p>A round is incremental (DISTRIBUTED.md DS-1): it reads each shard's change feed (the engine's
  * entity events) from its cursor, takes the live records of the entities they name, and follows
@@ -270,12 +269,8 @@ final class Reconciler {
     return true;
   }
 
-  /**
-   * What the change feeds gave: changed live records with their shard and the entity each is in
-   * there, and the next cursors.
-   */
-  private record Feed(
-      List<Record> seeds, List<Integer> where, List<Long> entities, long[] next, long events) {}
+  /** What the change feeds gave: changed live records with their shard, and the next cursors. */
+  private record Feed(List<Record> seeds, List<Integer> where, long[] next, long events) {}
 
   private Feed pull() {
     List<ChangedRecordsResponse> answers =
@@ -289,25 +284,18 @@ final class Reconciler {
                             .build()));
     List<Record> seeds = new ArrayList<>();
     List<Integer> where = new ArrayList<>();
-    List<Long> entities = new ArrayList<>();
     long[] next = new long[shards.size()];
     long events = 0;
     for (int s = 0; s < answers.size(); s++) {
       ChangedRecordsResponse a = answers.get(s);
-      for (int i = 0; i < a.getRecordsCount(); i++) {
-        seeds.add(a.getRecords(i));
+      for (Record r : a.getRecordsList()) {
+        seeds.add(r);
         where.add(s);
-        entities.add(entityAt(a.getEntityIdsList(), i));
       }
       next[s] = a.getNextFromTx();
       events += a.getEvents();
     }
-    return new Feed(seeds, where, entities, next, events);
-  }
-
-  /** The entity id at position {@code i} of a shard's answer; 0 (none) if it gave none. */
-  private static long entityAt(List<Long> entityIds, int i) {
-    return i < entityIds.size() ? entityIds.get(i) : 0;
+    return new Feed(seeds, where, next, events);
   }
 
   private ShardGrpc.ShardBlockingStub internal(ShardClient s) {
@@ -322,20 +310,13 @@ final class Reconciler {
    * followed once, through its probe value), then the moves of a full round over that set.
    */
   private ReconcileResponse closeAndMove(Feed feed, Signatures sigs) {
-    Read read = new Read();
+    List<Record> records = new ArrayList<>();
+    List<Integer> where = new ArrayList<>();
     Set<Located> held = new HashSet<>();
     Set<String> followed = new HashSet<>();
     Map<String, AttrValue> pending = new LinkedHashMap<>();
     for (int i = 0; i < feed.seeds().size(); i++) {
-      add(
-          feed.seeds().get(i),
-          feed.where().get(i),
-          feed.entities().get(i),
-          read,
-          held,
-          followed,
-          pending,
-          sigs);
+      add(feed.seeds().get(i), feed.where().get(i), records, where, held, followed, pending, sigs);
     }
     while (!pending.isEmpty()) {
       Map<String, AttrValue> batch = new LinkedHashMap<>();
@@ -350,33 +331,14 @@ final class Reconciler {
           FindRecordsRequest.newBuilder().addAllValues(new LinkedHashSet<>(batch.values())).build();
       List<FindRecordsResponse> found = fanout.all(s -> internal(s).findRecords(find));
       for (int s = 0; s < found.size(); s++) {
-        FindRecordsResponse f = found.get(s);
-        for (int i = 0; i < f.getRecordsCount(); i++) {
-          Record r = f.getRecords(i);
+        for (Record r : found.get(s).getRecordsList()) {
           if (sharesAny(sigs.of(r), batch.keySet())) {
-            add(r, s, entityAt(f.getEntityIdsList(), i), read, held, followed, pending, sigs);
+            add(r, s, records, where, held, followed, pending, sigs);
           }
         }
       }
     }
-    return process(read, sigs);
-  }
-
-  /**
-   * Live record copies a round read, in parallel lists: the record (identity and descriptors), its
-   * shard, and the entity it was in there when read (0: unknown), which a move names as its former
-   * entity so that an entity moved whole keeps its id (docs/decisions.md D3).
-   */
-  private static final class Read {
-    final List<Record> records = new ArrayList<>();
-    final List<Integer> where = new ArrayList<>();
-    final List<Long> entities = new ArrayList<>();
-
-    void add(Record r, int shard, long entity) {
-      records.add(r);
-      where.add(shard);
-      entities.add(entity);
-    }
+    return process(records, where, sigs);
   }
 
   /** A record copy: its shard and identity. */
@@ -394,8 +356,8 @@ final class Reconciler {
   private static void add(
       Record r,
       int shard,
-      long entity,
-      Read read,
+      List<Record> records,
+      List<Integer> where,
       Set<Located> held,
       Set<String> followed,
       Map<String, AttrValue> pending,
@@ -403,7 +365,8 @@ final class Reconciler {
     if (!held.add(new Located(shard, r.getIdentity()))) {
       return;
     }
-    read.add(r, shard, entity);
+    records.add(r);
+    where.add(shard);
     sigs.probes(r)
         .forEach(
             (sig, probe) -> {
@@ -430,8 +393,8 @@ final class Reconciler {
     return round.toBuilder().setRounds(1).build();
   }
 
-  private ListLiveRecordsResponse listAll(ShardClient s) {
-    ListLiveRecordsResponse.Builder out = ListLiveRecordsResponse.newBuilder();
+  private List<Record> listAll(ShardClient s) {
+    List<Record> out = new ArrayList<>();
     long after = 0;
     do {
       long from = after;
@@ -442,24 +405,23 @@ final class Reconciler {
                       .setAfterEntityId(from)
                       .setPageSize(LIST_PAGE)
                       .build());
-      for (int i = 0; i < page.getRecordsCount(); i++) {
-        out.addRecords(page.getRecords(i)).addEntityIds(entityAt(page.getEntityIdsList(), i));
-      }
+      out.addAll(page.getRecordsList());
       after = page.getNextAfterEntityId();
     } while (after != 0);
-    return out.build();
+    return out;
   }
 
   private ReconcileResponse round(Signatures sigs) {
-    List<ListLiveRecordsResponse> perShard = fanout.all(this::listAll);
-    Read read = new Read();
+    List<List<Record>> perShard = fanout.all(this::listAll);
+    List<Record> records = new ArrayList<>();
+    List<Integer> where = new ArrayList<>();
     for (int s = 0; s < perShard.size(); s++) {
-      ListLiveRecordsResponse all = perShard.get(s);
-      for (int i = 0; i < all.getRecordsCount(); i++) {
-        read.add(all.getRecords(i), s, all.getEntityIds(i));
+      for (Record r : perShard.get(s)) {
+        records.add(r);
+        where.add(s);
       }
     }
-    return process(read, sigs);
+    return process(records, where, sigs);
   }
 
   /**
@@ -467,9 +429,7 @@ final class Reconciler {
    * shards, or the closure of the changed ones): stale copies removed, components spanning shards
    * moved to their majority shard.
    */
-  private ReconcileResponse process(Read read, Signatures sigs) {
-    List<Record> records = read.records;
-    List<Integer> where = read.where;
+  private ReconcileResponse process(List<Record> records, List<Integer> where, Signatures sigs) {
     List<Identity> ids = records.stream().map(Record::getIdentity).toList();
     int[] proposed = new int[ids.size()];
     for (int i = 0; i < proposed.length; i++) {
@@ -546,7 +506,7 @@ final class Reconciler {
     for (var e : moves.entrySet()) {
       int source = (int) (e.getKey() >>> 32);
       int target = (int) (long) e.getKey();
-      pairs.add(() -> move(source, target, e.getValue(), read, homes));
+      pairs.add(() -> move(source, target, e.getValue(), records, homes));
     }
     long moved = 0;
     for (long n : pairs.isEmpty() ? List.<Long>of() : fanout.each(pairs)) {
@@ -561,19 +521,14 @@ final class Reconciler {
         .build();
   }
 
-  /**
-   * Import on the target, CAS the directory, delete on the source; returns records moved. The
-   * records go in batches of at most {@code batch}, grouped by the entity they were in on the
-   * source and cut on entity boundaries (an entity larger than a batch is cut where it must), and
-   * the target ingest names each record's former entity ({@code IngestMoved}), so that an entity
-   * moved whole keeps its id where the target can give it (docs/decisions.md D3).
-   */
-  private long move(int source, int target, List<Integer> which, Read read, int[] homes) {
-    List<Record> records = read.records;
+  /** Import on the target, CAS the directory, delete on the source; returns records moved. */
+  private long move(
+      int source, int target, List<Integer> which, List<Record> records, int[] homes) {
     long moved = 0;
-    for (List<Integer> chunk : byEntity(which, read.entities, batch)) {
-      IngestMovedRequest.Builder in = IngestMovedRequest.newBuilder();
-      chunk.forEach(i -> in.addRecords(records.get(i)).addFormerEntityIds(read.entities.get(i)));
+    for (int from = 0; from < which.size(); from += batch) {
+      List<Integer> chunk = which.subList(from, Math.min(which.size(), from + batch));
+      IngestRequest.Builder in = IngestRequest.newBuilder();
+      chunk.forEach(i -> in.addRecords(records.get(i)));
       List<Record> copies = new ArrayList<>();
       int[] fromSlots = new int[chunk.size()];
       for (int k = 0; k < chunk.size(); k++) {
@@ -584,13 +539,7 @@ final class Reconciler {
       hook.step(
           MoveHook.Point.TARGET_INGESTED,
           ids,
-          () ->
-              Fanout.call(
-                  shards.get(target),
-                  c ->
-                      internal(c)
-                          .withMaxOutboundMessageSize(RouterConfig.SHARD_MESSAGE_BYTES)
-                          .ingestMoved(in.build())));
+          () -> Fanout.call(shards.get(target), c -> c.stub(deadline).ingest(in.build())));
       int newSlot = map.firstSlot(target);
       // Journaled on the source before the CAS: if this router dies before the carry-over, the
       // next round (by any router) still knows the source copy may be newer than the target's.
@@ -629,37 +578,6 @@ final class Reconciler {
       moved += done.size();
     }
     return moved;
-  }
-
-  /**
-   * The positions {@code which} cut into batches of at most {@code max}: grouped by entity (in the
-   * order each entity first appears), a batch ending where an entity ends unless one entity alone
-   * holds more than {@code max} records.
-   */
-  static List<List<Integer>> byEntity(List<Integer> which, List<Long> entityOf, int max) {
-    Map<Long, List<Integer>> groups = new LinkedHashMap<>();
-    for (int i : which) {
-      groups.computeIfAbsent(entityOf.get(i), k -> new ArrayList<>()).add(i);
-    }
-    List<List<Integer>> out = new ArrayList<>();
-    List<Integer> current = new ArrayList<>();
-    for (List<Integer> g : groups.values()) {
-      if (!current.isEmpty() && current.size() + g.size() > max) {
-        out.add(current);
-        current = new ArrayList<>();
-      }
-      for (int i : g) {
-        if (current.size() == max) {
-          out.add(current);
-          current = new ArrayList<>();
-        }
-        current.add(i);
-      }
-    }
-    if (!current.isEmpty()) {
-      out.add(current);
-    }
-    return out;
   }
 
   private void delete(int shard, List<Identity> ids) {

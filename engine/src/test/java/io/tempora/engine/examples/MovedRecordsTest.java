@@ -124,39 +124,4 @@ class MovedRecordsTest {
 
     assertThat(entityOf(a1)).isEqualTo(Ids.of(0, 1));
   }
-
-  @Test
-  void upsertKeepingIds_wholeEntityFree_keepsItsFormerId() {
-    e.upsertKeepingIds(List.of(a1, a2), Map.of(a1.identity(), FORMER, a2.identity(), FORMER));
-
-    assertThat(entityOf(a1)).isEqualTo(FORMER);
-    assertThat(entityOf(a2)).isEqualTo(FORMER);
-  }
-
-  @Test
-  void upsertKeepingIds_identityAlreadyLiveHere_isUpdatedLikeAnUpsert() {
-    RecordInput older = rec("crm", "a1", d("email", "c@x", S, E));
-    e.upsert(List.of(older));
-
-    var r = e.upsertKeepingIds(List.of(a1), Map.of(a1.identity(), FORMER));
-
-    assertThat(r.items().getFirst().outcome())
-        .isEqualTo(io.tempora.engine.write.WriteResult.Outcome.UPDATED);
-    assertThat(e.reader().getRecord(a1.identity()).descriptors())
-        .isEqualTo(io.tempora.engine.model.Descriptors.of(a1.descriptors()));
-  }
-
-  @Test
-  void upsertKeepingIds_sentTwice_secondIsUnchangedAndKeepsTheId() {
-    Map<Identity, Long> former = Map.of(a1.identity(), FORMER, a2.identity(), FORMER);
-    e.upsertKeepingIds(List.of(a1, a2), former);
-
-    var again = e.upsertKeepingIds(List.of(a1, a2), former);
-
-    assertThat(again.tx()).isZero();
-    assertThat(again.items())
-        .extracting(io.tempora.engine.write.WriteResult.Item::outcome)
-        .containsOnly(io.tempora.engine.write.WriteResult.Outcome.UNCHANGED);
-    assertThat(entityOf(a1)).isEqualTo(FORMER);
-  }
 }

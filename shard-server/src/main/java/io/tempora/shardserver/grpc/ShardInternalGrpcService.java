@@ -37,7 +37,6 @@ import io.tempora.proto.internal.v1.HomeMove;
 import io.tempora.proto.internal.v1.HomeRow;
 import io.tempora.proto.internal.v1.HomeSlot;
 import io.tempora.proto.internal.v1.ImportSlotResponse;
-import io.tempora.proto.internal.v1.IngestMovedRequest;
 import io.tempora.proto.internal.v1.ListLiveRecordsRequest;
 import io.tempora.proto.internal.v1.ListLiveRecordsResponse;
 import io.tempora.proto.internal.v1.ListMoveJournalRequest;
@@ -58,7 +57,6 @@ import io.tempora.proto.internal.v1.SlotChunk;
 import io.tempora.proto.internal.v1.SlotEntity;
 import io.tempora.proto.internal.v1.SlotRange;
 import io.tempora.proto.v1.IngestRequest;
-import io.tempora.proto.v1.IngestResponse;
 import io.tempora.proto.v1.Record;
 import io.tempora.shardserver.ShardServerConfig;
 import java.io.ByteArrayOutputStream;
@@ -255,35 +253,6 @@ public final class ShardInternalGrpcService extends ShardGrpc.ShardImplBase {
   }
 
   @Override
-  public void ingestMoved(IngestMovedRequest request, StreamObserver<IngestResponse> out) {
-    Calls.unary(
-        out,
-        () -> {
-          int n = request.getRecordsCount();
-          int named = request.getFormerEntityIdsCount();
-          if (named != 0 && named != n) {
-            throw new IllegalArgumentException(
-                "former_entity_ids: "
-                    + named
-                    + " given for "
-                    + n
-                    + " records (give none or one per record)");
-          }
-          List<io.tempora.engine.model.RecordInput> inputs =
-              RequestMapper.records(
-                  IngestRequest.newBuilder().addAllRecords(request.getRecordsList()).build());
-          java.util.Map<Identity, Long> former = new java.util.HashMap<>();
-          for (int i = 0; i < named; i++) {
-            long id = request.getFormerEntityIds(i);
-            if (id != 0) {
-              former.put(inputs.get(i).identity(), id);
-            }
-          }
-          return ResponseMapper.ingest(engine.upsertKeepingIds(inputs, former));
-        });
-  }
-
-  @Override
   public void carryOver(CarryOverRequest request, StreamObserver<CarryOverResponse> out) {
     Calls.unary(
         out,
@@ -418,10 +387,9 @@ public final class ShardInternalGrpcService extends ShardGrpc.ShardImplBase {
             for (Identity id : e.members()) {
               var r = ResponseMapper.record(reader.getRecord(id));
               b.addRecords(
-                      Record.newBuilder()
-                          .setIdentity(ResponseMapper.identity(id))
-                          .addAllDescriptors(r.getDescriptorsList()))
-                  .addEntityIds(e.entityId());
+                  Record.newBuilder()
+                      .setIdentity(ResponseMapper.identity(id))
+                      .addAllDescriptors(r.getDescriptorsList()));
             }
           }
           if (page.size() == (size == 0 ? DEFAULT_PAGE : size)) {
@@ -483,14 +451,9 @@ public final class ShardInternalGrpcService extends ShardGrpc.ShardImplBase {
                 }
                 for (Identity m : reader.membersOf(id)) {
                   if (members.add(m) && bytes <= changeFeedBytes) {
-                    var info = reader.getRecord(m);
-                    Record r =
-                        Record.newBuilder()
-                            .setIdentity(ResponseMapper.identity(m))
-                            .addAllDescriptors(ResponseMapper.record(info).getDescriptorsList())
-                            .build();
+                    Record r = record(reader, m);
                     bytes += r.getSerializedSize() + 8;
-                    b.addRecords(r).addEntityIds(info.entityId());
+                    b.addRecords(r);
                   }
                 }
               }
@@ -508,8 +471,6 @@ public final class ShardInternalGrpcService extends ShardGrpc.ShardImplBase {
               for (int i = b.getRecordsCount() - 1; i >= mark; i--) {
                 b.removeRecords(i);
               }
-              List<Long> kept = List.copyOf(b.getEntityIdsList().subList(0, mark));
-              b.clearEntityIds().addAllEntityIds(kept);
               more = true;
               break;
             }
@@ -522,6 +483,14 @@ public final class ShardInternalGrpcService extends ShardGrpc.ShardImplBase {
                   Math.max(events.isEmpty() ? from : events.getLast().tx() + 1, more ? 0 : head))
               .build();
         });
+  }
+
+  private static Record record(Reader reader, Identity id) {
+    var r = ResponseMapper.record(reader.getRecord(id));
+    return Record.newBuilder()
+        .setIdentity(ResponseMapper.identity(id))
+        .addAllDescriptors(r.getDescriptorsList())
+        .build();
   }
 
   /** The events of transaction {@code tx}, reading twice as many each time until all are in. */
@@ -549,17 +518,19 @@ public final class ShardInternalGrpcService extends ShardGrpc.ShardImplBase {
             found.addAll(reader.holders(v.getAttr(), v.getValue()));
           }
           FindRecordsResponse.Builder b = FindRecordsResponse.newBuilder();
-          for (Identity id : found) {
-            var info = reader.getRecord(id);
-            var r = ResponseMapper.record(info);
-            b.addRecords(
-                    Record.newBuilder()
-                        .setIdentity(ResponseMapper.identity(id))
-                        .addAllDescriptors(r.getDescriptorsList()))
-                .addEntityIds(info.entityId());
-          }
+          found.forEach(id -> addRecord(b::addRecords, reader, id));
           return b.build();
         });
+  }
+
+  private static void addRecord(
+      java.util.function.Consumer<Record> sink, Reader reader, Identity id) {
+    var r = ResponseMapper.record(reader.getRecord(id));
+    sink.accept(
+        Record.newBuilder()
+            .setIdentity(ResponseMapper.identity(id))
+            .addAllDescriptors(r.getDescriptorsList())
+            .build());
   }
 
   // ---- Shard map and rebalancing (docs/distributed.md "Rebalancing") ----
@@ -768,16 +739,6 @@ public final class ShardInternalGrpcService extends ShardGrpc.ShardImplBase {
       after = page.isEmpty() ? after : page.getLast().entityId();
       return b.setCursor(done ? 0 : after).build();
     }
-  }
-
-  private static void addRecord(
-      java.util.function.Consumer<Record> sink, Reader reader, Identity id) {
-    var r = ResponseMapper.record(reader.getRecord(id));
-    sink.accept(
-        Record.newBuilder()
-            .setIdentity(ResponseMapper.identity(id))
-            .addAllDescriptors(r.getDescriptorsList())
-            .build());
   }
 
   private static SlotEntity entity(Reader reader, long id, java.util.Collection<Identity> members) {
