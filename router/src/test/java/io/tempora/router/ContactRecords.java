@@ -55,4 +55,20 @@ final class ContactRecords {
             .getRecord(GetRecordRequest.newBuilder().setIdentity(r.getIdentity()).build())
             .getDescriptorsList());
   }
+
+  /** Two records linking through a phone, homed on different shards of a 3-shard map. */
+  static Record[] crossShardPair() {
+    Signatures sigs = new Signatures(ONTOLOGY);
+    ShardMap map = new ShardMap(3);
+    Record a = record("x", "phone", "p9");
+    for (int i = 0; ; i++) {
+      Record b =
+          record("y", "email", "y" + i + "@x").toBuilder()
+              .addDescriptors(Descriptor.newBuilder().setAttr("phone").setValue("p9"))
+              .build();
+      if (map.shardOfSlot(sigs.homeSlot(b)) != map.shardOfSlot(sigs.homeSlot(a))) {
+        return new Record[] {a, b};
+      }
+    }
+  }
 }

@@ -16,7 +16,6 @@ import io.tempora.proto.internal.v1.MovedRecord;
 import io.tempora.proto.internal.v1.ReconcileResponse;
 import io.tempora.proto.internal.v1.SaveMoveJournalRequest;
 import io.tempora.proto.internal.v1.ShardGrpc;
-import io.tempora.proto.v1.Descriptor;
 import io.tempora.proto.v1.Identity;
 import io.tempora.proto.v1.IngestRequest;
 import io.tempora.proto.v1.Record;
@@ -88,7 +87,7 @@ class MoveJournalTest {
   private Move setUp(TemporaServiceBlockingStub client) {
     client.setOntology(SetOntologyRequest.newBuilder().setOntology(ONTOLOGY).build());
     reconcile("a");
-    Record[] pair = crossShardPair();
+    Record[] pair = ContactRecords.crossShardPair();
     client.ingest(IngestRequest.newBuilder().addRecords(pair[0]).addRecords(pair[1]).build());
     // A 1-1 component moves to the lower shard id: the record homed on the higher one moves.
     int s0 = MAP.shardOfSlot(SIGS.homeSlot(pair[0]));
@@ -274,19 +273,5 @@ class MoveJournalTest {
 
   private List<Integer> liveCopies(Identity id) {
     return cluster.liveCopies(id);
-  }
-
-  /** Two records linking through a phone, homed on different shards. */
-  private static Record[] crossShardPair() {
-    Record a = record("x", "phone", "p9");
-    for (int i = 0; ; i++) {
-      Record b =
-          record("y", "email", "y" + i + "@x").toBuilder()
-              .addDescriptors(Descriptor.newBuilder().setAttr("phone").setValue("p9"))
-              .build();
-      if (MAP.shardOfSlot(SIGS.homeSlot(b)) != MAP.shardOfSlot(SIGS.homeSlot(a))) {
-        return new Record[] {a, b};
-      }
-    }
   }
 }

@@ -68,7 +68,7 @@ class MoveRaceTest {
     TemporaServiceBlockingStub client = TemporaServiceGrpc.newBlockingStub(writer);
     client.setOntology(SetOntologyRequest.newBuilder().setOntology(ONTOLOGY).build());
     RouterGrpc.newBlockingStub(mover).reconcile(ReconcileRequest.getDefaultInstance());
-    Record[] pair = crossShardPair();
+    Record[] pair = ContactRecords.crossShardPair();
     client.ingest(IngestRequest.newBuilder().addRecords(pair[0]).addRecords(pair[1]).build());
     // A 1-1 component moves to the lower shard id: the record homed on the higher one moves.
     Record moved =
@@ -98,7 +98,7 @@ class MoveRaceTest {
     TemporaServiceBlockingStub client = TemporaServiceGrpc.newBlockingStub(writer);
     client.setOntology(SetOntologyRequest.newBuilder().setOntology(ONTOLOGY).build());
     RouterGrpc.newBlockingStub(mover).reconcile(ReconcileRequest.getDefaultInstance());
-    Record[] pair = crossShardPair();
+    Record[] pair = ContactRecords.crossShardPair();
     client.ingest(IngestRequest.newBuilder().addRecords(pair[0]).addRecords(pair[1]).build());
     boolean firstMoves =
         MAP.shardOfSlot(SIGS.homeSlot(pair[0])) > MAP.shardOfSlot(SIGS.homeSlot(pair[1]));
@@ -193,19 +193,5 @@ class MoveRaceTest {
     return r.toBuilder()
         .addDescriptors(Descriptor.newBuilder().setAttr("tag").setValue(tag))
         .build();
-  }
-
-  /** Two records linking through a phone, homed on different shards. */
-  private static Record[] crossShardPair() {
-    Record a = record("x", "phone", "p9");
-    for (int i = 0; ; i++) {
-      Record b =
-          record("y", "email", "y" + i + "@x").toBuilder()
-              .addDescriptors(Descriptor.newBuilder().setAttr("phone").setValue("p9"))
-              .build();
-      if (MAP.shardOfSlot(SIGS.homeSlot(b)) != MAP.shardOfSlot(SIGS.homeSlot(a))) {
-        return new Record[] {a, b};
-      }
-    }
   }
 }

@@ -85,7 +85,7 @@ class OwnWriteRaceTest {
     TemporaServiceBlockingStub client = cluster.client("a");
     client.setOntology(SetOntologyRequest.newBuilder().setOntology(ONTOLOGY).build());
     cluster.reconcile("a");
-    Record[] pair = crossShardPair();
+    Record[] pair = ContactRecords.crossShardPair();
     client.ingest(IngestRequest.newBuilder().addRecords(pair[0]).addRecords(pair[1]).build());
     // A 1-1 component moves to the lower shard id: the record homed on the higher one moves.
     boolean firstMoves =
@@ -180,20 +180,6 @@ class OwnWriteRaceTest {
       return get(client, r).getStatus() == RecordStatus.RECORD_STATUS_DELETED ? "DELETED" : "LIVE";
     } catch (StatusRuntimeException e) {
       return e.getStatus().getCode() == Status.Code.NOT_FOUND ? "NOT_FOUND" : e.toString();
-    }
-  }
-
-  /** Two records linking through a phone, homed on different shards. */
-  private static Record[] crossShardPair() {
-    Record a = record("x", "phone", "p9");
-    for (int i = 0; ; i++) {
-      Record b =
-          record("y", "email", "y" + i + "@x").toBuilder()
-              .addDescriptors(Descriptor.newBuilder().setAttr("phone").setValue("p9"))
-              .build();
-      if (MAP.shardOfSlot(SIGS.homeSlot(b)) != MAP.shardOfSlot(SIGS.homeSlot(a))) {
-        return new Record[] {a, b};
-      }
     }
   }
 }

@@ -14,7 +14,6 @@ import io.tempora.proto.internal.v1.RebalanceResponse;
 import io.tempora.proto.internal.v1.RouterGrpc;
 import io.tempora.proto.internal.v1.SlotRange;
 import io.tempora.proto.v1.DeleteRequest;
-import io.tempora.proto.v1.Descriptor;
 import io.tempora.proto.v1.GetRecordRequest;
 import io.tempora.proto.v1.GetRecordResponse;
 import io.tempora.proto.v1.GetStatsRequest;
@@ -307,7 +306,7 @@ class SlotMoveRaceTest {
     TemporaServiceBlockingStub client = cluster.client("b");
     client.setOntology(SetOntologyRequest.newBuilder().setOntology(ONTOLOGY).build());
     cluster.reconcile("a");
-    Record[] pair = crossShardPair();
+    Record[] pair = ContactRecords.crossShardPair();
     client.ingest(IngestRequest.newBuilder().addRecords(pair[0]).addRecords(pair[1]).build());
     // A 1-1 component moves to the lower shard id: the record homed on the higher one moves.
     int s0 = MAP.shardOfSlot(SIGS.homeSlot(pair[0]));
@@ -364,20 +363,6 @@ class SlotMoveRaceTest {
       return call.get();
     } catch (StatusRuntimeException e) {
       return e;
-    }
-  }
-
-  /** Two records linking through a phone, homed on different shards. */
-  private static Record[] crossShardPair() {
-    Record a = record("x", "phone", "p9");
-    for (int i = 0; ; i++) {
-      Record b =
-          record("y", "email", "y" + i + "@x").toBuilder()
-              .addDescriptors(Descriptor.newBuilder().setAttr("phone").setValue("p9"))
-              .build();
-      if (MAP.shardOfSlot(SIGS.homeSlot(b)) != MAP.shardOfSlot(SIGS.homeSlot(a))) {
-        return new Record[] {a, b};
-      }
     }
   }
 }
