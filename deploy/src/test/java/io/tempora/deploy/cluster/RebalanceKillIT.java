@@ -1,11 +1,8 @@
 package io.tempora.deploy.cluster;
 
-import static io.tempora.shardserver.grpc.ReadSnapshot.snapshot;
-import static io.tempora.shardserver.grpc.WorkloadRequests.queries;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grpc.StatusRuntimeException;
-import io.tempora.engine.oracle.Workload;
 import io.tempora.engine.oracle.WorkloadGenerator;
 import io.tempora.proto.internal.v1.GetShardInfoRequest;
 import io.tempora.proto.internal.v1.MoveStatus;
@@ -26,7 +23,6 @@ import io.tempora.proto.v1.Identity;
 import io.tempora.proto.v1.IngestRequest;
 import io.tempora.proto.v1.ListEntitiesRequest;
 import io.tempora.proto.v1.ListEntitiesResponse;
-import io.tempora.proto.v1.QueryEntitiesRequest;
 import io.tempora.proto.v1.Record;
 import io.tempora.proto.v1.TemporaServiceGrpc;
 import io.tempora.proto.v1.TemporaServiceGrpc.TemporaServiceBlockingStub;
@@ -187,15 +183,7 @@ class RebalanceKillIT {
             .containsExactlyInAnyOrderElementsOf(
                 last.getValue().stream().map(d -> d.getAttr() + "=" + d.getValue()).toList());
       }
-      for (int k = 0; k < WORKLOADS; k++) {
-        Workload w = generator.generate(k);
-        String ns = "w" + k + ".";
-        List<QueryEntitiesRequest> qs = queries(generator.queries(w, k), ns);
-        List<String> types = w.entityTypes().stream().map(t -> ns + t).toList();
-        assertThat(snapshot(stub, ns, types, qs))
-            .as("workload %d after the moves", k)
-            .isEqualTo(snapshot(ref.stub(), ns, types, qs));
-      }
+      RebalanceProcessIT.assertWorkloadsRead(stub, ref.stub(), generator, WORKLOADS);
     } finally {
       stop.set(true);
       if (writer != null) {

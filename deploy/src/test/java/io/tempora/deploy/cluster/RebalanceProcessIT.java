@@ -110,15 +110,7 @@ class RebalanceProcessIT {
           .isPositive();
       assertThat(stub.getStats(GetStatsRequest.getDefaultInstance()).getEntities())
           .isEqualTo(ref.stub().getStats(GetStatsRequest.getDefaultInstance()).getEntities());
-      for (int k = 0; k < WORKLOADS; k++) {
-        Workload w = generator.generate(k);
-        String ns = "w" + k + ".";
-        List<QueryEntitiesRequest> qs = queries(generator.queries(w, k), ns);
-        List<String> types = w.entityTypes().stream().map(t -> ns + t).toList();
-        assertThat(snapshot(stub, ns, types, qs))
-            .as("workload %d after the move", k)
-            .isEqualTo(snapshot(ref.stub(), ns, types, qs));
-      }
+      assertWorkloadsRead(stub, ref.stub(), generator, WORKLOADS);
     } finally {
       if (router != null) {
         router.close();
@@ -141,6 +133,26 @@ class RebalanceProcessIT {
     return RouterGrpc.newBlockingStub(router.channel())
         .withDeadlineAfter(5, TimeUnit.MINUTES)
         .rebalance(RebalanceRequest.newBuilder().setStatus(true).setWait(waitDone).build());
+  }
+
+  /**
+   * Every read of each of {@code workloads} workloads ({@link #seed}) through {@code stub} equals
+   * the same read of {@code ref}.
+   */
+  static void assertWorkloadsRead(
+      TemporaServiceBlockingStub stub,
+      TemporaServiceBlockingStub ref,
+      WorkloadGenerator generator,
+      int workloads) {
+    for (int k = 0; k < workloads; k++) {
+      Workload w = generator.generate(k);
+      String ns = "w" + k + ".";
+      List<QueryEntitiesRequest> qs = queries(generator.queries(w, k), ns);
+      List<String> types = w.entityTypes().stream().map(t -> ns + t).toList();
+      assertThat(snapshot(stub, ns, types, qs))
+          .as("workload %d after the moves", k)
+          .isEqualTo(snapshot(ref, ns, types, qs));
+    }
   }
 
   /**
