@@ -571,7 +571,7 @@ final class Rebalancer implements AutoCloseable {
                     .setChunk(CHUNK)
                     .setMaxChunks(CHUNKS_PER_CALL)
                     .build());
-    try (ImportStream in = new ImportStream(shards.get(m.getTarget()))) {
+    try (ImportStream in = new ImportStream(shards.get(m.getTarget()), m.getId())) {
       while (it.hasNext()) {
         SlotChunk c = it.next();
         long examined = 0;
@@ -610,7 +610,7 @@ final class Rebalancer implements AutoCloseable {
                     .setMaxChunks(CHUNKS_PER_CALL)
                     .build());
     long events = 0;
-    try (ImportStream in = new ImportStream(shards.get(m.getTarget()))) {
+    try (ImportStream in = new ImportStream(shards.get(m.getTarget()), m.getId())) {
       while (it.hasNext()) {
         SlotChunk c = it.next();
         events += c.getEvents();
@@ -633,7 +633,7 @@ final class Rebalancer implements AutoCloseable {
                     .setHomes(true)
                     .addAllSlots(m.getSlotsList())
                     .build());
-    try (ImportStream in = new ImportStream(shards.get(m.getTarget()))) {
+    try (ImportStream in = new ImportStream(shards.get(m.getTarget()), m.getId())) {
       while (it.hasNext()) {
         in.send(it.next());
       }
@@ -814,13 +814,15 @@ final class Rebalancer implements AutoCloseable {
    */
   private static final class ImportStream implements AutoCloseable {
     private final ShardClient target;
+    private final String move;
     private final Object ready = new Object();
     private CompletableFuture<ImportSlotResponse> done;
     private ClientCallStreamObserver<SlotChunk> requests;
     private long sent;
 
-    ImportStream(ShardClient target) {
+    ImportStream(ShardClient target, String move) {
       this.target = target;
+      this.move = move;
     }
 
     private void open() {
@@ -880,7 +882,7 @@ final class Rebalancer implements AutoCloseable {
       if (done.isDone()) {
         result();
       }
-      requests.onNext(c);
+      requests.onNext(c.toBuilder().setMoveId(move).build());
       sent++;
       long n = 0;
       for (SlotEntity e : c.getEntitiesList()) {

@@ -120,6 +120,11 @@ final class InProcessCluster implements AutoCloseable {
     return names.get(shard);
   }
 
+  /** The server of shard {@code shard}. */
+  ShardServer shard(int shard) {
+    return servers.get(shard);
+  }
+
   /** Number of shards. */
   int size() {
     return names.size();

@@ -14,6 +14,7 @@ import io.tempora.proto.internal.v1.RebalanceResponse;
 import io.tempora.proto.internal.v1.RouterGrpc;
 import io.tempora.proto.internal.v1.SlotRange;
 import io.tempora.proto.v1.DeleteRequest;
+import io.tempora.proto.v1.ExplainRequest;
 import io.tempora.proto.v1.GetRecordRequest;
 import io.tempora.proto.v1.GetRecordResponse;
 import io.tempora.proto.v1.GetStatsRequest;
@@ -297,6 +298,118 @@ class SlotMoveRaceTest {
     assertThat(other.getStats(GetStatsRequest.getDefaultInstance()).getRecords())
         .as("the same read after the move")
         .isEqualTo(1);
+  }
+
+  @Test
+  void pointReadThroughOtherRouter_duringActivation_waitsForItAndAnswersLive() {
+    cluster.router("a", Duration.ofSeconds(30));
+    cluster.router("b", Duration.ofSeconds(30));
+    TemporaServiceBlockingStub client = cluster.client("a");
+    TemporaServiceBlockingStub other = cluster.client("b");
+    client.setOntology(SetOntologyRequest.newBuilder().setOntology(ONTOLOGY).build());
+    Record moving = record("moving", "email", "moving@x");
+    client.ingest(IngestRequest.newBuilder().addRecords(moving).build());
+    int slot = SIGS.homeSlot(moving);
+    int source = MAP.shardOfSlot(slot);
+    int target = (source + 1) % cluster.size();
+    ExplainRequest explain =
+        ExplainRequest.newBuilder().setA(moving.getIdentity()).setB(moving.getIdentity()).build();
+    List<CompletableFuture<Object>> reads = new ArrayList<>();
+    ExecutorService readers = Executors.newFixedThreadPool(2);
+    try {
+      // After the flip, before the target activates: router b learns the new map (a Rebalance
+      // status call refreshes it) but not the move, so it sends point reads of the moving record
+      // to the target alone, where the record is only staged.
+      trap.set(
+          new InProcessCluster.Trap(
+              target,
+              "FinishImport",
+              () -> {
+                assertThat(admin("b").rebalance(status()).getSlotsPerShard(target))
+                    .as("router b's map names the target")
+                    .isEqualTo(MAP.slotsPerShard()[target] + 1);
+                reads.add(
+                    CompletableFuture.supplyAsync(
+                        () ->
+                            outcome(
+                                () ->
+                                    other.getRecord(
+                                        GetRecordRequest.newBuilder()
+                                            .setIdentity(moving.getIdentity())
+                                            .build())),
+                        readers));
+                reads.add(
+                    CompletableFuture.supplyAsync(
+                        () -> outcome(() -> other.explain(explain)), readers));
+                // Either both reads are held by the target, or (without the hold) they answered.
+                InProcessCluster.await(
+                    () ->
+                        cluster.shard(target).activationWaiters() == 2
+                            || reads.stream().allMatch(Future::isDone),
+                    "both reads held or answered");
+              }));
+
+      admin("a").rebalance(move(slot, target));
+
+      assertThat(trap.get()).as("the reads were sent before the activation").isNull();
+      assertThat(reads.get(0).join())
+          .as("GetRecord through router b during the activation")
+          .isInstanceOfSatisfying(
+              GetRecordResponse.class,
+              r -> assertThat(r.getStatus()).isEqualTo(RecordStatus.RECORD_STATUS_LIVE));
+      assertThat(reads.get(1).join())
+          .as("Explain through router b during the activation")
+          .isEqualTo(other.explain(explain));
+      assertThat(cluster.liveCopies(moving.getIdentity())).containsExactly(target);
+    } finally {
+      readers.shutdownNow();
+    }
+  }
+
+  @Test
+  void pointReadThroughOtherRouter_activationLongerThanTheHold_isUnavailableNamingTheMove() {
+    cluster.router("a", Duration.ofSeconds(30));
+    cluster.router("b", Duration.ofSeconds(30));
+    TemporaServiceBlockingStub client = cluster.client("a");
+    TemporaServiceBlockingStub other = cluster.client("b");
+    client.setOntology(SetOntologyRequest.newBuilder().setOntology(ONTOLOGY).build());
+    Record moving = record("moving", "email", "moving@x");
+    client.ingest(IngestRequest.newBuilder().addRecords(moving).build());
+    int slot = SIGS.homeSlot(moving);
+    int target = (MAP.shardOfSlot(slot) + 1) % cluster.size();
+    GetRecordRequest get = GetRecordRequest.newBuilder().setIdentity(moving.getIdentity()).build();
+    AtomicReference<Object> during = new AtomicReference<>();
+    // The activation waits for the read: the target holds it 2 s, then refuses it.
+    trap.set(
+        new InProcessCluster.Trap(
+            target,
+            "FinishImport",
+            () -> {
+              admin("b").rebalance(status());
+              during.set(outcome(() -> other.getRecord(get)));
+            }));
+
+    admin("a").rebalance(move(slot, target));
+
+    assertThat(during.get())
+        .as("GetRecord through router b while the activation is paused")
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+              assertThat(e.getStatus().getDescription())
+                  .contains(
+                      "shard " + target + " is the target of slot move move-",
+                      ", activating it; identity person/crm/moving is staged here until then"
+                          + " (waited 2000 ms); retry");
+            });
+    assertThat(other.getRecord(get).getStatus())
+        .as("the same read after the move")
+        .isEqualTo(RecordStatus.RECORD_STATUS_LIVE);
+  }
+
+  private static RebalanceRequest status() {
+    return RebalanceRequest.newBuilder().setStatus(true).build();
   }
 
   @Test

@@ -10,6 +10,7 @@ import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.tempora.engine.Engine;
 import io.tempora.persistence.HomeDirectory;
 import io.tempora.persistence.InMemoryHomeDirectory;
+import io.tempora.shardserver.grpc.ActivationReadGuard;
 import io.tempora.shardserver.grpc.Checkpointer;
 import io.tempora.shardserver.grpc.Compactor;
 import io.tempora.shardserver.grpc.Exporter;
@@ -69,6 +70,7 @@ public final class ShardServer implements AutoCloseable {
   private final ExecutorService executor;
   private final ShardMetrics metrics;
   private Server main;
+  private volatile SlotStore slots;
   private State state = State.RECOVERING;
   private String writeProblem;
 
@@ -232,8 +234,11 @@ public final class ShardServer implements AutoCloseable {
       throw new IllegalStateException("serve() in state " + state);
     }
     SlotStore slots = new SlotStore(directory);
+    this.slots = slots;
     ReconcileState reconcile = ReconcileState.open(directory, leaseClock);
     LeaseFenceInterceptor fence = new LeaseFenceInterceptor(reconcile);
+    // On the typed services (it reads the parsed request).
+    ActivationReadGuard activation = new ActivationReadGuard(slots, engine.config().shardId());
     mainBuilder
         .executor(executor)
         .maxInboundMessageSize(config.maxInboundMessageBytes())
@@ -247,12 +252,14 @@ public final class ShardServer implements AutoCloseable {
                     ServerInterceptors.intercept(
                         new TemporaGrpcService(engine, metrics, checkpointer, exporter, compactor),
                         new IngestAdmission(
-                            config.ingestQueueRequests(), config.ingestQueueBytes(), metrics))),
+                            config.ingestQueueRequests(), config.ingestQueueBytes(), metrics),
+                        activation)),
                 fence))
         .addService(
             ServerInterceptors.intercept(
                 new ShardInternalGrpcService(
                     engine, directory, slots, reconcile, config.changeFeedBytes()),
+                activation,
                 fence))
         .addService(healthStatus.getHealthService());
     if (config.reflection()) {
@@ -293,6 +300,15 @@ public final class ShardServer implements AutoCloseable {
   /** The metrics this server records into. */
   public ShardMetrics metrics() {
     return metrics;
+  }
+
+  /**
+   * Point reads waiting here for a slot move's activation ({@link ActivationReadGuard}); 0 before
+   * {@code serve}. For tests and diagnostics.
+   */
+  public int activationWaiters() {
+    SlotStore s = slots;
+    return s == null ? 0 : s.activationWaiters();
   }
 
   /**

@@ -792,7 +792,7 @@ public final class ShardInternalGrpcService extends ShardGrpc.ShardImplBase {
                     ids.add(e.getEntityId());
                     recs.add(e.getRecordsList());
                   }
-                  records += slots.stage(ids, recs);
+                  records += slots.stage(ids, recs, c.getMoveId());
                   if (c.getHomesCount() > 0) {
                     List<byte[]> keys = new ArrayList<>();
                     List<Integer> homes = new ArrayList<>();
@@ -800,7 +800,7 @@ public final class ShardInternalGrpcService extends ShardGrpc.ShardImplBase {
                       keys.add(key(h.getIdentity()));
                       homes.add(h.getSlot());
                     }
-                    slots.stageHomes(keys, homes);
+                    slots.stageHomes(keys, homes, c.getMoveId());
                   }
                   chunks++;
                 });
@@ -884,6 +884,7 @@ public final class ShardInternalGrpcService extends ShardGrpc.ShardImplBase {
             }
             homes += page.size();
           }
+          slots.endStaging();
           return FinishImportResponse.newBuilder().setRecords(records).setHomes(homes).build();
         });
   }

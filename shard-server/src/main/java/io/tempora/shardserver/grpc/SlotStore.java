@@ -17,8 +17,10 @@ import java.util.zip.CRC32C;
 /**
  * A shard's rebalancing state on its directory store (docs/distributed.md "Rebalancing"): the shard
  * map with its epoch ({@code 0xFF 'm'}), slot move rows ({@code 0xFE id}), staged records ({@code
- * 0xF0 entity(8) identity-key} → Record) and staged directory rows ({@code 0xF1 identity-key} →
- * slot). Every write is durable. Thread-safe.
+ * 0xF0 entity(8) identity-key} → Record, indexed by {@code 0xF3 identity-key} → entity) and staged
+ * directory rows ({@code 0xF1 identity-key} → slot), with the staging marker ({@code 0xFF
+ * "slot_staging"} → the map epoch when the rows were staged and the staging move's id). Every write
+ * is durable. Thread-safe.
  */
 public final class SlotStore {
   /** Number of slots (DISTRIBUTED.md §2). */
@@ -31,6 +33,9 @@ public final class SlotStore {
   private static final byte[] MOVE = {(byte) 0xFE};
   private static final byte[] STAGED = {(byte) 0xF0};
   private static final byte[] STAGED_HOMES = {(byte) 0xF1};
+  private static final byte[] STAGED_INDEX = {(byte) 0xF3};
+  private static final byte[] STAGING =
+      concat(new byte[] {(byte) 0xFF}, "slot_staging".getBytes(StandardCharsets.UTF_8));
   private static final byte[] NONE = {};
 
   private final HomeDirectory store;
@@ -39,11 +44,35 @@ public final class SlotStore {
   /** The flipped move rows stored here (id → row), guarded by itself. */
   private final java.util.Map<String, SlotMove> flipped = new java.util.TreeMap<>();
 
-  /** Wraps a directory store; reads the stored epoch and move rows. */
+  /** What is staged here, from the staging marker: null when nothing is. */
+  private volatile Staging staging;
+
+  /** Notified whenever staged rows are activated or dropped. */
+  private final Object unstaged = new Object();
+
+  /** Threads waiting in {@link #awaitActive}. */
+  private final java.util.concurrent.atomic.AtomicInteger waiting =
+      new java.util.concurrent.atomic.AtomicInteger();
+
+  /**
+   * The staging marker: rows were staged here by move {@code move} while this shard stored map
+   * epoch {@code epoch}.
+   */
+  public record Staging(long epoch, String move) {}
+
+  /** Wraps a directory store; reads the stored epoch, move rows and staging marker. */
   public SlotStore(HomeDirectory store) {
     this.store = store;
     ShardMapState m = map();
     this.epoch = m == null ? 0 : m.getEpoch();
+    byte[] marker = store.get(STAGING);
+    if (marker != null) {
+      ByteBuffer b = ByteBuffer.wrap(marker);
+      long at = b.getLong();
+      byte[] move = new byte[b.remaining()];
+      b.get(move);
+      this.staging = new Staging(at, new String(move, StandardCharsets.UTF_8));
+    }
     for (SlotMove move : moves()) {
       track(move, false);
     }
@@ -84,6 +113,7 @@ public final class SlotStore {
     }
     store.write(List.of(), List.of(MAP), List.of(next.toByteArray()));
     epoch = next.getEpoch();
+    wake();
     return epoch;
   }
 
@@ -178,36 +208,148 @@ public final class SlotStore {
     return concat(MOVE, id.getBytes(StandardCharsets.UTF_8));
   }
 
-  /** Replaces the staged rows of {@code entity} by {@code records} (identity keys given). */
-  public int stage(List<Long> entities, List<List<Record>> records) {
+  /**
+   * Replaces the staged rows of {@code entity} by {@code records} (identity keys given), staged by
+   * move {@code move} (stored in the staging marker with this shard's map epoch).
+   */
+  public int stage(List<Long> entities, List<List<Record>> records, String move) {
     List<byte[]> deletes = new ArrayList<>();
     List<byte[]> keys = new ArrayList<>();
     List<byte[]> values = new ArrayList<>();
+    java.util.Set<ByteBuffer> restaged = new java.util.HashSet<>();
     int n = 0;
     for (int i = 0; i < entities.size(); i++) {
-      byte[] prefix = concat(STAGED, ByteBuffer.allocate(8).putLong(entities.get(i)).array());
-      for (byte[][] kv : store.scan(prefix, prefix, Integer.MAX_VALUE)) {
-        deletes.add(kv[0]);
-      }
+      byte[] entity = ByteBuffer.allocate(8).putLong(entities.get(i)).array();
+      byte[] prefix = concat(STAGED, entity);
       for (Record r : records.get(i)) {
-        keys.add(concat(prefix, ShardInternalGrpcService.key(r.getIdentity())));
+        byte[] id = ShardInternalGrpcService.key(r.getIdentity());
+        keys.add(concat(prefix, id));
         values.add(r.toByteArray());
+        keys.add(concat(STAGED_INDEX, id));
+        values.add(entity);
+        restaged.add(ByteBuffer.wrap(id));
         n++;
       }
     }
+    for (int i = 0; i < entities.size(); i++) {
+      byte[] entity = ByteBuffer.allocate(8).putLong(entities.get(i)).array();
+      byte[] prefix = concat(STAGED, entity);
+      for (byte[][] kv : store.scan(prefix, prefix, Integer.MAX_VALUE)) {
+        deletes.add(kv[0]);
+        byte[] id = Arrays.copyOfRange(kv[0], prefix.length, kv[0].length);
+        if (!restaged.contains(ByteBuffer.wrap(id))) {
+          dropIndex(kv[0], deletes);
+        }
+      }
+    }
+    marker(move, keys, values);
     store.write(deletes, keys, values);
     return n;
   }
 
-  /** Stages directory rows. */
-  public void stageHomes(List<byte[]> identityKeys, List<Integer> slots) {
+  /**
+   * Adds the index key of the staged record row {@code stagedKey} to {@code deletes} if the index
+   * still names that row's entity (the identity may have been staged under another entity since).
+   */
+  private void dropIndex(byte[] stagedKey, List<byte[]> deletes) {
+    byte[] index = concat(STAGED_INDEX, Arrays.copyOfRange(stagedKey, 9, stagedKey.length));
+    byte[] entity = store.get(index);
+    if (entity != null && Arrays.equals(entity, 0, 8, stagedKey, 1, 9)) {
+      deletes.add(index);
+    }
+  }
+
+  private void marker(String move, List<byte[]> keys, List<byte[]> values) {
+    Staging next = new Staging(epoch, move);
+    if (!next.equals(staging)) {
+      byte[] id = move.getBytes(StandardCharsets.UTF_8);
+      keys.add(STAGING);
+      values.add(ByteBuffer.allocate(8 + id.length).putLong(epoch).put(id).array());
+      staging = next;
+    }
+  }
+
+  /** Stages directory rows (see {@link #stage} for {@code move}). */
+  public void stageHomes(List<byte[]> identityKeys, List<Integer> slots, String move) {
     List<byte[]> keys = new ArrayList<>();
     List<byte[]> values = new ArrayList<>();
     for (int i = 0; i < identityKeys.size(); i++) {
       keys.add(concat(STAGED_HOMES, identityKeys.get(i)));
       values.add(ByteBuffer.allocate(4).putInt(slots.get(i)).array());
     }
+    marker(move, keys, values);
     store.write(List.of(), keys, values);
+  }
+
+  /**
+   * The move whose staged rows are being activated here: rows are staged and this shard stores a
+   * map newer than the one it stored while they were staged (the move flipped: its slots are on
+   * this shard now). Null otherwise.
+   */
+  public String activatingMove() {
+    Staging s = staging;
+    return s != null && epoch > s.epoch() ? s.move() : null;
+  }
+
+  /** Whether the record of {@code identityKey} is staged here. */
+  public boolean recordStaged(byte[] identityKey) {
+    return store.get(concat(STAGED_INDEX, identityKey)) != null;
+  }
+
+  /** Whether the directory row of {@code identityKey} is staged here. */
+  public boolean homeStaged(byte[] identityKey) {
+    return store.get(concat(STAGED_HOMES, identityKey)) != null;
+  }
+
+  /**
+   * Waits while {@code staged} holds and a move's rows are being activated here ({@link
+   * #activatingMove}), at most {@code nanos}.
+   *
+   * @return the activating move if {@code staged} still held when the wait ended, else null
+   */
+  public String awaitActive(java.util.function.BooleanSupplier staged, long nanos) {
+    long until = System.nanoTime() + nanos;
+    waiting.incrementAndGet();
+    try {
+      synchronized (unstaged) {
+        while (true) {
+          String move = activatingMove();
+          if (move == null || !staged.getAsBoolean()) {
+            return null;
+          }
+          long left = until - System.nanoTime();
+          if (left <= 0) {
+            return move;
+          }
+          try {
+            java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(unstaged, left);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return move;
+          }
+        }
+      }
+    } finally {
+      waiting.decrementAndGet();
+    }
+  }
+
+  /** Threads waiting in {@link #awaitActive} now (for tests and diagnostics). */
+  public int activationWaiters() {
+    return waiting.get();
+  }
+
+  /** Deletes the staging marker once nothing is staged any more. */
+  public void endStaging() {
+    store.write(List.of(STAGING), List.of(), List.of());
+    staging = null;
+    wake();
+  }
+
+  private void wake() {
+    synchronized (unstaged) {
+      unstaged.notifyAll();
+    }
   }
 
   /** Up to {@code limit} staged records, each as {key, Record bytes}. */
@@ -220,9 +362,16 @@ public final class SlotStore {
     return store.scan(STAGED_HOMES, STAGED_HOMES, limit);
   }
 
-  /** Deletes staged rows by key. */
+  /** Deletes staged rows by key (with their index keys). */
   public void unstage(List<byte[]> keys) {
-    store.write(keys, List.of(), List.of());
+    List<byte[]> deletes = new ArrayList<>(keys);
+    for (byte[] k : keys) {
+      if (k[0] == STAGED[0]) {
+        dropIndex(k, deletes);
+      }
+    }
+    store.write(deletes, List.of(), List.of());
+    wake();
   }
 
   /** Makes staged directory rows live (overwriting) and deletes them from the staging area. */
@@ -236,6 +385,7 @@ public final class SlotStore {
       values.add(kv[1]);
     }
     store.write(deletes, keys, values);
+    wake();
   }
 
   /**

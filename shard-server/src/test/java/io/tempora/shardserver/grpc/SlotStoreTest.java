@@ -63,8 +63,8 @@ class SlotStoreTest {
   void stage_sameEntityAgain_replacesItsRowsAndMovesAreListed() {
     Record a = record("a");
     Record b = record("b");
-    slots.stage(List.of(5L, 6L), List.of(List.of(a, b), List.of(record("c"))));
-    slots.stage(List.of(5L), List.of(List.of(b)));
+    slots.stage(List.of(5L, 6L), List.of(List.of(a, b), List.of(record("c"))), "m");
+    slots.stage(List.of(5L), List.of(List.of(b)), "m");
     slots.saveMove(SlotMove.newBuilder().setId("m1").setPhase("COPY").build());
 
     assertThat(slots.staged(10)).hasSize(2);
@@ -72,6 +72,38 @@ class SlotStoreTest {
     slots.removeMove("m1");
     assertThat(slots.moves()).isEmpty();
     assertThat(slots.homes(null, 10)).isEmpty();
+  }
+
+  @Test
+  void stagedRows_afterTheFlipUntilUnstaged_areActivatingAndIndexedByIdentity() {
+    slots.assign(map(1, 8192));
+    Record a = record("a");
+    Record b = record("b");
+    byte[] ka = ShardInternalGrpcService.key(a.getIdentity());
+    byte[] kb = ShardInternalGrpcService.key(b.getIdentity());
+    slots.stage(List.of(5L, 6L), List.of(List.of(a), List.of(b)), "m1");
+    // b joins entity 5 (a merge replayed), then entity 6 is staged again without it.
+    slots.stage(List.of(5L), List.of(List.of(a, b)), "m1");
+    slots.stage(List.of(6L), List.of(List.of()), "m1");
+    slots.stageHomes(List.of(ka), List.of(7), "m1");
+
+    assertThat(slots.activatingMove()).as("before the flip").isNull();
+    assertThat(slots.recordStaged(kb)).as("b, staged under entity 5").isTrue();
+    slots.assign(map(2, 100));
+    assertThat(slots.activatingMove()).isEqualTo("m1");
+    assertThat(new SlotStore(directory).activatingMove()).as("after reopen").isEqualTo("m1");
+    assertThat(slots.awaitActive(() -> slots.recordStaged(ka), 0)).isEqualTo("m1");
+
+    slots.unstage(slots.staged(10).stream().map(kv -> kv[0]).toList());
+    assertThat(slots.recordStaged(ka)).isFalse();
+    assertThat(slots.recordStaged(kb)).isFalse();
+    assertThat(slots.homeStaged(ka)).isTrue();
+    slots.activateHomes(slots.stagedHomes(10));
+    assertThat(slots.homeStaged(ka)).isFalse();
+    assertThat(slots.awaitActive(() -> slots.homeStaged(ka), TimeUnit.SECONDS.toNanos(5))).isNull();
+    slots.endStaging();
+    assertThat(slots.activatingMove()).isNull();
+    assertThat(new SlotStore(directory).activatingMove()).isNull();
   }
 
   @Test

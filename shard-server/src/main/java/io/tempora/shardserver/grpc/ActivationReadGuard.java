@@ -1,0 +1,172 @@
+package io.tempora.shardserver.grpc;
+
+import io.grpc.Context;
+import io.grpc.Deadline;
+import io.grpc.ForwardingServerCallListener;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.Status;
+import io.tempora.proto.internal.v1.HomeClaim;
+import io.tempora.proto.internal.v1.ResolveHomesRequest;
+import io.tempora.proto.internal.v1.ShardGrpc;
+import io.tempora.proto.v1.ExplainRequest;
+import io.tempora.proto.v1.GetRecordRequest;
+import io.tempora.proto.v1.Identity;
+import io.tempora.proto.v1.TemporaServiceGrpc;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Holds point lookups of identities staged on the target of a slot move between its flip and their
+ * activation (docs/distributed.md "Reads during a move"): a router that knows the new map but not
+ * the move sends GetRecord, Explain and directory lookups of a moving identity to this shard alone,
+ * where its record or directory row is still staged, so they would answer NOT_FOUND (or no home).
+ * While a move's staged rows are being activated here ({@link SlotStore#activatingMove}), a
+ * GetRecord or Explain naming an identity whose record is staged, or a ResolveHomes claiming one
+ * whose directory row is staged, waits until they are active, at most the call's remaining deadline
+ * and never more than {@link SwitchReadGuard#MAX_WAIT}, then runs normally; if one is still staged
+ * it is answered UNAVAILABLE {@code shard S is the target of slot move M, activating it; identity
+ * T/P/U is staged here until then (waited N ms); retry}. Other calls pass. Thread-safe.
+ */
+public final class ActivationReadGuard implements ServerInterceptor {
+  private final SlotStore slots;
+  private final int shardId;
+
+  public ActivationReadGuard(SlotStore slots, int shardId) {
+    this.slots = slots;
+    this.shardId = shardId;
+  }
+
+  @Override
+  public <Q, A> ServerCall.Listener<Q> interceptCall(
+      ServerCall<Q, A> call, Metadata headers, ServerCallHandler<Q, A> next) {
+    String service = call.getMethodDescriptor().getServiceName();
+    String method = call.getMethodDescriptor().getBareMethodName();
+    boolean guarded =
+        (TemporaServiceGrpc.SERVICE_NAME.equals(service)
+                && (method.equals("GetRecord") || method.equals("Explain")))
+            || (ShardGrpc.SERVICE_NAME.equals(service) && method.equals("ResolveHomes"));
+    if (!guarded) {
+      return next.startCall(call, headers);
+    }
+    return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(
+        next.startCall(call, headers)) {
+      private boolean refused;
+
+      @Override
+      public void onMessage(Q message) {
+        Status s = hold(message);
+        if (s != null) {
+          refused = true;
+          call.close(s, new Metadata());
+          return;
+        }
+        super.onMessage(message);
+      }
+
+      @Override
+      public void onHalfClose() {
+        if (!refused) {
+          super.onHalfClose();
+        }
+      }
+    };
+  }
+
+  /** Waits for the staged identities of {@code message}; the refusal if one is still staged. */
+  private Status hold(Object message) {
+    if (slots.activatingMove() == null) {
+      return null; // nothing staged here is being activated: no lookup
+    }
+    List<byte[]> records = new ArrayList<>();
+    List<byte[]> homes = new ArrayList<>();
+    List<Identity> named = new ArrayList<>();
+    switch (message) {
+      case GetRecordRequest r when r.hasIdentity() -> named.add(r.getIdentity());
+      case ExplainRequest r -> {
+        if (r.hasA()) {
+          named.add(r.getA());
+        }
+        if (r.hasB()) {
+          named.add(r.getB());
+        }
+      }
+      case ResolveHomesRequest r -> {
+        for (HomeClaim c : r.getClaimsList()) {
+          if (c.hasIdentity()) {
+            homes.add(ShardInternalGrpcService.key(c.getIdentity()));
+          }
+        }
+      }
+      default -> {}
+    }
+    for (Identity id : named) {
+      records.add(ShardInternalGrpcService.key(id));
+    }
+    if (records.isEmpty() && homes.isEmpty()) {
+      return null;
+    }
+    long wait = SwitchReadGuard.MAX_WAIT.toNanos();
+    Deadline deadline = Context.current().getDeadline();
+    if (deadline != null) {
+      wait = Math.min(wait, Math.max(0, deadline.timeRemaining(TimeUnit.NANOSECONDS)));
+    }
+    int[] first = {-1};
+    String move =
+        slots.awaitActive(
+            () -> {
+              first[0] = staged(records, homes);
+              return first[0] >= 0;
+            },
+            wait);
+    if (move == null) {
+      return null;
+    }
+    String identity =
+        first[0] < records.size()
+            ? describe(named.get(first[0]))
+            : describe((ResolveHomesRequest) message, homes.get(first[0] - records.size()));
+    return Status.UNAVAILABLE.withDescription(
+        "shard "
+            + shardId
+            + " is the target of slot move "
+            + move
+            + ", activating it; identity "
+            + identity
+            + " is staged here until then (waited "
+            + TimeUnit.NANOSECONDS.toMillis(wait)
+            + " ms); retry");
+  }
+
+  /** The position of the first staged one (records, then homes after them), or -1. */
+  private int staged(List<byte[]> records, List<byte[]> homes) {
+    for (int i = 0; i < records.size(); i++) {
+      if (slots.recordStaged(records.get(i))) {
+        return i;
+      }
+    }
+    for (int i = 0; i < homes.size(); i++) {
+      if (slots.homeStaged(homes.get(i))) {
+        return records.size() + i;
+      }
+    }
+    return -1;
+  }
+
+  private static String describe(ResolveHomesRequest r, byte[] key) {
+    for (HomeClaim c : r.getClaimsList()) {
+      if (c.hasIdentity()
+          && java.util.Arrays.equals(ShardInternalGrpcService.key(c.getIdentity()), key)) {
+        return describe(c.getIdentity());
+      }
+    }
+    return "?";
+  }
+
+  private static String describe(Identity id) {
+    return id.getEntityType() + "/" + id.getPerspective() + "/" + id.getUid();
+  }
+}
