@@ -20,20 +20,29 @@ import java.util.concurrent.atomic.AtomicInteger;
  * blocking shard stream requests one message at a time, so the router buffers at most one chunk.
  * The shard calls run in the client call's context: a cancelled client call cancels them. A shard
  * that fails ends the stream with UNAVAILABLE naming it. Shard streams have no deadline (a large
- * export runs long); the client's deadline, if any, still applies through the context.
+ * export runs long); the client's deadline, if any, still applies through the context. With several
+ * shards, a slot move switching before or during the export fails it ({@link ExportSwitch}: checked
+ * before the first shard and after each shard's part).
  */
 final class ExportRowsRelay {
   private static final AtomicInteger THREADS = new AtomicInteger();
 
   private ExportRowsRelay() {}
 
+  /**
+   * Starts the relay; {@code sync} (null: no check, one shard) reads the shards' moves for {@link
+   * ExportSwitch}.
+   */
   static void start(
-      List<ShardClient> shards, ExportRowsRequest req, StreamObserver<ExportRowsChunk> obs) {
+      List<ShardClient> shards,
+      MapSync sync,
+      ExportRowsRequest req,
+      StreamObserver<ExportRowsChunk> obs) {
     ServerCallStreamObserver<ExportRowsChunk> out = (ServerCallStreamObserver<ExportRowsChunk>) obs;
     FlowGate gate = new FlowGate(out);
     out.setOnReadyHandler(gate::signal);
     out.setOnCancelHandler(gate::cancel);
-    Runnable relay = Context.current().wrap(() -> run(shards, req, out, gate));
+    Runnable relay = Context.current().wrap(() -> run(shards, sync, req, out, gate));
     Thread.ofPlatform()
         .name("tempora-router-export-" + THREADS.incrementAndGet())
         .daemon()
@@ -42,9 +51,17 @@ final class ExportRowsRelay {
 
   private static void run(
       List<ShardClient> shards,
+      MapSync sync,
       ExportRowsRequest req,
       ServerCallStreamObserver<ExportRowsChunk> out,
       FlowGate gate) {
+    ExportSwitch moves;
+    try {
+      moves = sync == null ? null : ExportSwitch.begin(sync);
+    } catch (RuntimeException e) {
+      out.onError(Statuses.toStatus(e).asRuntimeException());
+      return;
+    }
     for (ShardClient shard : shards) {
       try {
         Iterator<ExportRowsChunk> chunks =
@@ -68,6 +85,16 @@ final class ExportRowsRelay {
           out.onError(Statuses.toStatus(e).asRuntimeException());
         }
         return;
+      }
+      if (moves != null) {
+        try {
+          moves.check();
+        } catch (RuntimeException e) {
+          if (!gate.isCancelled()) {
+            out.onError(Statuses.toStatus(e).asRuntimeException());
+          }
+          return;
+        }
       }
     }
     out.onCompleted();

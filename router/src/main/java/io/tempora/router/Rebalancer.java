@@ -531,7 +531,11 @@ final class Rebalancer implements AutoCloseable {
         reads.freeze();
         try {
           sync.flip(
-              map.moved(m.getSlotsList(), m.getTarget(), epoch), m.getTarget(), m.getSource());
+              map.moved(m.getSlotsList(), m.getTarget(), epoch).toBuilder()
+                  .setFlippedBy(m.getId())
+                  .build(),
+              m.getTarget(),
+              m.getSource());
           m = m.toBuilder().setPhase(FLIPPED).build();
           save(m);
           LOG.info("move {} flipped: map epoch {}", m.getId(), epoch);
@@ -723,7 +727,12 @@ final class Rebalancer implements AutoCloseable {
     if (!map.owns(m.getTarget(), m.getSlotsList())) {
       // The flip reached some shard but not this router's refresh: store it again.
       long epoch = Math.max(m.getFlipEpoch(), map.epoch() + 1);
-      sync.flip(map.moved(m.getSlotsList(), m.getTarget(), epoch), m.getTarget(), m.getSource());
+      sync.flip(
+          map.moved(m.getSlotsList(), m.getTarget(), epoch).toBuilder()
+              .setFlippedBy(m.getId())
+              .build(),
+          m.getTarget(),
+          m.getSource());
     }
     var activated =
         Fanout.call(

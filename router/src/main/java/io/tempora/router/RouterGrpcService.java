@@ -1200,7 +1200,8 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
    * Shard-local export (DISTRIBUTED.md §4 "Export", `--shard-local`): every shard writes its own
    * files in parallel under one name (the router's UTC time when the request has none); the answer
    * lists every shard's files. A shard that fails or misses its deadline fails the call with
-   * UNAVAILABLE naming it.
+   * UNAVAILABLE naming it; a slot move switching before or during it fails it ({@link
+   * ExportSwitch}).
    */
   @Override
   public void export(ExportRequest request, StreamObserver<ExportResponse> out) {
@@ -1211,11 +1212,15 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
               request.getName().isEmpty()
                   ? request.toBuilder().setName(EXPORT_STAMP.format(Instant.now())).build()
                   : request;
+          ExportSwitch moves = single() ? null : ExportSwitch.begin(mapSync);
           List<ExportResponse> parts =
               fanOut(
                   s ->
                       s.stub(Fanout.perCall(EXPORT_DEADLINE, config.fanout().margin()))
                           .export(named));
+          if (moves != null) {
+            moves.check();
+          }
           ExportResponse.Builder all = ExportResponse.newBuilder().setName(named.getName());
           for (ExportResponse p : parts) {
             all.addAllFiles(p.getFilesList())
@@ -1229,6 +1234,6 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
   /** Streams every shard's export rows in shard order (see {@link ExportRowsRelay}). */
   @Override
   public void exportRows(ExportRowsRequest request, StreamObserver<ExportRowsChunk> out) {
-    ExportRowsRelay.start(shards, request, out);
+    ExportRowsRelay.start(shards, single() ? null : mapSync, request, out);
   }
 }

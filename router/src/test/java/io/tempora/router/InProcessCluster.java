@@ -13,6 +13,7 @@ import io.tempora.engine.Engine;
 import io.tempora.engine.EngineConfig;
 import io.tempora.engine.Limits;
 import io.tempora.engine.store.InMemoryStore;
+import io.tempora.persistence.InMemoryHomeDirectory;
 import io.tempora.proto.internal.v1.ChangeFeedStateRequest;
 import io.tempora.proto.internal.v1.ListLiveRecordsRequest;
 import io.tempora.proto.internal.v1.ReconcileRequest;
@@ -25,6 +26,13 @@ import io.tempora.proto.v1.TemporaServiceGrpc;
 import io.tempora.proto.v1.TemporaServiceGrpc.TemporaServiceBlockingStub;
 import io.tempora.shardserver.ShardServer;
 import io.tempora.shardserver.ShardServerConfig;
+import io.tempora.shardserver.grpc.StoreExporter;
+import io.tempora.shardserver.ops.ShardMetrics;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,7 +56,21 @@ final class InProcessCluster implements AutoCloseable {
   private final List<ManagedChannel> channels = new ArrayList<>();
   private final List<RouterServer> routers = new ArrayList<>();
 
+  private Path exports;
+
   private InProcessCluster() {}
+
+  /** The temporary directory under which shards write shard-local exports (created once). */
+  private Path exports() {
+    if (exports == null) {
+      try {
+        exports = Files.createTempDirectory("tempora-inprocess-");
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    return exports;
+  }
 
   /**
    * Starts {@code shards} shards; {@code interceptor} gives each shard's server interceptor (by
@@ -70,9 +92,14 @@ final class InProcessCluster implements AutoCloseable {
       if (trap != null) {
         builder.intercept(trap);
       }
-      c.servers.add(
-          ShardServer.start(
-              builder, null, config, new Engine(store, new EngineConfig(i, Limits.defaults()))));
+      ShardServer server = ShardServer.open(builder, null, config, new ShardMetrics(i, "test"));
+      // Exports (ExportRows; shard-local Export writes under the cluster's temporary directory).
+      server.serve(
+          new Engine(store, new EngineConfig(i, Limits.defaults())),
+          new InMemoryHomeDirectory(),
+          null,
+          new StoreExporter(store, c.exports().resolve("shard-" + i), i, Clock.systemUTC()));
+      c.servers.add(server);
     }
     return c;
   }
@@ -228,5 +255,14 @@ final class InProcessCluster implements AutoCloseable {
     routers.forEach(RouterServer::close);
     servers.forEach(ShardServer::close);
     stores.forEach(InMemoryStore::close);
+    if (exports != null) {
+      try (var paths = Files.walk(exports)) {
+        for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+          Files.deleteIfExists(p);
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
   }
 }

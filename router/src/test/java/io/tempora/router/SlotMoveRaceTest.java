@@ -15,6 +15,8 @@ import io.tempora.proto.internal.v1.RouterGrpc;
 import io.tempora.proto.internal.v1.SlotRange;
 import io.tempora.proto.v1.DeleteRequest;
 import io.tempora.proto.v1.ExplainRequest;
+import io.tempora.proto.v1.ExportRequest;
+import io.tempora.proto.v1.ExportRowsRequest;
 import io.tempora.proto.v1.GetRecordRequest;
 import io.tempora.proto.v1.GetRecordResponse;
 import io.tempora.proto.v1.GetStatsRequest;
@@ -406,6 +408,96 @@ class SlotMoveRaceTest {
     assertThat(other.getRecord(get).getStatus())
         .as("the same read after the move")
         .isEqualTo(RecordStatus.RECORD_STATUS_LIVE);
+  }
+
+  @Test
+  void exportRows_acrossASwitch_isAbortedNamingTheMoveAndListsTheRecordOnceAfter() {
+    cluster.router("a", Duration.ofSeconds(30));
+    TemporaServiceBlockingStub client = cluster.client("a");
+    client.setOntology(SetOntologyRequest.newBuilder().setOntology(ONTOLOGY).build());
+    Record moving = record("moving", "email", "moving@x");
+    client.ingest(IngestRequest.newBuilder().addRecords(moving).build());
+    int slot = SIGS.homeSlot(moving);
+    int target = (MAP.shardOfSlot(slot) + 1) % cluster.size();
+    // Shard 0's part is sent; before shard 1's starts, the whole move runs (exports are not held).
+    trap.set(
+        new InProcessCluster.Trap(1, "ExportRows", () -> admin("a").rebalance(move(slot, target))));
+
+    Object across = outcome(() -> exportedCopies(client, moving));
+
+    assertThat(trap.get()).as("the move ran during the export").isNull();
+    assertThat(across)
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.ABORTED);
+              assertThat(e.getStatus().getDescription())
+                  .startsWith("slot move move-")
+                  .contains(
+                      " switched slots during the export (shard map epoch 1 at its start, 2"
+                          + " now)",
+                      "discard them and retry the export");
+            });
+    assertThat(exportedCopies(client, moving)).as("the export after the move").isEqualTo(1);
+  }
+
+  @Test
+  void export_whileAMoveIsSwitching_isRefusedNamingTheMove() {
+    cluster.router("a", Duration.ofSeconds(30));
+    TemporaServiceBlockingStub client = cluster.client("a");
+    client.setOntology(SetOntologyRequest.newBuilder().setOntology(ONTOLOGY).build());
+    Record moving = record("moving", "email", "moving@x");
+    client.ingest(IngestRequest.newBuilder().addRecords(moving).build());
+    int slot = SIGS.homeSlot(moving);
+    int source = MAP.shardOfSlot(slot);
+    int target = (source + 1) % cluster.size();
+    List<Object> during = new ArrayList<>();
+    // The clean's first delete: the moved record is live on both shards.
+    trap.set(
+        new InProcessCluster.Trap(
+            source,
+            "Delete",
+            () -> {
+              during.add(outcome(() -> exportedCopies(client, moving)));
+              during.add(
+                  outcome(
+                      () -> client.export(ExportRequest.newBuilder().setName("during").build())));
+            }));
+
+    admin("a").rebalance(move(slot, target));
+
+    assertThat(during)
+        .as("ExportRows and the shard-local Export during the switch")
+        .hasSize(2)
+        .allSatisfy(
+            o ->
+                assertThat(o)
+                    .isInstanceOfSatisfying(
+                        StatusRuntimeException.class,
+                        e -> {
+                          assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+                          assertThat(e.getStatus().getDescription())
+                              .startsWith("slot move move-")
+                              .contains(
+                                  "(shard " + source + " to shard " + target + ")",
+                                  "is switching its slots; an export now could list a moved"
+                                      + " record on both shards or on neither; retry the export"
+                                      + " after the switch");
+                        }));
+    assertThat(exportedCopies(client, moving)).as("the export after the move").isEqualTo(1);
+  }
+
+  /** Rows of {@code r}'s identity in a whole ExportRows stream through the router. */
+  private static long exportedCopies(TemporaServiceBlockingStub client, Record r) {
+    long n = 0;
+    var chunks = client.exportRows(ExportRowsRequest.getDefaultInstance());
+    while (chunks.hasNext()) {
+      n +=
+          chunks.next().getRecordsList().stream()
+              .filter(x -> x.getUid().equals(r.getIdentity().getUid()))
+              .count();
+    }
+    return n;
   }
 
   private static RebalanceRequest status() {
