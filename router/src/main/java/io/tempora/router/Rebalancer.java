@@ -52,11 +52,12 @@ import org.slf4j.LoggerFactory;
  * rebalance.max_freeze}, and no reconciliation round; the move journal finished; final catch-up;
  * A's directory rows of identities in S staged on B), <b>flip</b> (this router's client reads are
  * held from here to the end of the clean, {@link MoveFreeze#reads}; the map with S on B at epoch
- * E+1 stored on B, A, then every shard), <b>activate</b> (B ingests the staged records through its
- * engine and writes the staged directory rows), <b>clean</b> (A deletes its records homed in S and
- * its directory rows of S), then the freeze ends and a reconciliation round re-groups components
- * the move split. The move row on A (phase, cursors, counts) makes every step resumable by a
- * restarted router. Moves run one at a time on one thread. Thread-safe.
+ * E+1 stored on B, A, then every shard; client writes go on from here), <b>activate</b> (B ingests
+ * the staged records through its engine and writes the staged directory rows; a write reaching a
+ * still-staged identity activates it first, on B), <b>clean</b> (A deletes its records homed in S
+ * and its directory rows of S), then the rounds go on and a reconciliation round re-groups
+ * components the move split. The move row on A (phase, cursors, counts) makes every step resumable
+ * by a restarted router. Moves run one at a time on one thread. Thread-safe.
  */
 final class Rebalancer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Rebalancer.class);
@@ -675,20 +676,19 @@ final class Rebalancer implements AutoCloseable {
   }
 
   /**
-   * After the flip: the target activates what it staged with client writes still held, then writes
-   * go on while the source is cleaned (the map already sends the moved slots' writes to the target,
-   * whose activated copies are the current ones); rounds stay held until the end. Each step is
-   * retried until it succeeds. Had writes gone on during the activation, this router's client
-   * writes would reach the target for identities still staged there, and the activation would then
-   * overwrite them with the older staged copy, or their directory rows with the staged ones.
+   * After the flip: client writes go on (the map sends the moved slots' writes to the target, which
+   * activates a still-staged identity a write names before applying it, {@code
+   * StagedWriteActivator}, so the write is answered as for the moved record and the activation
+   * leaves it as written); the target activates the rest of what it staged, then the source is
+   * cleaned. Rounds stay held until the end. Each step is retried until it succeeds.
    */
   private void switchOver(SlotMove m, Held held, long frozeAt) {
-    retrying(m, "activating", () -> activate(m));
     held.releaseWrites();
     LOG.info(
-        "move {}: writes were held {} ms; cleaning the source",
+        "move {}: writes were held {} ms; activating on the target",
         m.getId(),
         (System.nanoTime() - frozeAt) / 1_000_000);
+    retrying(m, "activating", () -> activate(m));
     retrying(m, "cleaning", () -> clean(m));
   }
 
@@ -719,8 +719,8 @@ final class Rebalancer implements AutoCloseable {
   }
 
   /**
-   * After the flip, client writes held: the target activates what it staged (its staged records and
-   * directory rows; nothing when already done).
+   * After the flip: the target activates what it staged (its staged records and directory rows;
+   * nothing when already done or activated by writes).
    */
   private void activate(SlotMove m) {
     sync.refresh();

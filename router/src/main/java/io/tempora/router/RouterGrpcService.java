@@ -204,10 +204,10 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
 
   /**
    * What a slot move holds (docs/distributed.md "Rebalancing"): client writes (up to {@code
-   * rebalance.max_freeze} each, {@link MoveFreeze}) until the target has activated, and this
-   * router's reconciliation rounds and SetOntology (the round gate, then {@code lock}) until the
-   * source is clean. Order: the write freeze, the round gate, {@code lock}; as SetOntology takes
-   * the gate and a client write the freeze before their other locks, no cycle forms.
+   * rebalance.max_freeze} each, {@link MoveFreeze}) until the flip, and this router's
+   * reconciliation rounds and SetOntology (the round gate, then {@code lock}) until the source is
+   * clean. Order: the write freeze, the round gate, {@code lock}; as SetOntology takes the gate and
+   * a client write the freeze before their other locks, no cycle forms.
    */
   private Rebalancer.Holds moveHolds() {
     return () -> {

@@ -94,7 +94,8 @@ class SlotMoveRaceTest {
     Record fresh = record("fresh", "email", "fresh@x");
     client.ingest(IngestRequest.newBuilder().addRecords(old).build());
     List<Object> during = new ArrayList<>();
-    // The target activates the moved slot inside the freeze: the freeze lasts while this runs.
+    // The flip stores the new map on the target first, inside the freeze (writes held) and the
+    // switch (reads held): both last while this runs.
     Runnable inFreeze =
         () -> {
           during.add(
@@ -106,7 +107,7 @@ class SlotMoveRaceTest {
                           DeleteRequest.newBuilder().addIdentities(old.getIdentity()).build())));
           during.add(outcome(() -> client.getStats(GetStatsRequest.getDefaultInstance())));
         };
-    trap.set(new InProcessCluster.Trap(1, "FinishImport", inFreeze));
+    trap.set(new InProcessCluster.Trap(1, "AssignSlots", inFreeze));
 
     RebalanceResponse moved = admin("a").rebalance(move(0, 1));
 
@@ -126,7 +127,7 @@ class SlotMoveRaceTest {
               });
     }
     assertThat(during.get(2))
-        .as("a read, held by the switch (the target activates after the flip)")
+        .as("a read, held by the switch (from just before the flip)")
         .asInstanceOf(
             org.assertj.core.api.InstanceOfAssertFactories.type(StatusRuntimeException.class))
         .satisfies(
@@ -498,6 +499,84 @@ class SlotMoveRaceTest {
               .count();
     }
     return n;
+  }
+
+  @Test
+  void writes_duringTheActivation_activateTheStagedRecordFirstAndAreKeptOnce() {
+    cluster.router(
+        "a",
+        Duration.ofSeconds(30),
+        c -> c.withRebalance(new RouterConfig.RebalanceConfig(Duration.ofMillis(300))));
+    TemporaServiceBlockingStub client = cluster.client("a");
+    client.setOntology(SetOntologyRequest.newBuilder().setOntology(ONTOLOGY).build());
+    Record moving = record("moving", "email", "moving@x");
+    Record deleted = record("deleted", "email", "deleted@x");
+    client.ingest(IngestRequest.newBuilder().addRecords(moving).build());
+    int slot = SIGS.homeSlot(moving);
+    int source = MAP.shardOfSlot(slot);
+    int target = (source + 1) % cluster.size();
+    // A second record homed in the same slot (a uid found by trying: a record's home slot is
+    // its routing key's).
+    for (int i = 0; SIGS.homeSlot(deleted) != slot; i++) {
+      deleted = record("deleted-" + i, "email", "deleted-" + i + "@x");
+    }
+    Record second = deleted;
+    client.ingest(IngestRequest.newBuilder().addRecords(second).build());
+    long entity =
+        client
+            .getRecord(GetRecordRequest.newBuilder().setIdentity(moving.getIdentity()).build())
+            .getEntityId();
+    List<Object> during = new ArrayList<>();
+    // After the flip, the activation paused: both records are only staged on the target, and
+    // this router's writes go on (no longer frozen until the activation ends).
+    trap.set(
+        new InProcessCluster.Trap(
+            target,
+            "FinishImport",
+            () -> {
+              assertThat(cluster.liveCopies(moving.getIdentity()))
+                  .as("staged on the target, live on the source only")
+                  .containsExactly(source);
+              during.add(
+                  outcome(
+                      () ->
+                          client.ingest(
+                              IngestRequest.newBuilder()
+                                  .addRecords(tagged(moving, "during-activation"))
+                                  .build())));
+              during.add(
+                  outcome(
+                      () ->
+                          client.delete(
+                              DeleteRequest.newBuilder()
+                                  .addIdentities(second.getIdentity())
+                                  .build())));
+            }));
+
+    admin("a").rebalance(move(slot, target));
+
+    assertThat(trap.get()).as("the writes were sent before the activation").isNull();
+    assertThat(during.get(0))
+        .as("an upsert of the staged record during the activation")
+        .isInstanceOfSatisfying(
+            IngestResponse.class,
+            r -> assertThat(r.getItems(0).getOutcome()).isEqualTo(Outcome.OUTCOME_UPDATED));
+    assertThat(during.get(1))
+        .as("a delete of the other staged record during the activation")
+        .isInstanceOfSatisfying(
+            io.tempora.proto.v1.DeleteResponse.class,
+            r -> assertThat(r.getItems(0).getOutcome()).isEqualTo(Outcome.OUTCOME_DELETED));
+    assertThat(cluster.liveCopies(moving.getIdentity())).containsExactly(target);
+    assertThat(cluster.liveCopies(second.getIdentity())).as("the deleted record").isEmpty();
+    assertThat(tagOf(client, moving))
+        .as("kept after the activation")
+        .isEqualTo("during-activation");
+    GetRecordResponse after =
+        client.getRecord(GetRecordRequest.newBuilder().setIdentity(moving.getIdentity()).build());
+    assertThat(after.getEntityId()).as("the moved entity keeps its id").isEqualTo(entity);
+    assertThat(client.getStats(GetStatsRequest.getDefaultInstance()).getRecords())
+        .as("records counted once")
+        .isEqualTo(1);
   }
 
   private static RebalanceRequest status() {

@@ -20,6 +20,7 @@ import io.tempora.shardserver.grpc.MapEpochGuard;
 import io.tempora.shardserver.grpc.ReconcileState;
 import io.tempora.shardserver.grpc.ShardInternalGrpcService;
 import io.tempora.shardserver.grpc.SlotStore;
+import io.tempora.shardserver.grpc.StagedWriteActivator;
 import io.tempora.shardserver.grpc.SwitchReadGuard;
 import io.tempora.shardserver.grpc.TemporaGrpcService;
 import io.tempora.shardserver.ops.IngestAdmission;
@@ -239,6 +240,7 @@ public final class ShardServer implements AutoCloseable {
     LeaseFenceInterceptor fence = new LeaseFenceInterceptor(reconcile);
     // On the typed services (it reads the parsed request).
     ActivationReadGuard activation = new ActivationReadGuard(slots, engine.config().shardId());
+    StagedWriteActivator activateFirst = new StagedWriteActivator(engine, slots);
     mainBuilder
         .executor(executor)
         .maxInboundMessageSize(config.maxInboundMessageBytes())
@@ -253,13 +255,14 @@ public final class ShardServer implements AutoCloseable {
                         new TemporaGrpcService(engine, metrics, checkpointer, exporter, compactor),
                         new IngestAdmission(
                             config.ingestQueueRequests(), config.ingestQueueBytes(), metrics),
-                        activation)),
+                        activation,
+                        activateFirst)),
                 fence))
         .addService(
             ServerInterceptors.intercept(
                 new ShardInternalGrpcService(
                     engine, directory, slots, reconcile, config.changeFeedBytes()),
-                activation,
+                activateFirst,
                 fence))
         .addService(healthStatus.getHealthService());
     if (config.reflection()) {

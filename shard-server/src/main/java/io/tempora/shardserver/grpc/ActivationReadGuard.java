@@ -8,9 +8,6 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
-import io.tempora.proto.internal.v1.HomeClaim;
-import io.tempora.proto.internal.v1.ResolveHomesRequest;
-import io.tempora.proto.internal.v1.ShardGrpc;
 import io.tempora.proto.v1.ExplainRequest;
 import io.tempora.proto.v1.GetRecordRequest;
 import io.tempora.proto.v1.Identity;
@@ -22,11 +19,11 @@ import java.util.concurrent.TimeUnit;
 /**
  * Holds point lookups of identities staged on the target of a slot move between its flip and their
  * activation (docs/distributed.md "Reads during a move"): a router that knows the new map but not
- * the move sends GetRecord, Explain and directory lookups of a moving identity to this shard alone,
- * where its record or directory row is still staged, so they would answer NOT_FOUND (or no home).
- * While a move's staged rows are being activated here ({@link SlotStore#activatingMove}), a
- * GetRecord or Explain naming an identity whose record is staged, or a ResolveHomes claiming one
- * whose directory row is staged, waits until they are active, at most the call's remaining deadline
+ * the move sends GetRecord and Explain of a moving identity to this shard alone, where its record
+ * is still staged, so they would answer NOT_FOUND. (Directory lookups of staged directory rows are
+ * not held: {@link StagedWriteActivator} activates those rows first.) While a move's staged rows
+ * are being activated here ({@link SlotStore#activatingMove}), a GetRecord or Explain naming an
+ * identity whose record is staged waits until it is active, at most the call's remaining deadline
  * and never more than {@link SwitchReadGuard#MAX_WAIT}, then runs normally; if one is still staged
  * it is answered UNAVAILABLE {@code shard S is the target of slot move M, activating it; identity
  * T/P/U is staged here until then (waited N ms); retry}. Other calls pass. Thread-safe.
@@ -47,8 +44,7 @@ public final class ActivationReadGuard implements ServerInterceptor {
     String method = call.getMethodDescriptor().getBareMethodName();
     boolean guarded =
         (TemporaServiceGrpc.SERVICE_NAME.equals(service)
-                && (method.equals("GetRecord") || method.equals("Explain")))
-            || (ShardGrpc.SERVICE_NAME.equals(service) && method.equals("ResolveHomes"));
+            && (method.equals("GetRecord") || method.equals("Explain")));
     if (!guarded) {
       return next.startCall(call, headers);
     }
@@ -82,7 +78,6 @@ public final class ActivationReadGuard implements ServerInterceptor {
       return null; // nothing staged here is being activated: no lookup
     }
     List<byte[]> records = new ArrayList<>();
-    List<byte[]> homes = new ArrayList<>();
     List<Identity> named = new ArrayList<>();
     switch (message) {
       case GetRecordRequest r when r.hasIdentity() -> named.add(r.getIdentity());
@@ -94,19 +89,12 @@ public final class ActivationReadGuard implements ServerInterceptor {
           named.add(r.getB());
         }
       }
-      case ResolveHomesRequest r -> {
-        for (HomeClaim c : r.getClaimsList()) {
-          if (c.hasIdentity()) {
-            homes.add(ShardInternalGrpcService.key(c.getIdentity()));
-          }
-        }
-      }
       default -> {}
     }
     for (Identity id : named) {
       records.add(ShardInternalGrpcService.key(id));
     }
-    if (records.isEmpty() && homes.isEmpty()) {
+    if (records.isEmpty()) {
       return null;
     }
     long wait = SwitchReadGuard.MAX_WAIT.toNanos();
@@ -118,17 +106,14 @@ public final class ActivationReadGuard implements ServerInterceptor {
     String move =
         slots.awaitActive(
             () -> {
-              first[0] = staged(records, homes);
+              first[0] = staged(records);
               return first[0] >= 0;
             },
             wait);
     if (move == null) {
       return null;
     }
-    String identity =
-        first[0] < records.size()
-            ? describe(named.get(first[0]))
-            : describe((ResolveHomesRequest) message, homes.get(first[0] - records.size()));
+    String identity = describe(named.get(Math.max(0, first[0])));
     return Status.UNAVAILABLE.withDescription(
         "shard "
             + shardId
@@ -141,29 +126,14 @@ public final class ActivationReadGuard implements ServerInterceptor {
             + " ms); retry");
   }
 
-  /** The position of the first staged one (records, then homes after them), or -1. */
-  private int staged(List<byte[]> records, List<byte[]> homes) {
+  /** The position of the first staged one, or -1. */
+  private int staged(List<byte[]> records) {
     for (int i = 0; i < records.size(); i++) {
       if (slots.recordStaged(records.get(i))) {
         return i;
       }
     }
-    for (int i = 0; i < homes.size(); i++) {
-      if (slots.homeStaged(homes.get(i))) {
-        return records.size() + i;
-      }
-    }
     return -1;
-  }
-
-  private static String describe(ResolveHomesRequest r, byte[] key) {
-    for (HomeClaim c : r.getClaimsList()) {
-      if (c.hasIdentity()
-          && java.util.Arrays.equals(ShardInternalGrpcService.key(c.getIdentity()), key)) {
-        return describe(c.getIdentity());
-      }
-    }
-    return "?";
   }
 
   private static String describe(Identity id) {

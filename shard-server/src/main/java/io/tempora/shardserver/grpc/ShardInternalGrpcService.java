@@ -60,7 +60,6 @@ import io.tempora.proto.v1.IngestRequest;
 import io.tempora.proto.v1.Record;
 import io.tempora.shardserver.ShardServerConfig;
 import java.io.ByteArrayOutputStream;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -837,80 +836,10 @@ public final class ShardInternalGrpcService extends ShardGrpc.ShardImplBase {
             throw new IllegalArgumentException("batch: " + batch + " must be in 1.." + MAX_PAGE);
           }
           batch = Math.min(batch, engine.config().limits().maxRecords());
-          long records = 0;
-          long homes = 0;
-          while (true) {
-            List<byte[][]> page = slots.staged(batch);
-            if (page.isEmpty()) {
-              break;
-            }
-            List<byte[]> keys = new ArrayList<>();
-            if (!request.getAbort()) {
-              page = wholeEntities(page, batch);
-              java.util.Map<io.tempora.proto.v1.Identity, Record> latest =
-                  new java.util.LinkedHashMap<>();
-              java.util.Map<io.tempora.proto.v1.Identity, Long> entityOf =
-                  new java.util.HashMap<>();
-              for (byte[][] kv : page) {
-                Record r = parseRecord(kv[1]);
-                latest.put(r.getIdentity(), r);
-                entityOf.put(r.getIdentity(), ByteBuffer.wrap(kv[0], 1, 8).getLong());
-              }
-              List<io.tempora.engine.model.RecordInput> inputs =
-                  RequestMapper.records(
-                      IngestRequest.newBuilder().addAllRecords(latest.values()).build());
-              // The moved entities keep their ids where this shard can (docs/decisions.md D3).
-              java.util.Map<io.tempora.engine.model.Identity, Long> former =
-                  new java.util.HashMap<>();
-              int j = 0;
-              for (io.tempora.proto.v1.Identity id : latest.keySet()) {
-                former.put(inputs.get(j++).identity(), entityOf.get(id));
-              }
-              engine.upsertMoved(inputs, former);
-            }
-            page.forEach(kv -> keys.add(kv[0]));
-            slots.unstage(keys);
-            records += page.size();
-          }
-          while (true) {
-            List<byte[][]> page = slots.stagedHomes(HOME_PAGE);
-            if (page.isEmpty()) {
-              break;
-            }
-            if (request.getAbort()) {
-              slots.unstage(page.stream().map(kv -> kv[0]).toList());
-            } else {
-              slots.activateHomes(page);
-            }
-            homes += page.size();
-          }
-          slots.endStaging();
+          long[] done = new StagedActivation(engine, slots).finish(batch, request.getAbort());
+          long records = done[0];
+          long homes = done[1];
           return FinishImportResponse.newBuilder().setRecords(records).setHomes(homes).build();
         });
-  }
-
-  /**
-   * A full page of staged rows cut back to whole entities (rows are ordered by entity), so that an
-   * entity is activated in one transaction and keeps its id; a page holding one entity stays whole.
-   */
-  private static List<byte[][]> wholeEntities(List<byte[][]> page, int limit) {
-    if (page.size() < limit) {
-      return page; // the last rows staged
-    }
-    long last = ByteBuffer.wrap(page.get(page.size() - 1)[0], 1, 8).getLong();
-    int end = page.size();
-    while (end > 0 && ByteBuffer.wrap(page.get(end - 1)[0], 1, 8).getLong() == last) {
-      end--;
-    }
-    return end == 0 ? page : page.subList(0, end);
-  }
-
-  private static Record parseRecord(byte[] v) {
-    try {
-      return Record.parseFrom(v);
-    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-      throw new io.tempora.engine.store.StoreException(
-          "directory: corrupt staged record: " + e.getMessage(), e);
-    }
   }
 }

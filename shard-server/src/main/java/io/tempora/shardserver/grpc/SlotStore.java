@@ -47,6 +47,8 @@ public final class SlotStore {
   /** What is staged here, from the staging marker: null when nothing is. */
   private volatile Staging staging;
 
+  private final Object activationLock = new Object();
+
   /** Notified whenever staged rows are activated or dropped. */
   private final Object unstaged = new Object();
 
@@ -294,6 +296,34 @@ public final class SlotStore {
   /** Whether the record of {@code identityKey} is staged here. */
   public boolean recordStaged(byte[] identityKey) {
     return store.get(concat(STAGED_INDEX, identityKey)) != null;
+  }
+
+  /** The entity (8 bytes) under which the record of {@code identityKey} is staged, or null. */
+  public byte[] stagedEntity(byte[] identityKey) {
+    return store.get(concat(STAGED_INDEX, identityKey));
+  }
+
+  /**
+   * Up to {@code limit} staged records of {@code entity} (8 bytes), each as {key, Record bytes}.
+   */
+  public List<byte[][]> stagedOf(byte[] entity, int limit) {
+    byte[] prefix = concat(STAGED, entity);
+    return store.scan(prefix, prefix, limit);
+  }
+
+  /** The staged directory row of {@code identityKey} as {key, slot bytes}, or null. */
+  public byte[][] stagedHome(byte[] identityKey) {
+    byte[] key = concat(STAGED_HOMES, identityKey);
+    byte[] v = store.get(key);
+    return v == null ? null : new byte[][] {key, v};
+  }
+
+  /**
+   * Held by every step that activates or drops staged rows ({@link StagedActivation}), so that each
+   * is activated once and a write applied after its activation is not overwritten.
+   */
+  public Object activationLock() {
+    return activationLock;
   }
 
   /** Whether the directory row of {@code identityKey} is staged here. */
