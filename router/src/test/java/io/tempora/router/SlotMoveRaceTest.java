@@ -579,6 +579,56 @@ class SlotMoveRaceTest {
         .isEqualTo(1);
   }
 
+  @Test
+  void writeChangingTheHome_duringTheActivationOfItsDirectoryRow_keepsTheRecordedHome() {
+    cluster.router(
+        "a",
+        Duration.ofSeconds(30),
+        c -> c.withRebalance(new RouterConfig.RebalanceConfig(Duration.ofMillis(300))));
+    TemporaServiceBlockingStub client = cluster.client("a");
+    client.setOntology(SetOntologyRequest.newBuilder().setOntology(ONTOLOGY).build());
+    Record r = record("dir", "email", "dir@x");
+    client.ingest(IngestRequest.newBuilder().addRecords(r).build());
+    // The slot of the identity moves: its directory row is staged on the target, its record stays.
+    int slot = ShardMap.slotOf(r.getIdentity());
+    int target = (MAP.shardOfSlot(slot) + 1) % cluster.size();
+    int home = MAP.shardOfSlot(SIGS.homeSlot(r));
+    // New values whose routing key proposes a home on another shard.
+    Record changed = record("dir", "email", "dir-0@x");
+    for (int i = 1; MAP.shardOfSlot(SIGS.homeSlot(changed)) == home; i++) {
+      changed = record("dir", "email", "dir-" + i + "@x");
+    }
+    Record upsert = changed;
+    AtomicReference<Object> during = new AtomicReference<>();
+    trap.set(
+        new InProcessCluster.Trap(
+            target,
+            "FinishImport",
+            () ->
+                during.set(
+                    outcome(
+                        () ->
+                            client.ingest(
+                                IngestRequest.newBuilder().addRecords(upsert).build())))));
+
+    admin("a").rebalance(move(slot, target));
+
+    assertThat(during.get())
+        .as("an upsert changing the routing key while the directory row is staged")
+        .isInstanceOfSatisfying(
+            IngestResponse.class,
+            x -> assertThat(x.getItems(0).getOutcome()).isEqualTo(Outcome.OUTCOME_UPDATED));
+    assertThat(cluster.liveCopies(r.getIdentity()))
+        .as("one copy, at the recorded home")
+        .containsExactly(home);
+    assertThat(
+            client
+                .getRecord(GetRecordRequest.newBuilder().setIdentity(r.getIdentity()).build())
+                .getDescriptorsList())
+        .extracting(io.tempora.proto.v1.Descriptor::getValue)
+        .contains(upsert.getDescriptors(0).getValue());
+  }
+
   private static RebalanceRequest status() {
     return RebalanceRequest.newBuilder().setStatus(true).build();
   }
