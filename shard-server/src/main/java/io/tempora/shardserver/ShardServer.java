@@ -10,6 +10,7 @@ import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.tempora.engine.Engine;
 import io.tempora.persistence.HomeDirectory;
 import io.tempora.persistence.InMemoryHomeDirectory;
+import io.tempora.shardserver.grpc.CarryMarks;
 import io.tempora.shardserver.grpc.Checkpointer;
 import io.tempora.shardserver.grpc.Compactor;
 import io.tempora.shardserver.grpc.Exporter;
@@ -234,6 +235,7 @@ public final class ShardServer implements AutoCloseable {
     SlotStore slots = new SlotStore(directory);
     ReconcileState reconcile = ReconcileState.open(directory, leaseClock);
     LeaseFenceInterceptor fence = new LeaseFenceInterceptor(reconcile);
+    CarryMarks marks = CarryMarks.open(directory);
     mainBuilder
         .executor(executor)
         .maxInboundMessageSize(config.maxInboundMessageBytes())
@@ -245,14 +247,15 @@ public final class ShardServer implements AutoCloseable {
             ServerInterceptors.intercept(
                 MalformedRequestGuard.guard(
                     ServerInterceptors.intercept(
-                        new TemporaGrpcService(engine, metrics, checkpointer, exporter, compactor),
+                        new TemporaGrpcService(
+                            engine, metrics, checkpointer, exporter, compactor, marks),
                         new IngestAdmission(
                             config.ingestQueueRequests(), config.ingestQueueBytes(), metrics))),
                 fence))
         .addService(
             ServerInterceptors.intercept(
                 new ShardInternalGrpcService(
-                    engine, directory, slots, reconcile, config.changeFeedBytes()),
+                    engine, directory, slots, reconcile, config.changeFeedBytes(), marks),
                 fence))
         .addService(healthStatus.getHealthService());
     if (config.reflection()) {
