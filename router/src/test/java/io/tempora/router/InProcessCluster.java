@@ -13,8 +13,10 @@ import io.tempora.engine.Engine;
 import io.tempora.engine.EngineConfig;
 import io.tempora.engine.Limits;
 import io.tempora.engine.store.InMemoryStore;
+import io.tempora.persistence.InMemoryHomeDirectory;
 import io.tempora.proto.internal.v1.ChangeFeedStateRequest;
 import io.tempora.proto.internal.v1.ListLiveRecordsRequest;
+import io.tempora.proto.internal.v1.ListMoveJournalRequest;
 import io.tempora.proto.internal.v1.ReconcileRequest;
 import io.tempora.proto.internal.v1.ReconcileResponse;
 import io.tempora.proto.internal.v1.RouterGrpc;
@@ -25,6 +27,7 @@ import io.tempora.proto.v1.TemporaServiceGrpc;
 import io.tempora.proto.v1.TemporaServiceGrpc.TemporaServiceBlockingStub;
 import io.tempora.shardserver.ShardServer;
 import io.tempora.shardserver.ShardServerConfig;
+import io.tempora.shardserver.ops.ShardMetrics;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,6 +46,8 @@ import java.util.function.UnaryOperator;
 final class InProcessCluster implements AutoCloseable {
   private final String prefix = UUID.randomUUID().toString();
   private final List<InMemoryStore> stores = new ArrayList<>();
+  private final List<InMemoryHomeDirectory> directories = new ArrayList<>();
+  private final List<ServerInterceptor> traps = new ArrayList<>();
   private final List<ShardServer> servers = new ArrayList<>();
   private final List<String> names = new ArrayList<>();
   private final List<ManagedChannel> channels = new ArrayList<>();
@@ -56,25 +61,45 @@ final class InProcessCluster implements AutoCloseable {
    */
   static InProcessCluster start(int shards, IntFunction<ServerInterceptor> interceptor) {
     InProcessCluster c = new InProcessCluster();
+    for (int i = 0; i < shards; i++) {
+      c.stores.add(new InMemoryStore());
+      c.directories.add(new InMemoryHomeDirectory());
+      c.names.add("shard-" + i + "-" + c.prefix);
+      c.traps.add(interceptor.apply(i));
+      c.servers.add(c.serveShard(i));
+    }
+    return c;
+  }
+
+  /** A shard server on shard {@code i}'s store and directory (what a restart keeps). */
+  private ShardServer serveShard(int i) {
     ShardServerConfig config =
         ShardServerConfig.defaults("127.0.0.1", 0)
             .withHealthPort(-1)
             .withShutdown(Duration.ZERO, Duration.ofSeconds(5));
-    for (int i = 0; i < shards; i++) {
-      InMemoryStore store = new InMemoryStore();
-      c.stores.add(store);
-      String name = "shard-" + i + "-" + c.prefix;
-      c.names.add(name);
-      InProcessServerBuilder builder = InProcessServerBuilder.forName(name);
-      ServerInterceptor trap = interceptor.apply(i);
-      if (trap != null) {
-        builder.intercept(trap);
-      }
-      c.servers.add(
-          ShardServer.start(
-              builder, null, config, new Engine(store, new EngineConfig(i, Limits.defaults()))));
+    InProcessServerBuilder builder = InProcessServerBuilder.forName(names.get(i));
+    if (traps.get(i) != null) {
+      builder.intercept(traps.get(i));
     }
-    return c;
+    ShardServer s = ShardServer.open(builder, null, config, new ShardMetrics(i, "dev"));
+    s.serve(new Engine(stores.get(i), new EngineConfig(i, Limits.defaults())), directories.get(i));
+    return s;
+  }
+
+  /**
+   * Stops shard {@code shard} and starts it again on its store and directory (a restart that loses
+   * nothing written: an in-memory store stands for a synced RocksDB).
+   */
+  void restartShard(int shard) {
+    servers.get(shard).close();
+    servers.set(shard, serveShard(shard));
+  }
+
+  /** The carry-over marks stored on a shard (docs/distributed.md "Writes during a move"). */
+  int carryMarks(int shard) {
+    return ShardGrpc.newBlockingStub(shardChannel(shard))
+        .listMoveJournal(ListMoveJournalRequest.getDefaultInstance())
+        .getCarryMarks();
   }
 
   /** A one-shot action: runs before the next call of {@code method} reaches shard {@code shard}. */
@@ -223,5 +248,6 @@ final class InProcessCluster implements AutoCloseable {
     routers.forEach(RouterServer::close);
     servers.forEach(ShardServer::close);
     stores.forEach(InMemoryStore::close);
+    directories.forEach(InMemoryHomeDirectory::close);
   }
 }
