@@ -34,8 +34,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Reconciliation by co-location (docs/distributed.md): finds interaction components (records
  * sharing a {@link Signatures signature}) that span shards and moves the records of the smaller
- * sides to the shard holding most of the component (ties → lowest id): ingest on the target with
- * the same content, compare-and-set of the directory, delete on the source. A live copy outside its
+ * sides to the shard holding most of the component (ties → lowest id): a copy on the target with
+ * the same content (marked carry-over pending), the move journaled on the source, compare-and-set
+ * of the directory, carry-over of late source writes, delete on the source. A live copy outside its
  * recorded home (a crash between those steps) is deleted.
  *
  * <p>A round is incremental (DISTRIBUTED.md DS-1): it reads each shard's change feed (the engine's

@@ -20,10 +20,11 @@ import java.util.concurrent.TimeUnit;
  * router re-checked the home (every write re-checks after it is applied), so it finished before the
  * CAS, and this look-up, made after the CAS, sees it: the source's current state (new descriptors,
  * or deleted) is applied on the target by a compare-and-write (CarryOver), only where the target
- * copy is still as it was made; a write that went to the target after the CAS is newer and stays,
- * whenever it lands (the target checks and writes in one step under its engine's write lock). A
- * write that reached the source after the CAS is resent to the target by its router, which sees the
- * new home. Stateless; thread-safe.
+ * copy is still carry-over pending (the mark MoveCopy set with it; any client write there clears
+ * it, even one that changes nothing) and as it was made; a write that went to the target after the
+ * CAS is newer and stays, whenever it lands (the target checks and writes in one step under its
+ * engine's write lock). A write that reached the source after the CAS is resent to the target by
+ * its router, which sees the new home. Stateless; thread-safe.
  */
 final class SourceRecheck {
   private SourceRecheck() {}

@@ -79,7 +79,9 @@ import java.util.Set;
  * holding given values (FindRecords, LookupRecords); the shard map and rebalancing (GetShardInfo,
  * AssignSlots, ExportSlot, ImportSlot, FinishImport, SaveSlotMove, DropHomes; see {@link
  * SlotStore}); the reconcile lease (AcquireLease), the change-feed state and cursor
- * (ChangeFeedState, AckDirty). Other methods answer UNIMPLEMENTED. Thread-safe.
+ * (ChangeFeedState, AckDirty); the moves' journal (SaveMoveJournal, ListMoveJournal), copies and
+ * carry-overs (MoveCopy, CarryOver, SweepCarryMarks; see {@link CarryMarks}). Other methods answer
+ * UNIMPLEMENTED. Thread-safe.
  */
 public final class ShardInternalGrpcService extends ShardGrpc.ShardImplBase {
   private static final int DEFAULT_PAGE = 1000;
