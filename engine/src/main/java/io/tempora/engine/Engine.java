@@ -18,6 +18,7 @@ import io.tempora.engine.store.StoreMeta.ResolutionJob;
 import io.tempora.engine.store.StoreTxn;
 import io.tempora.engine.store.StoreView;
 import io.tempora.engine.write.RequestValidator;
+import io.tempora.engine.write.WriteHook;
 import io.tempora.engine.write.WriteResult;
 import io.tempora.engine.write.WriteResult.Item;
 import io.tempora.engine.write.WriteResult.Outcome;
@@ -70,6 +71,14 @@ public final class Engine {
    * is durable as the store's durability mode defines.
    */
   public WriteResult upsert(List<RecordInput> records) {
+    return upsert(records, WriteHook.NONE);
+  }
+
+  /**
+   * As {@link #upsert(List)}, with {@code hook} told under the write lock once the write is applied
+   * (UNCHANGED items included: a write that changes nothing still calls it).
+   */
+  public WriteResult upsert(List<RecordInput> records, WriteHook hook) {
     validator.validateUpsert(records);
     // Normal forms are pure: computed before taking the write lock, so concurrent requests do
     // this part in parallel.
@@ -77,7 +86,8 @@ public final class Engine {
     for (RecordInput in : records) {
       normal.add(Descriptors.of(in.descriptors()));
     }
-    return serialised(() -> applyUpsert(records, normal, null, Map.of(), false)).awaitDurable();
+    return serialised(hook, () -> applyUpsert(records, normal, null, Map.of(), false, hook))
+        .awaitDurable();
   }
 
   /**
@@ -96,7 +106,10 @@ public final class Engine {
     for (RecordInput in : records) {
       normal.add(Descriptors.of(in.descriptors()));
     }
-    return serialised(() -> applyUpsert(records, normal, null, formerEntity, true)).awaitDurable();
+    return serialised(
+            WriteHook.NONE,
+            () -> applyUpsert(records, normal, null, formerEntity, true, WriteHook.NONE))
+        .awaitDurable();
   }
 
   /**
@@ -107,6 +120,16 @@ public final class Engine {
    * with zero ids; applied ones report as {@link #upsert} does. A rejected request changes nothing.
    */
   public WriteResult upsertIfCurrent(List<RecordInput> records, List<RecordInput> expected) {
+    return upsertIfCurrent(records, expected, WriteHook.NONE);
+  }
+
+  /**
+   * As {@link #upsertIfCurrent(List, List)}, and record {@code i} is applied only if {@code
+   * hook.admits} its identity too (checked with its state, under the write lock); {@code hook} is
+   * told once the write is applied.
+   */
+  public WriteResult upsertIfCurrent(
+      List<RecordInput> records, List<RecordInput> expected, WriteHook hook) {
     validator.validateUpsert(records);
     validator.validateUpsert(expected);
     if (records.size() != expected.size()) {
@@ -123,7 +146,8 @@ public final class Engine {
       normal.add(Descriptors.of(records.get(i).descriptors()));
       before.add(Descriptors.of(expected.get(i).descriptors()));
     }
-    return serialised(() -> applyUpsert(records, normal, before, Map.of(), false)).awaitDurable();
+    return serialised(hook, () -> applyUpsert(records, normal, before, Map.of(), false, hook))
+        .awaitDurable();
   }
 
   /**
@@ -132,6 +156,14 @@ public final class Engine {
    * #upsertIfCurrent}).
    */
   public WriteResult deleteIfCurrent(List<RecordInput> expected) {
+    return deleteIfCurrent(expected, WriteHook.NONE);
+  }
+
+  /**
+   * As {@link #deleteIfCurrent(List)}, and identity {@code i} is deleted only if {@code
+   * hook.admits} it too; {@code hook} is told once the write is applied.
+   */
+  public WriteResult deleteIfCurrent(List<RecordInput> expected, WriteHook hook) {
     validator.validateUpsert(expected);
     List<Identity> ids = new ArrayList<>(expected.size());
     List<Descriptors> before = new ArrayList<>(expected.size());
@@ -139,7 +171,7 @@ public final class Engine {
       ids.add(e.identity());
       before.add(Descriptors.of(e.descriptors()));
     }
-    return serialised(() -> applyDelete(ids, before)).awaitDurable();
+    return serialised(hook, () -> applyDelete(ids, before, hook)).awaitDurable();
   }
 
   private <T> T serialised(Supplier<T> write) {
@@ -149,6 +181,15 @@ public final class Engine {
     } finally {
       writeLock.unlock();
     }
+  }
+
+  private Applied serialised(WriteHook hook, Supplier<Applied> write) {
+    return serialised(
+        () -> {
+          Applied a = write.get();
+          hook.applied(a.result());
+          return a;
+        });
   }
 
   /** A write applied and visible, with the handle that tells when it is durable. */
@@ -164,7 +205,8 @@ public final class Engine {
       List<Descriptors> normal,
       List<Descriptors> expected,
       Map<Identity, Long> formerEntity,
-      boolean keepLive) {
+      boolean keepLive,
+      WriteHook hook) {
     try (StoreTxn txn = store.begin()) {
       StoreMeta meta = txn.meta();
       long tx = meta.lastTx() + 1;
@@ -177,7 +219,10 @@ public final class Engine {
         OptionalLong existing = txn.recordId(in.identity());
         RecordVersion cur = existing.isPresent() ? txn.record(existing.getAsLong()) : null;
         if (expected != null
-            && (cur == null || cur.isDeleted() || !cur.descriptors().equals(expected.get(i)))) {
+            && (cur == null
+                || cur.isDeleted()
+                || !cur.descriptors().equals(expected.get(i))
+                || !hook.admits(in.identity()))) {
           items.add(new Item(i, Outcome.NOT_FOUND, 0, 0, 0, 0)); // changed since: not applied
           continue;
         }
@@ -214,11 +259,17 @@ public final class Engine {
 
   /** Deletes records by identity (DOMAIN.md §2.4); unknown or deleted ones are NOT_FOUND. */
   public WriteResult delete(List<Identity> identities) {
-    validator.validateDelete(identities);
-    return serialised(() -> applyDelete(identities, null)).awaitDurable();
+    return delete(identities, WriteHook.NONE);
   }
 
-  private Applied applyDelete(List<Identity> identities, List<Descriptors> expected) {
+  /** As {@link #delete(List)}, with {@code hook} told under the write lock once it is applied. */
+  public WriteResult delete(List<Identity> identities, WriteHook hook) {
+    validator.validateDelete(identities);
+    return serialised(hook, () -> applyDelete(identities, null, hook)).awaitDurable();
+  }
+
+  private Applied applyDelete(
+      List<Identity> identities, List<Descriptors> expected, WriteHook hook) {
     try (StoreTxn txn = store.begin()) {
       StoreMeta meta = txn.meta();
       long tx = meta.lastTx() + 1;
@@ -229,7 +280,9 @@ public final class Engine {
         RecordVersion cur = existing.isPresent() ? txn.record(existing.getAsLong()) : null;
         if (cur == null
             || expected != null
-                && (cur.isDeleted() || !cur.descriptors().equals(expected.get(i)))) {
+                && (cur.isDeleted()
+                    || !cur.descriptors().equals(expected.get(i))
+                    || !hook.admits(identities.get(i)))) {
           items.add(new Item(i, Outcome.NOT_FOUND, 0, 0, 0, 0));
         } else if (cur.isDeleted()) {
           items.add(new Item(i, Outcome.NOT_FOUND, cur.recordId(), cur.version(), cur.tx(), 0));

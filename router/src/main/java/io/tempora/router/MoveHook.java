@@ -21,7 +21,7 @@ interface MoveHook {
     FINISH_DELETED,
     /** Finishing a journaled move: the entry is removed; the round has not read a change yet. */
     FINISH_REMOVED,
-    /** The copy is on the target; no journal entry yet. */
+    /** The copy is on the target (marked carry-over pending); no journal entry yet. */
     TARGET_INGESTED,
     /** The copy is on the target and the journal entry on the source; no CAS yet. */
     BEFORE_CAS,

@@ -2,10 +2,12 @@ package io.tempora.router;
 
 import io.tempora.proto.internal.v1.ListMoveJournalRequest;
 import io.tempora.proto.internal.v1.ListMoveJournalResponse;
+import io.tempora.proto.internal.v1.MoveCopyRequest;
 import io.tempora.proto.internal.v1.MoveJournalEntry;
 import io.tempora.proto.internal.v1.MovedRecord;
 import io.tempora.proto.internal.v1.SaveMoveJournalRequest;
 import io.tempora.proto.internal.v1.ShardGrpc;
+import io.tempora.proto.internal.v1.SweepCarryMarksRequest;
 import io.tempora.proto.v1.Identity;
 import io.tempora.proto.v1.Record;
 import java.time.Duration;
@@ -72,6 +74,17 @@ final class PendingMoves {
     return e.build();
   }
 
+  /**
+   * Writes the copies of {@code entry} on {@code target}, marked carry-over pending under the
+   * entry's name (MoveCopy), before the entry is journaled.
+   */
+  void copy(int target, MoveJournalEntry entry) {
+    MoveCopyRequest.Builder r =
+        MoveCopyRequest.newBuilder().setEpoch(entry.getEpoch()).setSequence(entry.getSequence());
+    entry.getRecordsList().forEach(m -> r.addRecords(m.getCopy()));
+    Fanout.call(shards.get(target), s -> internal(s).moveCopy(r.build()));
+  }
+
   /** Journals {@code entry} on {@code source}, before its CAS (storing it again replaces it). */
   void open(int source, MoveJournalEntry entry) {
     save(source, entry, false);
@@ -128,7 +141,29 @@ final class PendingMoves {
         }
       }
       if (!any) {
+        sweep(lists);
         return finished;
+      }
+    }
+  }
+
+  /**
+   * Drops the carry-over marks left on shards once no journal entry is left anywhere: marks of
+   * moves whose carry-over never ran (the mover died or failed before its journal entry, or the
+   * entry's CAS failed). Only this holder moves, and not now (the caller holds the reconciler's
+   * lock), so every mark up to its last sequence number is stale; a former holder's are too.
+   */
+  private void sweep(List<ListMoveJournalResponse> lists) {
+    SweepCarryMarksRequest r =
+        SweepCarryMarksRequest.newBuilder().setEpoch(epoch()).setSequence(sequence.get()).build();
+    for (int s = 0; s < lists.size(); s++) {
+      if (lists.get(s).getCarryMarks() > 0) {
+        int remaining =
+            Fanout.call(shards.get(s), c -> internal(c).sweepCarryMarks(r)).getCarryMarks();
+        LOG.info(
+            "dropped {} stale carry-over marks on shard {}",
+            lists.get(s).getCarryMarks() - remaining,
+            s);
       }
     }
   }
@@ -160,7 +195,7 @@ final class PendingMoves {
       hook.step(
           MoveHook.Point.FINISH_CARRIED,
           ids,
-          () -> SourceRecheck.carryOver(shards.get(source), to, moved, deadline));
+          () -> SourceRecheck.carryOver(shards.get(source), to, moved, List.of(), deadline));
       hook.step(MoveHook.Point.FINISH_MARKED, ids, () -> carried(source, e));
     }
     hook.step(

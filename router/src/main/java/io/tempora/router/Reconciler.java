@@ -11,7 +11,6 @@ import io.tempora.proto.internal.v1.ShardGrpc;
 import io.tempora.proto.v1.AttrValue;
 import io.tempora.proto.v1.DeleteRequest;
 import io.tempora.proto.v1.Identity;
-import io.tempora.proto.v1.IngestRequest;
 import io.tempora.proto.v1.Record;
 import io.tempora.shardserver.grpc.ShardInternalGrpcService;
 import java.time.Duration;
@@ -35,8 +34,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Reconciliation by co-location (docs/distributed.md): finds interaction components (records
  * sharing a {@link Signatures signature}) that span shards and moves the records of the smaller
- * sides to the shard holding most of the component (ties → lowest id): ingest on the target with
- * the same content, compare-and-set of the directory, delete on the source. A live copy outside its
+ * sides to the shard holding most of the component (ties → lowest id): a copy on the target with
+ * the same content (marked carry-over pending), the move journaled on the source, compare-and-set
+ * of the directory, carry-over of late source writes, delete on the source. A live copy outside its
  * recorded home (a crash between those steps) is deleted.
  *
  * <p>A round is incremental (DISTRIBUTED.md DS-1): it reads each shard's change feed (the engine's
@@ -527,8 +527,6 @@ final class Reconciler {
     long moved = 0;
     for (int from = 0; from < which.size(); from += batch) {
       List<Integer> chunk = which.subList(from, Math.min(which.size(), from + batch));
-      IngestRequest.Builder in = IngestRequest.newBuilder();
-      chunk.forEach(i -> in.addRecords(records.get(i)));
       List<Record> copies = new ArrayList<>();
       int[] fromSlots = new int[chunk.size()];
       for (int k = 0; k < chunk.size(); k++) {
@@ -536,14 +534,13 @@ final class Reconciler {
         fromSlots[k] = homes[chunk.get(k)];
       }
       List<Identity> ids = copies.stream().map(Record::getIdentity).toList();
-      hook.step(
-          MoveHook.Point.TARGET_INGESTED,
-          ids,
-          () -> Fanout.call(shards.get(target), c -> c.stub(deadline).ingest(in.build())));
       int newSlot = map.firstSlot(target);
       // Journaled on the source before the CAS: if this router dies before the carry-over, the
       // next round (by any router) still knows the source copy may be newer than the target's.
       var entry = journal.entry(target, copies, fromSlots, newSlot);
+      // The copies are marked carry-over pending on the target with the entry's name: a client
+      // write there clears the mark, so the carry-over never overwrites it (SourceRecheck).
+      hook.step(MoveHook.Point.TARGET_INGESTED, ids, () -> journal.copy(target, entry));
       hook.step(MoveHook.Point.BEFORE_CAS, ids, () -> journal.open(source, entry));
       List<Identity> done = new ArrayList<>();
       List<Record> copied = new ArrayList<>();
@@ -571,7 +568,9 @@ final class Reconciler {
       hook.step(
           MoveHook.Point.CARRIED_OVER,
           done,
-          () -> SourceRecheck.carryOver(shards.get(source), shards.get(target), copied, deadline));
+          () ->
+              SourceRecheck.carryOver(
+                  shards.get(source), shards.get(target), copied, ids, deadline));
       hook.step(MoveHook.Point.MARKED_CARRIED, done, () -> journal.carried(source, entry));
       hook.step(MoveHook.Point.SOURCE_DELETED, done, () -> delete(source, done));
       hook.step(MoveHook.Point.MOVED, done, () -> journal.remove(source, entry));

@@ -5,9 +5,12 @@ import io.tempora.proto.internal.v1.CarryOverRequest;
 import io.tempora.proto.internal.v1.LookupRecordsRequest;
 import io.tempora.proto.internal.v1.LookupRecordsResponse;
 import io.tempora.proto.internal.v1.ShardGrpc;
+import io.tempora.proto.v1.Identity;
 import io.tempora.proto.v1.Record;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -17,39 +20,56 @@ import java.util.concurrent.TimeUnit;
  * router re-checked the home (every write re-checks after it is applied), so it finished before the
  * CAS, and this look-up, made after the CAS, sees it: the source's current state (new descriptors,
  * or deleted) is applied on the target by a compare-and-write (CarryOver), only where the target
- * copy is still as it was made; a write that went to the target after the CAS is newer and stays,
- * whenever it lands (the target checks and writes in one step under its engine's write lock). A
- * write that reached the source after the CAS is resent to the target by its router, which sees the
- * new home. Stateless; thread-safe.
+ * copy is still carry-over pending (the mark MoveCopy set with it; any client write there clears
+ * it, even one that changes nothing) and as it was made; a write that went to the target after the
+ * CAS is newer and stays, whenever it lands (the target checks and writes in one step under its
+ * engine's write lock). A write that reached the source after the CAS is resent to the target by
+ * its router, which sees the new home. Stateless; thread-safe.
  */
 final class SourceRecheck {
   private SourceRecheck() {}
 
   /**
    * Brings the target copies of {@code moved} (as the round copied them) up to the source's current
-   * state where they are unchanged; both calls carry the round's lease epoch.
+   * state where no client wrote them since (their carry-over mark is still there), then drops the
+   * marks of {@code moved} and of {@code batch} (the move's other identities: the CAS failed for
+   * them); both calls carry the round's lease epoch.
    */
   static void carryOver(
-      ShardClient source, ShardClient target, List<Record> moved, Duration deadline) {
+      ShardClient source,
+      ShardClient target,
+      List<Record> moved,
+      List<Identity> batch,
+      Duration deadline) {
+    CarryOverRequest.Builder items = CarryOverRequest.newBuilder();
+    Set<Identity> movedIds = new HashSet<>();
+    moved.forEach(r -> movedIds.add(r.getIdentity()));
+    for (Identity id : batch) {
+      if (!movedIds.contains(id)) {
+        items.addRelease(id);
+      }
+    }
     if (moved.isEmpty()) {
+      if (items.getReleaseCount() > 0) {
+        Fanout.call(target, t -> internal(t, deadline).carryOver(items.build()));
+      }
       return;
     }
     LookupRecordsRequest.Builder ask = LookupRecordsRequest.newBuilder();
     moved.forEach(r -> ask.addIdentities(r.getIdentity()));
     LookupRecordsResponse now =
         Fanout.call(source, s -> internal(s, deadline).lookupRecords(ask.build()));
-    CarryOverRequest.Builder items = CarryOverRequest.newBuilder();
     for (int i = 0; i < moved.size(); i++) {
       Record current = now.getRecords(i);
       if (!now.getLive(i)) {
         items.addItems(CarryOverItem.newBuilder().setExpected(moved.get(i)).setDelete(true));
       } else if (!current.getDescriptorsList().equals(moved.get(i).getDescriptorsList())) {
         items.addItems(CarryOverItem.newBuilder().setExpected(moved.get(i)).setCurrent(current));
+      } else {
+        items.addRelease(moved.get(i).getIdentity()); // nothing to carry: only drop the mark
       }
     }
-    if (items.getItemsCount() > 0) {
-      Fanout.call(target, t -> internal(t, deadline).carryOver(items.build()));
-    }
+    Fanout.call(target, t -> internal(t, deadline).carryOver(items.build()));
   }
 
   private static ShardGrpc.ShardBlockingStub internal(ShardClient shard, Duration deadline) {

@@ -16,6 +16,7 @@ import io.tempora.engine.store.InMemoryStore;
 import io.tempora.persistence.InMemoryHomeDirectory;
 import io.tempora.proto.internal.v1.ChangeFeedStateRequest;
 import io.tempora.proto.internal.v1.ListLiveRecordsRequest;
+import io.tempora.proto.internal.v1.ListMoveJournalRequest;
 import io.tempora.proto.internal.v1.ReconcileRequest;
 import io.tempora.proto.internal.v1.ReconcileResponse;
 import io.tempora.proto.internal.v1.RouterGrpc;
@@ -51,6 +52,8 @@ import java.util.function.UnaryOperator;
 final class InProcessCluster implements AutoCloseable {
   private final String prefix = UUID.randomUUID().toString();
   private final List<InMemoryStore> stores = new ArrayList<>();
+  private final List<InMemoryHomeDirectory> directories = new ArrayList<>();
+  private final List<ServerInterceptor> traps = new ArrayList<>();
   private final List<ShardServer> servers = new ArrayList<>();
   private final List<String> names = new ArrayList<>();
   private final List<ManagedChannel> channels = new ArrayList<>();
@@ -78,30 +81,50 @@ final class InProcessCluster implements AutoCloseable {
    */
   static InProcessCluster start(int shards, IntFunction<ServerInterceptor> interceptor) {
     InProcessCluster c = new InProcessCluster();
+    for (int i = 0; i < shards; i++) {
+      c.stores.add(new InMemoryStore());
+      c.directories.add(new InMemoryHomeDirectory());
+      c.names.add("shard-" + i + "-" + c.prefix);
+      c.traps.add(interceptor.apply(i));
+      c.servers.add(c.serveShard(i));
+    }
+    return c;
+  }
+
+  /** A shard server on shard {@code i}'s store and directory (what a restart keeps). */
+  private ShardServer serveShard(int i) {
     ShardServerConfig config =
         ShardServerConfig.defaults("127.0.0.1", 0)
             .withHealthPort(-1)
             .withShutdown(Duration.ZERO, Duration.ofSeconds(5));
-    for (int i = 0; i < shards; i++) {
-      InMemoryStore store = new InMemoryStore();
-      c.stores.add(store);
-      String name = "shard-" + i + "-" + c.prefix;
-      c.names.add(name);
-      InProcessServerBuilder builder = InProcessServerBuilder.forName(name);
-      ServerInterceptor trap = interceptor.apply(i);
-      if (trap != null) {
-        builder.intercept(trap);
-      }
-      ShardServer server = ShardServer.open(builder, null, config, new ShardMetrics(i, "test"));
-      // Exports (ExportRows; shard-local Export writes under the cluster's temporary directory).
-      server.serve(
-          new Engine(store, new EngineConfig(i, Limits.defaults())),
-          new InMemoryHomeDirectory(),
-          null,
-          new StoreExporter(store, c.exports().resolve("shard-" + i), i, Clock.systemUTC()));
-      c.servers.add(server);
+    InProcessServerBuilder builder = InProcessServerBuilder.forName(names.get(i));
+    if (traps.get(i) != null) {
+      builder.intercept(traps.get(i));
     }
-    return c;
+    ShardServer s = ShardServer.open(builder, null, config, new ShardMetrics(i, "dev"));
+    // Exports (ExportRows; shard-local Export writes under the cluster's temporary directory).
+    s.serve(
+        new Engine(stores.get(i), new EngineConfig(i, Limits.defaults())),
+        directories.get(i),
+        null,
+        new StoreExporter(stores.get(i), exports().resolve("shard-" + i), i, Clock.systemUTC()));
+    return s;
+  }
+
+  /**
+   * Stops shard {@code shard} and starts it again on its store and directory (a restart that loses
+   * nothing written: an in-memory store stands for a synced RocksDB).
+   */
+  void restartShard(int shard) {
+    servers.get(shard).close();
+    servers.set(shard, serveShard(shard));
+  }
+
+  /** The carry-over marks stored on a shard (docs/distributed.md "Writes during a move"). */
+  int carryMarks(int shard) {
+    return ShardGrpc.newBlockingStub(shardChannel(shard))
+        .listMoveJournal(ListMoveJournalRequest.getDefaultInstance())
+        .getCarryMarks();
   }
 
   /** A one-shot action: runs before the next call of {@code method} reaches shard {@code shard}. */
@@ -255,6 +278,7 @@ final class InProcessCluster implements AutoCloseable {
     routers.forEach(RouterServer::close);
     servers.forEach(ShardServer::close);
     stores.forEach(InMemoryStore::close);
+    directories.forEach(InMemoryHomeDirectory::close);
     if (exports != null) {
       try (var paths = Files.walk(exports)) {
         for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {

@@ -134,6 +134,35 @@ class MoveJournalTest {
     assertMovedOnceWithTag(client, m, "late");
   }
 
+  @Test
+  void holderDiesAfterCas_targetRestartsBeforeFinishing_nextHolderStillCarriesOver() {
+    TemporaServiceBlockingStub client = TemporaServiceGrpc.newBlockingStub(channel("b"));
+    Move m = holderDiesAfterCasWithLateSourceWrite(client);
+    assertThat(cluster.carryMarks(m.target())).as("the copy's mark").isEqualTo(1);
+
+    cluster.restartShard(m.target()); // the mark is stored: the carry-over still applies
+    ReconcileResponse r = reconcile("b");
+
+    assertThat(r.getJournalFinished()).isEqualTo(1);
+    assertMovedOnceWithTag(client, m, "late");
+  }
+
+  @Test
+  void holderDiesAfterCas_unchangedTargetWriteThenRestart_writeIsNotOverwritten() {
+    TemporaServiceBlockingStub client = TemporaServiceGrpc.newBlockingStub(channel("b"));
+    Move m = holderDiesAfterCasWithLateSourceWrite(client);
+    // After the CAS a client sets the moved record back to exactly the copy the move made: an
+    // UNCHANGED write on the target (no new version), newer than the source's "late".
+    client.ingest(IngestRequest.newBuilder().addRecords(m.moved()).build());
+    assertThat(cluster.carryMarks(m.target())).as("marks after the client write").isZero();
+
+    cluster.restartShard(m.target());
+    ReconcileResponse r = reconcile("b");
+
+    assertThat(r.getJournalFinished()).isEqualTo(1);
+    assertMovedOnceWithTag(client, m, "");
+  }
+
   @ParameterizedTest
   @EnumSource(
       value = MoveHook.Point.class,
@@ -260,6 +289,7 @@ class MoveJournalTest {
     assertThat(tagOf(client, m.moved())).isEqualTo(tag);
     for (int s = 0; s < cluster.size(); s++) {
       assertThat(pending(s)).as("journal entries on shard %d", s).isZero();
+      assertThat(cluster.carryMarks(s)).as("carry-over marks on shard %d", s).isZero();
     }
   }
 

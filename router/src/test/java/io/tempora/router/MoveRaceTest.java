@@ -131,6 +131,43 @@ class MoveRaceTest {
   }
 
   @Test
+  void upsert_revertingTargetCopyAfterCas_isNotOverwrittenByCarryOver() {
+    ManagedChannel mover = router("router-a");
+    ManagedChannel writer = router("router-b");
+    TemporaServiceBlockingStub client = TemporaServiceGrpc.newBlockingStub(writer);
+    client.setOntology(SetOntologyRequest.newBuilder().setOntology(ONTOLOGY).build());
+    RouterGrpc.newBlockingStub(mover).reconcile(ReconcileRequest.getDefaultInstance());
+    Record[] pair = ContactRecords.crossShardPair();
+    client.ingest(IngestRequest.newBuilder().addRecords(pair[0]).addRecords(pair[1]).build());
+    boolean firstMoves =
+        MAP.shardOfSlot(SIGS.homeSlot(pair[0])) > MAP.shardOfSlot(SIGS.homeSlot(pair[1]));
+    Record moved = firstMoves ? pair[0] : pair[1];
+    int target = MAP.shardOfSlot(SIGS.homeSlot(firstMoves ? pair[1] : pair[0]));
+    // W2, after the CAS and just before the carry-over: both records back to exactly what the
+    // round read, so on the target the moved record's write is UNCHANGED (no new version).
+    Runnable revert =
+        () ->
+            client.ingest(
+                IngestRequest.newBuilder().addRecords(pair[0]).addRecords(pair[1]).build());
+    // W1, just before the CAS: other content reaches the source (the carry-over's reason to run).
+    Runnable late =
+        () -> {
+          client.ingest(
+              IngestRequest.newBuilder()
+                  .addRecords(withTag(pair[0], "late"))
+                  .addRecords(withTag(pair[1], "late"))
+                  .build());
+          hook.set(new InProcessCluster.Trap(target, "CarryOver", revert));
+        };
+    hook.set(new InProcessCluster.Trap(MAP.shardOf(moved.getIdentity()), "SetHomes", late));
+
+    RouterGrpc.newBlockingStub(mover).reconcile(ReconcileRequest.getDefaultInstance());
+
+    assertThat(hook.get()).as("both writes ran inside the move").isNull();
+    assertSingleCopyTagged(client, pair, "");
+  }
+
+  @Test
   void upsert_landingOnSourceAfterHomeMoved_isResentToNewHome() {
     ManagedChannel writer = router("router-b");
     TemporaServiceBlockingStub client = TemporaServiceGrpc.newBlockingStub(writer);

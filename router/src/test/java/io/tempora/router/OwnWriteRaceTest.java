@@ -134,6 +134,7 @@ class OwnWriteRaceTest {
     }
     for (int s = 0; s < cluster.size(); s++) {
       assertThat(cluster.pending(s)).as("journal entries on shard %d", s).isZero();
+      assertThat(cluster.carryMarks(s)).as("carry-over marks on shard %d", s).isZero();
     }
   }
 

@@ -192,6 +192,7 @@ class RoundFaultInjectionTest {
   private void assertSettledAsReference(InProcessCluster cluster) {
     for (int s = 0; s < cluster.size(); s++) {
       assertThat(cluster.pending(s)).as("move journal entries on shard %d", s).isZero();
+      assertThat(cluster.carryMarks(s)).as("carry-over marks on shard %d", s).isZero();
     }
     ReconcileResponse further = cluster.reconcile("b");
     assertThat(further.getJournalFinished()).as("entries finished by a further Reconcile").isZero();

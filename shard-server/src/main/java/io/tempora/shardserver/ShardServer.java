@@ -11,6 +11,7 @@ import io.tempora.engine.Engine;
 import io.tempora.persistence.HomeDirectory;
 import io.tempora.persistence.InMemoryHomeDirectory;
 import io.tempora.shardserver.grpc.ActivationReadGuard;
+import io.tempora.shardserver.grpc.CarryMarks;
 import io.tempora.shardserver.grpc.Checkpointer;
 import io.tempora.shardserver.grpc.Compactor;
 import io.tempora.shardserver.grpc.Exporter;
@@ -241,6 +242,7 @@ public final class ShardServer implements AutoCloseable {
     // On the typed services (it reads the parsed request).
     ActivationReadGuard activation = new ActivationReadGuard(slots, engine.config().shardId());
     StagedWriteActivator activateFirst = new StagedWriteActivator(engine, slots);
+    CarryMarks marks = CarryMarks.open(directory);
     mainBuilder
         .executor(executor)
         .maxInboundMessageSize(config.maxInboundMessageBytes())
@@ -252,7 +254,8 @@ public final class ShardServer implements AutoCloseable {
             ServerInterceptors.intercept(
                 MalformedRequestGuard.guard(
                     ServerInterceptors.intercept(
-                        new TemporaGrpcService(engine, metrics, checkpointer, exporter, compactor),
+                        new TemporaGrpcService(
+                            engine, metrics, checkpointer, exporter, compactor, marks),
                         new IngestAdmission(
                             config.ingestQueueRequests(), config.ingestQueueBytes(), metrics),
                         activation,
@@ -261,7 +264,7 @@ public final class ShardServer implements AutoCloseable {
         .addService(
             ServerInterceptors.intercept(
                 new ShardInternalGrpcService(
-                    engine, directory, slots, reconcile, config.changeFeedBytes()),
+                    engine, directory, slots, reconcile, config.changeFeedBytes(), marks),
                 activateFirst,
                 fence))
         .addService(healthStatus.getHealthService());

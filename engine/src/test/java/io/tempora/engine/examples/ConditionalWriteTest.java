@@ -11,8 +11,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.tempora.engine.Engine;
 import io.tempora.engine.model.Descriptors;
 import io.tempora.engine.model.RecordInput;
+import io.tempora.engine.write.WriteHook;
 import io.tempora.engine.write.WriteResult;
 import io.tempora.engine.write.WriteResult.Outcome;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -43,6 +45,41 @@ class ConditionalWriteTest {
 
     assertThat(r.items().getFirst().outcome()).isEqualTo(Outcome.UPDATED);
     assertThat(descriptors()).isEqualTo(Descriptors.of(source.descriptors()));
+  }
+
+  @Test
+  void upsertIfCurrent_hookDoesNotAdmit_leavesTheCopy() {
+    WriteHook refusing =
+        new WriteHook() {
+          @Override
+          public boolean admits(io.tempora.engine.model.Identity identity) {
+            return false;
+          }
+        };
+
+    WriteResult r = e.upsertIfCurrent(List.of(source), List.of(copy), refusing);
+    WriteResult d = e.deleteIfCurrent(List.of(copy), refusing);
+
+    assertThat(r.items().getFirst().outcome()).isEqualTo(Outcome.NOT_FOUND);
+    assertThat(d.items().getFirst().outcome()).isEqualTo(Outcome.NOT_FOUND);
+    assertThat(descriptors()).isEqualTo(Descriptors.of(copy.descriptors()));
+  }
+
+  @Test
+  void upsert_unchanged_stillCallsTheHook() {
+    List<WriteResult> told = new ArrayList<>();
+    WriteHook hook =
+        new WriteHook() {
+          @Override
+          public void applied(WriteResult result) {
+            told.add(result);
+          }
+        };
+
+    WriteResult r = e.upsert(List.of(copy), hook);
+
+    assertThat(r.items().getFirst().outcome()).isEqualTo(Outcome.UNCHANGED);
+    assertThat(told).containsExactly(r);
   }
 
   @Test

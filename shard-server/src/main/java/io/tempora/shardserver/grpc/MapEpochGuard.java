@@ -12,8 +12,9 @@ import java.util.Set;
  * its map epoch in the {@code tempora-map-epoch} header; a call whose epoch is below the one this
  * shard stores answers FAILED_PRECONDITION {@code shard map epoch E is stale: shard S stores epoch
  * F; refresh the map and retry}. Only calls whose effect depends on the map are checked (Ingest,
- * IngestStream, Delete, ResolveHomes, SetHomes); reads, rebalancing calls and calls without the
- * header (clients of a lone shard, tools) pass. Thread-safe.
+ * IngestStream, Delete, ResolveHomes, SetHomes, and MoveCopy, a reconciliation move's ingest);
+ * reads, rebalancing calls and calls without the header (clients of a lone shard, tools) pass.
+ * Thread-safe.
  */
 public final class MapEpochGuard implements ServerInterceptor {
   /** The header carrying the caller's map epoch (decimal). */
@@ -25,7 +26,7 @@ public final class MapEpochGuard implements ServerInterceptor {
 
   /** The calls whose effect depends on the map: writes and directory claims/moves. */
   private static final Set<String> CHECKED =
-      Set.of("Ingest", "IngestStream", "Delete", "ResolveHomes", "SetHomes");
+      Set.of("Ingest", "IngestStream", "Delete", "ResolveHomes", "SetHomes", "MoveCopy");
 
   private final SlotStore slots;
   private final int shardId;

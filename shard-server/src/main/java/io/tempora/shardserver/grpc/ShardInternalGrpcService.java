@@ -43,6 +43,8 @@ import io.tempora.proto.internal.v1.ListMoveJournalRequest;
 import io.tempora.proto.internal.v1.ListMoveJournalResponse;
 import io.tempora.proto.internal.v1.LookupRecordsRequest;
 import io.tempora.proto.internal.v1.LookupRecordsResponse;
+import io.tempora.proto.internal.v1.MoveCopyRequest;
+import io.tempora.proto.internal.v1.MoveCopyResponse;
 import io.tempora.proto.internal.v1.ResolveHomesRequest;
 import io.tempora.proto.internal.v1.ResolveHomesResponse;
 import io.tempora.proto.internal.v1.SaveMoveJournalRequest;
@@ -56,6 +58,8 @@ import io.tempora.proto.internal.v1.ShardMapState;
 import io.tempora.proto.internal.v1.SlotChunk;
 import io.tempora.proto.internal.v1.SlotEntity;
 import io.tempora.proto.internal.v1.SlotRange;
+import io.tempora.proto.internal.v1.SweepCarryMarksRequest;
+import io.tempora.proto.internal.v1.SweepCarryMarksResponse;
 import io.tempora.proto.v1.IngestRequest;
 import io.tempora.proto.v1.Record;
 import io.tempora.shardserver.ShardServerConfig;
@@ -74,7 +78,9 @@ import java.util.Set;
  * holding given values (FindRecords, LookupRecords); the shard map and rebalancing (GetShardInfo,
  * AssignSlots, ExportSlot, ImportSlot, FinishImport, SaveSlotMove, DropHomes; see {@link
  * SlotStore}); the reconcile lease (AcquireLease), the change-feed state and cursor
- * (ChangeFeedState, AckDirty). Other methods answer UNIMPLEMENTED. Thread-safe.
+ * (ChangeFeedState, AckDirty); the moves' journal (SaveMoveJournal, ListMoveJournal), copies and
+ * carry-overs (MoveCopy, CarryOver, SweepCarryMarks; see {@link CarryMarks}). Other methods answer
+ * UNIMPLEMENTED. Thread-safe.
  */
 public final class ShardInternalGrpcService extends ShardGrpc.ShardImplBase {
   private static final int DEFAULT_PAGE = 1000;
@@ -93,6 +99,7 @@ public final class ShardInternalGrpcService extends ShardGrpc.ShardImplBase {
   private final ReconcileState reconcile;
   private final long changeFeedBytes;
   private final MoveJournal journal;
+  private final CarryMarks marks;
 
   /** As below, with the lease state opened on {@code directory} (system clock). */
   public ShardInternalGrpcService(Engine engine, HomeDirectory directory) {
@@ -131,6 +138,21 @@ public final class ShardInternalGrpcService extends ShardGrpc.ShardImplBase {
       SlotStore slots,
       ReconcileState reconcile,
       long changeFeedBytes) {
+    this(engine, directory, slots, reconcile, changeFeedBytes, CarryMarks.open(directory));
+  }
+
+  /**
+   * As above, with the carry-over marks of moves into this shard (opened on {@code directory};
+   * shared with the {@link TemporaGrpcService}, whose writes clear them).
+   */
+  public ShardInternalGrpcService(
+      Engine engine,
+      HomeDirectory directory,
+      SlotStore slots,
+      ReconcileState reconcile,
+      long changeFeedBytes,
+      CarryMarks marks) {
+    this.marks = marks;
     this.changeFeedBytes = changeFeedBytes;
     this.engine = engine;
     this.directory = directory;
@@ -217,6 +239,7 @@ public final class ShardInternalGrpcService extends ShardGrpc.ShardImplBase {
           return ListMoveJournalResponse.newBuilder()
               .addAllEntries(journal.list(limit))
               .setPending(journal.pending())
+              .setCarryMarks(marks.size())
               .build();
         });
   }
@@ -260,6 +283,15 @@ public final class ShardInternalGrpcService extends ShardGrpc.ShardImplBase {
             throw new IllegalArgumentException(
                 "items: " + request.getItemsCount() + " must be at most " + MAX_PAGE);
           }
+          if (request.getReleaseCount() > MAX_PAGE) {
+            throw new IllegalArgumentException(
+                "release: " + request.getReleaseCount() + " must be at most " + MAX_PAGE);
+          }
+          List<Identity> released = new ArrayList<>();
+          request
+              .getItemsList()
+              .forEach(i -> released.add(RequestMapper.identity(i.getExpected().getIdentity())));
+          request.getReleaseList().forEach(id -> released.add(RequestMapper.identity(id)));
           IngestRequest.Builder upserts = IngestRequest.newBuilder();
           IngestRequest.Builder upsertsBefore = IngestRequest.newBuilder();
           IngestRequest.Builder deletesBefore = IngestRequest.newBuilder();
@@ -285,23 +317,58 @@ public final class ShardInternalGrpcService extends ShardGrpc.ShardImplBase {
             WriteResult r =
                 engine.upsertIfCurrent(
                     RequestMapper.records(upserts.build()),
-                    RequestMapper.records(upsertsBefore.build()));
+                    RequestMapper.records(upsertsBefore.build()),
+                    marks.admittingMarked());
             for (WriteResult.Item it : r.items()) {
               applied[upsertAt.get(it.index())] = it.outcome() != WriteResult.Outcome.NOT_FOUND;
             }
           }
           if (!deleteAt.isEmpty()) {
-            WriteResult r = engine.deleteIfCurrent(RequestMapper.records(deletesBefore.build()));
+            WriteResult r =
+                engine.deleteIfCurrent(
+                    RequestMapper.records(deletesBefore.build()), marks.admittingMarked());
             for (WriteResult.Item it : r.items()) {
               applied[deleteAt.get(it.index())] = it.outcome() == WriteResult.Outcome.DELETED;
             }
           }
+          // The carry-over of these copies ran: a second one (the journal finishing it again)
+          // must not apply what this one left alone.
+          marks.release(released);
           CarryOverResponse.Builder b = CarryOverResponse.newBuilder();
           for (boolean a : applied) {
             b.addApplied(a);
           }
           return b.build();
         });
+  }
+
+  @Override
+  public void moveCopy(MoveCopyRequest request, StreamObserver<MoveCopyResponse> out) {
+    Calls.unary(
+        out,
+        () -> {
+          if (request.getRecordsCount() > MAX_PAGE) {
+            throw new IllegalArgumentException(
+                "records: " + request.getRecordsCount() + " must be at most " + MAX_PAGE);
+          }
+          var records =
+              RequestMapper.records(
+                  IngestRequest.newBuilder().addAllRecords(request.getRecordsList()).build());
+          List<Identity> ids = records.stream().map(r -> r.identity()).toList();
+          engine.upsert(records, marks.marking(ids, request.getEpoch(), request.getSequence()));
+          return MoveCopyResponse.newBuilder().setCarryMarks(marks.size()).build();
+        });
+  }
+
+  @Override
+  public void sweepCarryMarks(
+      SweepCarryMarksRequest request, StreamObserver<SweepCarryMarksResponse> out) {
+    Calls.unary(
+        out,
+        () ->
+            SweepCarryMarksResponse.newBuilder()
+                .setCarryMarks(marks.sweep(request.getEpoch(), request.getSequence()))
+                .build());
   }
 
   /**

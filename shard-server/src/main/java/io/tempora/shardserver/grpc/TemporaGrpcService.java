@@ -5,6 +5,7 @@ import io.grpc.stub.StreamObserver;
 import io.tempora.engine.Engine;
 import io.tempora.engine.Reader;
 import io.tempora.engine.model.Identity;
+import io.tempora.engine.model.RecordInput;
 import io.tempora.engine.write.WriteResult;
 import io.tempora.proto.v1.CheckpointRequest;
 import io.tempora.proto.v1.CheckpointResponse;
@@ -41,6 +42,7 @@ import io.tempora.proto.v1.SetOntologyRequest;
 import io.tempora.proto.v1.SetOntologyResponse;
 import io.tempora.proto.v1.TemporaServiceGrpc;
 import io.tempora.shardserver.ops.ShardMetrics;
+import java.util.List;
 
 /**
  * {@code tempora.v1.TemporaService} on one shard's {@link Engine}. Every handler runs through
@@ -55,6 +57,7 @@ public final class TemporaGrpcService extends TemporaServiceGrpc.TemporaServiceI
   private final Checkpointer checkpointer;
   private final Exporter exporter;
   private final Compactor compactor;
+  private final CarryMarks marks;
 
   /**
    * @param engine the shard's engine; the caller keeps ownership
@@ -97,6 +100,26 @@ public final class TemporaGrpcService extends TemporaServiceGrpc.TemporaServiceI
       Checkpointer checkpointer,
       Exporter exporter,
       Compactor compactor) {
+    this(engine, metrics, checkpointer, exporter, compactor, null);
+  }
+
+  /**
+   * @param engine the shard's engine; the caller keeps ownership
+   * @param metrics counts applied ingests; null for none
+   * @param checkpointer takes checkpoints for the Checkpoint RPC; null for none (UNIMPLEMENTED)
+   * @param exporter writes exports for the Export RPC; null for none (UNIMPLEMENTED)
+   * @param compactor starts compactions for the Compact RPC; null for none (UNIMPLEMENTED)
+   * @param marks the carry-over marks every write clears (shared with the internal service); null
+   *     for none (a shard without a router)
+   */
+  public TemporaGrpcService(
+      Engine engine,
+      ShardMetrics metrics,
+      Checkpointer checkpointer,
+      Exporter exporter,
+      Compactor compactor,
+      CarryMarks marks) {
+    this.marks = marks;
     this.compactor = compactor;
     this.exporter = exporter;
     this.engine = engine;
@@ -104,6 +127,31 @@ public final class TemporaGrpcService extends TemporaServiceGrpc.TemporaServiceI
     this.reads = new ShardReads(engine);
     this.metrics = metrics;
     this.checkpointer = checkpointer;
+  }
+
+  /**
+   * A client upsert: clears the carry-over marks of its identities with the write (under the
+   * engine's lock) and durably before it answers (docs/distributed.md "Writes during a move").
+   */
+  private WriteResult upsert(List<RecordInput> records) {
+    if (marks == null) {
+      return engine.upsert(records);
+    }
+    CarryMarks.Clearing clearing = marks.clearing(records);
+    WriteResult r = engine.upsert(records, clearing);
+    clearing.persist();
+    return r;
+  }
+
+  /** A client delete, clearing carry-over marks as {@link #upsert} does. */
+  private WriteResult delete(List<Identity> identities) {
+    if (marks == null) {
+      return engine.delete(identities);
+    }
+    CarryMarks.Clearing clearing = marks.clearingDeletes(identities);
+    WriteResult r = engine.delete(identities, clearing);
+    clearing.persist();
+    return r;
   }
 
   private WriteResult counted(WriteResult r) {
@@ -140,8 +188,7 @@ public final class TemporaGrpcService extends TemporaServiceGrpc.TemporaServiceI
 
   @Override
   public void ingest(IngestRequest req, StreamObserver<IngestResponse> out) {
-    Calls.unary(
-        out, () -> ResponseMapper.ingest(counted(engine.upsert(RequestMapper.records(req)))));
+    Calls.unary(out, () -> ResponseMapper.ingest(counted(upsert(RequestMapper.records(req)))));
   }
 
   @Override
@@ -151,7 +198,7 @@ public final class TemporaGrpcService extends TemporaServiceGrpc.TemporaServiceI
 
   @Override
   public void delete(DeleteRequest req, StreamObserver<DeleteResponse> out) {
-    Calls.unary(out, () -> ResponseMapper.delete(engine.delete(RequestMapper.identities(req))));
+    Calls.unary(out, () -> ResponseMapper.delete(delete(RequestMapper.identities(req))));
   }
 
   @Override
@@ -314,7 +361,7 @@ public final class TemporaGrpcService extends TemporaServiceGrpc.TemporaServiceI
         return;
       }
       long position = summary.getRequests();
-      Status status = Calls.run(() -> count(counted(engine.upsert(RequestMapper.records(req)))));
+      Status status = Calls.run(() -> count(counted(upsert(RequestMapper.records(req)))));
       if (status != null) {
         failed = true;
         String message = status.getDescription() == null ? "" : status.getDescription();
