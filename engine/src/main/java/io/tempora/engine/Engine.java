@@ -361,8 +361,11 @@ public final class Engine {
   /**
    * Sets the ontology (DOMAIN.md §3.2). Content equal to the current one returns the current
    * version and changes nothing. Otherwise the switch is applied at once (the in-process job
-   * completes within the call) and consumes a transaction only if it changes the partition, ids,
-   * aliases or conflicts (§13.1).
+   * completes within the call, writes waiting meanwhile) and consumes a transaction only if it
+   * changes the partition, ids, aliases or conflicts (§13.1). Its transaction spills every {@code
+   * switchBatchRecords} records; readers see the old resolution until it commits, and a switch
+   * interrupted after a spill is finished by the next engine opened on the store (docs/storage.md,
+   * "Ontology switch").
    *
    * @param ontology the new document
    * @param expectedVersion if non-null, the version the caller expects to replace

@@ -103,7 +103,7 @@ public final class ScaleChild {
   /** Switches a built store to {@link ScaleWorkload#SWITCHED} and checks one split pair. */
   static void switchOntology(Path dir, long n) {
     try (RocksShardStore store = RocksShardStore.open(dir, StorageConfig.defaults(0))) {
-      Engine engine = new Engine(store, EngineConfig.defaults());
+      Engine engine = new Engine(store, switchConfig());
       long t0 = System.nanoTime();
       OntologyResult r = engine.setOntology(ScaleWorkload.SWITCHED, null);
       System.out.println("switch_seconds=" + (System.nanoTime() - t0) / 1e9);
