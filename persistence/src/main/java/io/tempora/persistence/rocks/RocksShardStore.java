@@ -442,7 +442,14 @@ public final class RocksShardStore implements Store {
       return;
     }
     syncer.checkHealthy();
-    if (jobPin.get() == null) {
+    DurableViews pin = jobPin.get();
+    if (pin != null && jobEndWseq != 0) {
+      // The pin of an earlier, committed job whose commit the durable view does not hold yet:
+      // this job's pin (taken now) serves views from here on (older durable views still first).
+      unpin(pin);
+      pin = null;
+    }
+    if (pin == null) {
       jobEndWseq = 0;
       jobPin.set(new DurableViews(rocks));
     }
