@@ -10,8 +10,8 @@ import io.tempora.engine.ontology.Ontology;
 import io.tempora.engine.ontology.OntologyValidator;
 import io.tempora.engine.resolve.Change;
 import io.tempora.engine.resolve.Resolver;
+import io.tempora.engine.resolve.SwitchJob;
 import io.tempora.engine.store.Commit;
-import io.tempora.engine.store.Cursor;
 import io.tempora.engine.store.Store;
 import io.tempora.engine.store.StoreMeta;
 import io.tempora.engine.store.StoreMeta.ResolutionJob;
@@ -29,6 +29,8 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One shard's resolution engine: applies upserts, deletes and ontology switches as atomic
@@ -36,6 +38,8 @@ import java.util.function.Supplier;
  * serialised; reads run concurrently on store views. Thread-safe. The caller owns the store.
  */
 public final class Engine {
+  private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
+
   private final Store store;
   private final EngineConfig config;
   private final RequestValidator validator;
@@ -47,6 +51,17 @@ public final class Engine {
    */
   private final ReentrantLock writeLock = new ReentrantLock();
 
+  // The ontology switch in progress (its latest spill), for ontology(); null when none runs.
+  private volatile ResolutionJob runningJob;
+
+  // A switch failed after a spill: its pieces are in the store; the next write finishes it first.
+  private boolean switchUnfinished;
+
+  /**
+   * An engine on {@code store}. If the store holds an interrupted ontology switch (its meta names a
+   * job {@code RUNNING}: the process stopped after the switch had spilled), the switch is finished
+   * here, before the engine serves anything (docs/storage.md, "Ontology switch").
+   */
   public Engine(Store store, EngineConfig config) {
     this.store = store;
     this.config = config;
@@ -54,6 +69,11 @@ public final class Engine {
     this.reader = new Reader(store);
     // Requests waiting for the write lock will commit soon: a group commit may wait for them.
     store.writersQueued(writeLock::getQueueLength);
+    serialised(
+        () -> {
+          finishSwitch(false);
+          return null;
+        });
   }
 
   /** The configuration. */
@@ -177,6 +197,9 @@ public final class Engine {
   private <T> T serialised(Supplier<T> write) {
     writeLock.lock();
     try {
+      if (switchUnfinished) {
+        finishSwitch(true);
+      }
       return write.get();
     } finally {
       writeLock.unlock();
@@ -190,6 +213,60 @@ public final class Engine {
           hook.applied(a.result());
           return a;
         });
+  }
+
+  /**
+   * Under the write lock: finishes the switch the store's meta names {@code RUNNING}, if any, and
+   * waits until it is durable.
+   *
+   * @param known whether this engine knows a switch of its own failed after spilling
+   */
+  private void finishSwitch(boolean known) {
+    if (!known) {
+      try (StoreView v = store.view()) {
+        if (!SwitchJob.isRunning(v.meta())) {
+          return;
+        }
+      }
+    }
+    Commit commit;
+    try (StoreTxn txn = store.begin()) {
+      StoreMeta meta = txn.meta();
+      if (!SwitchJob.isRunning(meta)) {
+        switchUnfinished = false;
+        return;
+      }
+      LOG.info(
+          "shard {}: finishing the interrupted ontology switch to version {} ({} of {} records"
+              + " done{})",
+          config.shardId(),
+          meta.job().targetVersion(),
+          meta.job().recordsDone(),
+          meta.job().recordsTotal(),
+          known ? ", it failed in this process" : "");
+      runningJob = meta.job();
+      SwitchJob.Result r =
+          SwitchJob.resume(txn, config.shardId(), config.switchBatchRecords(), this::spilled);
+      commit = txn.commit();
+      LOG.info("shard {}: ontology switch to version {} finished", config.shardId(), r.version());
+    } catch (RuntimeException e) {
+      switchUnfinished = true;
+      throw e;
+    } finally {
+      runningJob = null;
+    }
+    switchUnfinished = false;
+    commit.awaitDurable();
+  }
+
+  private void spilled(ResolutionJob job) {
+    runningJob = job;
+    LOG.info(
+        "shard {}: ontology switch to version {}: {} of {} records",
+        config.shardId(),
+        job.targetVersion(),
+        job.recordsDone(),
+        job.recordsTotal());
   }
 
   /** A write applied and visible, with the handle that tells when it is durable. */
@@ -337,8 +414,11 @@ public final class Engine {
   /**
    * Sets the ontology (DOMAIN.md §3.2). Content equal to the current one returns the current
    * version and changes nothing. Otherwise the switch is applied at once (the in-process job
-   * completes within the call) and consumes a transaction only if it changes the partition, ids,
-   * aliases or conflicts (§13.1).
+   * completes within the call, writes waiting meanwhile) and consumes a transaction only if it
+   * changes the partition, ids, aliases or conflicts (§13.1). Its transaction spills every {@code
+   * switchBatchRecords} records; readers see the old resolution until it commits, and a switch
+   * interrupted after a spill is finished by the next engine opened on the store (docs/storage.md,
+   * "Ontology switch").
    *
    * @param ontology the new document
    * @param expectedVersion if non-null, the version the caller expects to replace
@@ -364,26 +444,28 @@ public final class Engine {
       if (current.canonical().equals(ontology.canonical())) {
         return new OntologyResult(version, 0, List.of());
       }
-      int next = version + 1;
-      txn.putOntology(next, ontology);
-      long tx = meta.lastTx() + 1;
-      long[] nextEntity = {meta.nextEntity()};
-      Resolver resolver =
-          new Resolver(txn, current, ontology, () -> Ids.of(config.shardId(), nextEntity[0]++), tx);
-      Resolver.Outcome outcome = resolver.switchOntology();
-      long lastTx = outcome.changedAnything() ? tx : meta.lastTx();
-      long total = 0;
-      try (Cursor<Long> live = txn.liveRecords(0)) {
-        while (live.hasNext()) {
-          live.next();
-          total++;
-        }
+      boolean[] spilled = {false};
+      SwitchJob.Result r;
+      try {
+        r =
+            SwitchJob.start(
+                txn,
+                ontology,
+                config.shardId(),
+                config.switchBatchRecords(),
+                job -> {
+                  spilled[0] = true;
+                  spilled(job);
+                });
+        commit[0] = txn.commit();
+      } catch (RuntimeException e) {
+        // Pieces of the switch are in the store: no other write may run on them.
+        switchUnfinished = spilled[0];
+        throw e;
+      } finally {
+        runningJob = null;
       }
-      ResolutionJob job = new ResolutionJob(next, ResolutionJob.State.DONE, total, total);
-      txn.putMeta(
-          meta.withCounters(meta.nextRecord(), nextEntity[0], lastTx).withOntology(next, job));
-      commit[0] = txn.commit();
-      return new OntologyResult(next, outcome.changedAnything() ? tx : 0, outcome.events());
+      return new OntologyResult(r.version(), r.tx(), r.outcome().events());
     }
   }
 
@@ -391,8 +473,11 @@ public final class Engine {
   public OntologyInfo ontology() {
     try (StoreView v = store.view()) {
       StoreMeta meta = v.meta();
+      ResolutionJob running = runningJob;
       return new OntologyInfo(
-          meta.ontologyVersion(), v.ontology(meta.ontologyVersion()), meta.job());
+          meta.ontologyVersion(),
+          v.ontology(meta.ontologyVersion()),
+          running != null ? running : meta.job());
     }
   }
 

@@ -162,6 +162,15 @@ public final class ConfigKeys {
           100_000_000,
           false,
           "entries of each interner cache (applied at the next start)");
+  public static final String STORAGE_REINDEX_BATCH_RECORDS =
+      integer(
+          "storage.reindex_batch_records",
+          "10000",
+          1,
+          10_000_000,
+          false,
+          "records an ontology switch handles between two spill points of its transaction"
+              + " (docs/storage.md \"Ontology switch\")");
   public static final String STORAGE_STATS_INTERVAL =
       duration(
           "storage.stats_interval",

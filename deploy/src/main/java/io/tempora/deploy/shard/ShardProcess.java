@@ -103,7 +103,10 @@ public final class ShardProcess implements AutoCloseable {
       store = opened.store();
       directory = opened.directory();
       metrics.recovered(opened.recoverySeconds());
-      Engine engine = new Engine(store, new EngineConfig(cfg.shardId(), cfg.limits()));
+      // Finishes an ontology switch the last run left unfinished before anything is served.
+      Engine engine =
+          new Engine(
+              store, new EngineConfig(cfg.shardId(), cfg.limits(), cfg.reindexBatchRecords()));
       storeMetrics = StoreMetrics.start(metrics, store, engine, cfg.statsInterval());
       checkpoints = Checkpointing.start(store, cfg.checkpoints(), metrics, Clock.systemUTC());
       watchWrites(store, server);

@@ -29,6 +29,8 @@ import java.util.Locale;
  * @param statsInterval how often RocksDB figures are polled
  * @param checkpoints the checkpoint schedule and retention
  * @param retention the event and history retention policies
+ * @param reindexBatchRecords records an ontology switch handles between two spill points ({@code
+ *     storage.reindex_batch_records})
  */
 public record ShardSettings(
     int shardId,
@@ -40,7 +42,8 @@ public record ShardSettings(
     Limits limits,
     Duration statsInterval,
     CheckpointConfig checkpoints,
-    Retention.Config retention) {
+    Retention.Config retention,
+    int reindexBatchRecords) {
 
   private static final long MIB = 1024L * 1024;
 
@@ -102,7 +105,8 @@ public record ShardSettings(
           limits,
           s.duration(STORAGE_STATS_INTERVAL),
           checkpoints(s),
-          retention(s));
+          retention(s),
+          s.integer(STORAGE_REINDEX_BATCH_RECORDS));
     } catch (IllegalArgumentException e) {
       throw new ConfigException(e.getMessage());
     }

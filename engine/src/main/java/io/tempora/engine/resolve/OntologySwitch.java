@@ -8,20 +8,18 @@ import io.tempora.engine.link.Splitter;
 import io.tempora.engine.link.Splitter.Group;
 import io.tempora.engine.model.AttrValue;
 import io.tempora.engine.model.EntityEvent;
-import io.tempora.engine.model.Identity;
 import io.tempora.engine.model.RecordVersion;
 import io.tempora.engine.ontology.Ontology;
 import io.tempora.engine.ontology.Ontology.Constraint;
 import io.tempora.engine.ontology.TupleKey;
 import io.tempora.engine.store.ConflictEntry;
 import io.tempora.engine.store.Cursor;
+import io.tempora.engine.store.JobRow;
 import io.tempora.engine.store.Posting;
 import io.tempora.engine.store.StoreTxn;
 import io.tempora.engine.temporal.IntervalSet;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Collections;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.HashMap;
@@ -37,29 +35,47 @@ import java.util.function.ToLongFunction;
 
 /**
  * The re-resolution of every live record under a new ontology (DOMAIN.md §3.2, §5.3, §6), in heap
- * bounded by the largest resolution unit rather than by the number of records (docs/storage.md,
- * "Ontology switch"):
+ * bounded by the largest resolution unit rather than by the number of records, and in bounded,
+ * resumable pieces (docs/storage.md, "Ontology switch"):
  *
  * <ol>
- *   <li>Key postings are re-indexed in chunks of {@link #CHUNK} live record ids.
- *   <li>Records are walked in record-id order; a <em>unit</em> (the closure of new link components
- *       and old entities) is resolved once, at its smallest record id. A unit whose partition is
- *       unchanged keeps its ids and emits no event; one that needs fresh ids is deferred.
- *   <li>Fresh ids are allocated in ascending anchor order over the whole switch, then the deferred
- *       units are resolved again and written.
- *   <li>Constraint units are recomputed once every id is final: each at its smallest holder of the
- *       entity type, and every stored constraint unit once more (to drop those the new ontology no
- *       longer produces).
+ *   <li>{@link Phase#REINDEX}: key postings are re-indexed, record by record in id order.
+ *   <li>{@link Phase#WALK}: records are walked in record-id order; a <em>unit</em> (the closure of
+ *       new link components and old entities) is resolved once, at its smallest record id. A unit
+ *       whose partition is unchanged keeps its ids and is written; one that needs fresh ids is
+ *       deferred (a job row), with the anchors of its fresh groups (job rows, in key order).
+ *   <li>{@link Phase#NUMBER}: fresh ids in ascending anchor order over the whole switch (the job
+ *       rows' key order sorts the anchors); {@link Phase#DEFERRED}: the deferred units are resolved
+ *       again and written; {@link Phase#DROP_ANCHORS}: the anchor rows go.
+ *   <li>{@link Phase#CONSTRAINT_RECORDS}, {@link Phase#CONSTRAINT_UNITS}: constraint units are
+ *       recomputed once every id is final: each at its smallest holder of the entity type, then
+ *       every stored constraint unit once more (to drop those the new ontology no longer yields).
+ *   <li>The events, kept as job rows keyed by (entity id, kind, sequence) so that the store sorts
+ *       them, are appended in that order and the job rows are removed.
  * </ol>
  *
- * The result (partition, ids, aliases, events sorted by entity id then kind, conflicts) equals the
- * one-transaction recomputation of every component. Heap: the largest unit, the fresh groups'
- * anchors, the events returned, and the not yet visited smallest records of units with several
- * entities that the walk has already resolved. Runs inside the caller's transaction.
+ * After every {@code batchRecords} steps (a record, an anchor, a deferred unit, a chunk of conflict
+ * items) the switch writes its state row and calls the spill point, which spills the transaction:
+ * every spilled piece carries the job rows that describe it, so a switch interrupted after any
+ * spill is finished by running it again on the stored state ({@link #run()} resumes from the state
+ * row), with the result of an uninterrupted one. The result (partition, ids, aliases, events sorted
+ * by entity id then kind, conflicts) equals the one-transaction recomputation of every component.
+ * Heap: the largest unit, the skip set, the events returned, and one chunk of ids or rows.
  */
 final class OntologySwitch {
-  /** Live record ids read per cursor opening. */
+  /** Live record ids (or job rows, or conflict items) read per cursor opening. */
   static final int CHUNK = 4096;
+
+  /** The phases, in order; the ordinal is stored in the state row. */
+  enum Phase {
+    REINDEX,
+    WALK,
+    NUMBER,
+    DEFERRED,
+    DROP_ANCHORS,
+    CONSTRAINT_RECORDS,
+    CONSTRAINT_UNITS
+  }
 
   private final Resolver resolver;
   private final StoreTxn txn;
@@ -67,8 +83,19 @@ final class OntologySwitch {
   private final Ontology after;
   private final LongSupplier freshEntityId;
   private final long tx;
-  private final List<EntityEvent> events = new ArrayList<>();
+  private final int batchRecords;
+  private final Resolver.SpillPoint spillPoint;
+  private final long totalRecords;
+  // The state a spill stores (SwitchRows.state): phase, cursors, flags, counters.
+  private Phase phase = Phase.REINDEX;
+  private long cursor;
+  private byte[] keyCursor;
   private boolean conflictsChanged;
+  private long eventSeq;
+  private long passRecords;
+  // Steps since the last spill; the walk's skip set (mirrored in job rows).
+  private long sinceSpill;
+  private final Set<Long> skip = new HashSet<>();
 
   OntologySwitch(
       Resolver resolver,
@@ -76,13 +103,21 @@ final class OntologySwitch {
       Ontology before,
       Ontology after,
       LongSupplier freshEntityId,
-      long tx) {
+      long tx,
+      int batchRecords,
+      Resolver.SpillPoint spillPoint) {
+    if (batchRecords < 1) {
+      throw new IllegalArgumentException("batchRecords must be at least 1, got " + batchRecords);
+    }
     this.resolver = resolver;
     this.txn = txn;
     this.before = before;
     this.after = after;
     this.freshEntityId = freshEntityId;
     this.tx = tx;
+    this.batchRecords = batchRecords;
+    this.spillPoint = spillPoint;
+    this.totalRecords = txn.counts().records();
   }
 
   /** A resolution unit: its link components, split, and the old entities of its records. */
@@ -93,82 +128,214 @@ final class OntologySwitch {
       Map<Long, List<Long>> oldMembers,
       LinkIndex idx) {}
 
-  /** A growable array of record ids (no boxing). */
-  private static final class LongList {
-    private long[] values = new long[64];
-    private int size;
-
-    void add(long v) {
-      if (size == values.length) {
-        values = Arrays.copyOf(values, size * 2);
+  /**
+   * Runs the switch, or the rest of it if the transaction holds the state row of an interrupted
+   * one, and removes its job rows.
+   */
+  Resolver.Outcome run() {
+    load();
+    if (phase == Phase.REINDEX) {
+      reindex();
+    }
+    if (phase == Phase.WALK) {
+      walk();
+    }
+    if (phase == Phase.NUMBER) {
+      number();
+    }
+    if (phase == Phase.DEFERRED) {
+      deferred();
+    }
+    if (phase == Phase.DROP_ANCHORS) {
+      dropAnchors();
+    }
+    if (phase == Phase.CONSTRAINT_RECORDS) {
+      constraintRecords();
+    }
+    if (phase == Phase.CONSTRAINT_UNITS) {
+      constraintUnits();
+    }
+    List<EntityEvent> events = new ArrayList<>();
+    List<byte[]> keys = new ArrayList<>();
+    try (Cursor<JobRow> rows = txn.jobRows(SwitchRows.EVENTS, null)) {
+      while (rows.hasNext()) {
+        JobRow r = rows.next();
+        keys.add(r.key());
+        events.add(SwitchRows.event(r.value()));
       }
-      values[size++] = v;
     }
+    keys.forEach(txn::deleteJobRow);
+    txn.deleteJobRow(SwitchRows.STATE);
+    txn.appendEvents(events);
+    return new Resolver.Outcome(List.copyOf(events), conflictsChanged);
+  }
 
-    long get(int i) {
-      return values[i];
+  /** The state of an interrupted switch, if the transaction holds one. */
+  private void load() {
+    byte[] state = txn.jobRow(SwitchRows.STATE);
+    if (state == null) {
+      return;
     }
-
-    int size() {
-      return size;
+    SwitchRows.State st = SwitchRows.state(state);
+    phase = Phase.values()[st.phase()];
+    cursor = st.cursor();
+    keyCursor = st.keyCursor();
+    conflictsChanged = st.conflictsChanged();
+    eventSeq = st.eventSeq();
+    passRecords = st.passRecords();
+    try (Cursor<JobRow> rows = txn.jobRows(SwitchRows.SKIP, null)) {
+      while (rows.hasNext()) {
+        skip.add(SwitchRows.idOf(rows.next().key()));
+      }
     }
   }
 
-  Resolver.Outcome run() {
-    reindex();
-    List<Identity> anchors = new ArrayList<>();
-    LongList deferred = new LongList();
-    Set<Long> skip = new HashSet<>();
-    long cursor = 0;
+  /** One step done: spills once {@code batchRecords} steps were done since the last spill. */
+  private void step() {
+    if (++sinceSpill >= batchRecords) {
+      sinceSpill = 0;
+      txn.putJobRow(
+          SwitchRows.STATE,
+          SwitchRows.state(
+              new SwitchRows.State(
+                  phase.ordinal(), cursor, keyCursor, conflictsChanged, eventSeq, passRecords)));
+      spillPoint.spill(recordsDone());
+    }
+  }
+
+  /**
+   * Progress as a number of records: the three passes over the live records (re-index, walk,
+   * constraints) each count for a third.
+   */
+  long recordsDone() {
+    int pass =
+        switch (phase) {
+          case REINDEX -> 0;
+          case WALK, NUMBER, DEFERRED, DROP_ANCHORS -> 1;
+          case CONSTRAINT_RECORDS, CONSTRAINT_UNITS -> 2;
+        };
+    long records = Math.min(passRecords, totalRecords);
+    return Math.min(totalRecords, (pass * totalRecords + records) / 3);
+  }
+
+  private void next(Phase p) {
+    phase = p;
+    cursor = 0;
+    keyCursor = null;
+    if (p == Phase.WALK || p == Phase.CONSTRAINT_RECORDS) {
+      passRecords = 0;
+    }
+  }
+
+  private void walk() {
     for (List<Long> chunk = chunk(cursor); !chunk.isEmpty(); chunk = chunk(cursor)) {
       for (long rid : chunk) {
-        if (skip.remove(rid) || !mayStartUnit(rid)) {
-          continue;
-        }
-        Unit u = unit(rid);
-        if (u.min() != rid) {
-          continue;
-        }
-        rememberLaterStarts(u, skip);
-        Map<Group, Long> fresh = new IdentityHashMap<>();
-        IdAssignment ids =
-            new IdAssignment(
-                u.groups(),
-                u.oldMembers(),
-                Set.of(),
-                Set.of(),
-                g -> {
-                  fresh.put(g, 0L);
-                  return 0L;
-                },
-                tx);
-        if (fresh.isEmpty()) {
-          write(u, ids);
-        } else {
-          deferred.add(rid);
-          fresh.keySet().forEach(g -> anchors.add(g.anchor().identity()));
-        }
+        cursor = rid;
+        passRecords++;
+        visit(rid);
+        step();
       }
-      cursor = chunk.get(chunk.size() - 1);
     }
-    // Fresh ids in ascending anchor order over the whole switch (DOMAIN.md §6.1).
-    anchors.sort(null);
-    long[] freshIds = new long[anchors.size()];
-    for (int i = 0; i < freshIds.length; i++) {
-      freshIds[i] = freshEntityId.getAsLong();
+    next(Phase.NUMBER);
+  }
+
+  private void visit(long rid) {
+    if (skip.remove(rid)) {
+      txn.deleteJobRow(SwitchRows.skip(rid));
+      return;
     }
-    for (int d = 0; d < deferred.size(); d++) {
-      Unit u = unit(deferred.get(d));
-      ToLongFunction<Group> fresh =
-          g -> freshIds[Collections.binarySearch(anchors, g.anchor().identity())];
-      write(u, new IdAssignment(u.groups(), u.oldMembers(), Set.of(), Set.of(), fresh, tx));
+    if (!mayStartUnit(rid)) {
+      return;
     }
-    constraints();
-    events.sort(
-        Comparator.comparing(EntityEvent::entityId, Long::compareUnsigned)
-            .thenComparing(EntityEvent::kind));
-    txn.appendEvents(events);
-    return new Resolver.Outcome(List.copyOf(events), conflictsChanged);
+    Unit u = unit(rid);
+    if (u.min() != rid) {
+      return;
+    }
+    rememberLaterStarts(u);
+    Map<Group, Long> fresh = new IdentityHashMap<>();
+    IdAssignment ids =
+        new IdAssignment(
+            u.groups(),
+            u.oldMembers(),
+            Set.of(),
+            Set.of(),
+            g -> {
+              fresh.put(g, 0L);
+              return 0L;
+            },
+            tx);
+    if (fresh.isEmpty()) {
+      write(u, ids);
+    } else {
+      txn.putJobRow(SwitchRows.deferred(rid), SwitchRows.MARK);
+      for (Group g : fresh.keySet()) {
+        txn.putJobRow(SwitchRows.anchor(g.anchor().identity()), SwitchRows.freshId(0));
+      }
+    }
+  }
+
+  /** Fresh ids in ascending anchor order over the whole switch (DOMAIN.md §6.1). */
+  private void number() {
+    for (List<JobRow> rows = rows(SwitchRows.ANCHORS, keyCursor);
+        !rows.isEmpty();
+        rows = rows(SwitchRows.ANCHORS, keyCursor)) {
+      for (JobRow r : rows) {
+        txn.putJobRow(r.key(), SwitchRows.freshId(freshEntityId.getAsLong()));
+        keyCursor = r.key();
+        step();
+      }
+    }
+    next(Phase.DEFERRED);
+  }
+
+  /** The deferred units, resolved again with their fresh ids, in record-id order. */
+  private void deferred() {
+    ToLongFunction<Group> fresh =
+        g -> {
+          byte[] v = txn.jobRow(SwitchRows.anchor(g.anchor().identity()));
+          long id = v == null ? 0 : SwitchRows.freshId(v);
+          if (id == 0) {
+            throw new IllegalStateException(
+                "ontology switch: no fresh id numbered for anchor " + g.anchor().identity());
+          }
+          return id;
+        };
+    for (List<JobRow> rows = rows(SwitchRows.DEFERRED, null);
+        !rows.isEmpty();
+        rows = rows(SwitchRows.DEFERRED, null)) {
+      for (JobRow r : rows) {
+        Unit u = unit(SwitchRows.idOf(r.key()));
+        write(u, new IdAssignment(u.groups(), u.oldMembers(), Set.of(), Set.of(), fresh, tx));
+        txn.deleteJobRow(r.key());
+        step();
+      }
+    }
+    next(Phase.DROP_ANCHORS);
+  }
+
+  private void dropAnchors() {
+    for (List<JobRow> rows = rows(SwitchRows.ANCHORS, null);
+        !rows.isEmpty();
+        rows = rows(SwitchRows.ANCHORS, null)) {
+      for (JobRow r : rows) {
+        txn.deleteJobRow(r.key());
+        step();
+      }
+    }
+    next(Phase.CONSTRAINT_RECORDS);
+  }
+
+  /**
+   * Up to {@link #CHUNK} job rows of a prefix after {@code afterKey}; the cursor is closed again.
+   */
+  private List<JobRow> rows(byte[] prefix, byte[] afterKey) {
+    List<JobRow> out = new ArrayList<>();
+    try (Cursor<JobRow> c = txn.jobRows(prefix, afterKey)) {
+      while (out.size() < CHUNK && c.hasNext()) {
+        out.add(c.next());
+      }
+    }
+    return out;
   }
 
   /** Up to {@link #CHUNK} live record ids after {@code afterId}; the cursor is closed again. */
@@ -184,29 +351,35 @@ final class OntologySwitch {
 
   /** Rewrites the key postings of every live record whose tuples differ under the new ontology. */
   private void reindex() {
-    long cursor = 0;
     for (List<Long> chunk = chunk(cursor); !chunk.isEmpty(); chunk = chunk(cursor)) {
       for (long rid : chunk) {
-        RecordVersion v = txn.record(rid);
-        SortedMap<TupleKey, IntervalSet> old = LinkIndex.live(v, before).tuples();
-        SortedMap<TupleKey, IntervalSet> now = LinkIndex.live(v, after).tuples();
-        if (old.equals(now)) {
-          continue;
-        }
-        for (TupleKey k : old.keySet()) {
-          if (!now.containsKey(k)) {
-            txn.deletePosting(k, rid);
-          }
-        }
-        now.forEach(
-            (k, set) -> {
-              if (!set.equals(old.get(k))) {
-                txn.putPosting(k, rid, set);
-              }
-            });
+        reindex(rid);
+        cursor = rid;
+        passRecords++;
+        step();
       }
-      cursor = chunk.get(chunk.size() - 1);
     }
+    next(Phase.WALK);
+  }
+
+  private void reindex(long rid) {
+    RecordVersion v = txn.record(rid);
+    SortedMap<TupleKey, IntervalSet> old = LinkIndex.live(v, before).tuples();
+    SortedMap<TupleKey, IntervalSet> now = LinkIndex.live(v, after).tuples();
+    if (old.equals(now)) {
+      return;
+    }
+    for (TupleKey k : old.keySet()) {
+      if (!now.containsKey(k)) {
+        txn.deletePosting(k, rid);
+      }
+    }
+    now.forEach(
+        (k, set) -> {
+          if (!set.equals(old.get(k))) {
+            txn.putPosting(k, rid, set);
+          }
+        });
   }
 
   /**
@@ -227,7 +400,7 @@ final class OntologySwitch {
    * Records of {@code u} after its start that are the smallest of their old entity or new group:
    * {@link #mayStartUnit} would let them through, so the walk skips them explicitly.
    */
-  private static void rememberLaterStarts(Unit u, Set<Long> skip) {
+  private void rememberLaterStarts(Unit u) {
     if (u.groups().size() == 1 && u.oldMembers().size() <= 1) {
       return;
     }
@@ -239,13 +412,19 @@ final class OntologySwitch {
         }
       }
       if (min != u.min()) {
-        skip.add(min);
+        skipLater(min);
       }
     }
     for (List<Long> members : u.oldMembers().values()) {
       if (!members.isEmpty() && members.get(0) != u.min()) {
-        skip.add(members.get(0));
+        skipLater(members.get(0));
       }
+    }
+  }
+
+  private void skipLater(long rid) {
+    if (skip.add(rid)) {
+      txn.putJobRow(SwitchRows.skip(rid), SwitchRows.MARK);
     }
   }
 
@@ -305,7 +484,9 @@ final class OntologySwitch {
     if (!ids.events.isEmpty() || !ids.aliases.isEmpty()) {
       resolver.writeEntities(u.groups(), ids, idOf, u.oldMembers(), Set.of());
     }
-    events.addAll(ids.events);
+    for (EntityEvent e : ids.events) {
+      txn.putJobRow(SwitchRows.event(e, eventSeq++), SwitchRows.event(e));
+    }
     Map<String, List<ConflictItem>> old = new HashMap<>();
     for (long id : u.oldMembers().keySet()) {
       for (String unit : txn.conflictUnits(id).toList()) {
@@ -332,12 +513,9 @@ final class OntologySwitch {
   }
 
   /**
-   * Recomputes constraint units with final ids: first each unit the new ontology yields, at its
-   * smallest holder of the type; then every stored constraint unit, so that units the new ontology
-   * no longer yields go.
+   * Each constraint unit the new ontology yields, recomputed at its smallest holder of the type.
    */
-  private void constraints() {
-    long cursor = 0;
+  private void constraintRecords() {
     for (List<Long> chunk = chunk(cursor); !chunk.isEmpty(); chunk = chunk(cursor)) {
       for (long rid : chunk) {
         RecordVersion v = txn.record(rid);
@@ -351,14 +529,23 @@ final class OntologySwitch {
             }
           }
         }
+        cursor = rid;
+        passRecords++;
+        step();
       }
-      cursor = chunk.get(chunk.size() - 1);
     }
-    byte[] from = null;
+    next(Phase.CONSTRAINT_UNITS);
+  }
+
+  /**
+   * Every stored constraint unit once more, so that units the new ontology no longer yields go: in
+   * chunks of {@link #CHUNK} conflict items after {@code keyCursor}, one step per chunk.
+   */
+  private void constraintUnits() {
     while (true) {
       Map<String, ConstraintViolation> units = new TreeMap<>();
       byte[] last = null;
-      try (Cursor<ConflictEntry> all = txn.conflictRange(from, null)) {
+      try (Cursor<ConflictEntry> all = txn.conflictRange(keyCursor, null)) {
         int n = 0;
         while (n < CHUNK && all.hasNext()) {
           ConflictEntry e = all.next();
@@ -378,7 +565,8 @@ final class OntologySwitch {
             Constraint c = constraintNamed(cv.entityType(), cv.constraint());
             recompute(unit, cv.entityType(), c, cv.value());
           });
-      from = last;
+      keyCursor = last;
+      step();
     }
   }
 

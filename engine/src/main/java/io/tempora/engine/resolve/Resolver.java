@@ -129,7 +129,29 @@ public final class Resolver {
    * heap bounded by the largest unit ({@link OntologySwitch}).
    */
   public Outcome switchOntology() {
-    return new OntologySwitch(this, txn, before, after, freshEntityId, tx).run();
+    return switchOntology(Integer.MAX_VALUE, done -> {});
+  }
+
+  /**
+   * As {@link #switchOntology()}, calling {@code spillPoint} after every {@code batchRecords} steps
+   * (docs/storage.md, "Ontology switch"), having stored the switch's state in job rows. If the
+   * transaction holds the state of an interrupted switch (of the same ontologies and tx), it
+   * finishes that one.
+   */
+  public Outcome switchOntology(int batchRecords, SpillPoint spillPoint) {
+    return new OntologySwitch(this, txn, before, after, freshEntityId, tx, batchRecords, spillPoint)
+        .run();
+  }
+
+  /** Where a switch may spill its transaction: the job rows hold its state. */
+  @FunctionalInterface
+  public interface SpillPoint {
+    /**
+     * Called at a spill point.
+     *
+     * @param recordsDone progress, 0..live records
+     */
+    void spill(long recordsDone);
   }
 
   /**

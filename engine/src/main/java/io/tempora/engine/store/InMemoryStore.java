@@ -12,6 +12,7 @@ import io.tempora.engine.ontology.TupleKey;
 import io.tempora.engine.temporal.IntervalSet;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
@@ -63,6 +64,7 @@ public final class InMemoryStore implements Store {
     final Map<Long, NavigableMap<String, Boolean>> entityUnits = new HashMap<>();
     final NavigableMap<byte[], ConflictItem> sorted = new TreeMap<>(ConflictOrder::compare);
     final NavigableMap<Long, List<EntityEvent>> events = new TreeMap<>();
+    final NavigableMap<byte[], byte[]> jobRows = new TreeMap<>(Arrays::compareUnsigned);
   }
 
   private class View implements StoreView {
@@ -199,6 +201,31 @@ public final class InMemoryStore implements Store {
       }
       return copy(out);
     }
+
+    @Override
+    public Cursor<JobRow> jobRows(byte[] prefix, byte[] after) {
+      List<JobRow> out = new ArrayList<>();
+      NavigableMap<byte[], byte[]> tail =
+          after == null ? data.jobRows.tailMap(prefix, true) : data.jobRows.tailMap(after, false);
+      for (Map.Entry<byte[], byte[]> e : tail.entrySet()) {
+        if (!startsWith(e.getKey(), prefix)) {
+          break;
+        }
+        out.add(new JobRow(e.getKey().clone(), e.getValue().clone()));
+      }
+      return copy(out);
+    }
+
+    @Override
+    public byte[] jobRow(byte[] key) {
+      byte[] v = data.jobRows.get(key);
+      return v == null ? null : v.clone();
+    }
+  }
+
+  private static boolean startsWith(byte[] key, byte[] prefix) {
+    return key.length >= prefix.length
+        && Arrays.equals(key, 0, prefix.length, prefix, 0, prefix.length);
   }
 
   private static <T> Cursor<T> copy(List<T> list) {
@@ -322,6 +349,20 @@ public final class InMemoryStore implements Store {
         put(data.events, events.get(0).tx(), List.copyOf(events));
       }
     }
+
+    @Override
+    public void putJobRow(byte[] key, byte[] value) {
+      put(data.jobRows, key.clone(), value.clone());
+    }
+
+    @Override
+    public void deleteJobRow(byte[] key) {
+      remove(data.jobRows, key);
+    }
+
+    /** Keeps everything in the one transaction: views wait on the store's lock meanwhile. */
+    @Override
+    public void spill() {}
 
     @Override
     public Commit commit() {

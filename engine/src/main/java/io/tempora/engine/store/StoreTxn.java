@@ -53,6 +53,29 @@ public interface StoreTxn extends StoreView {
   void appendEvents(List<EntityEvent> events);
 
   /**
+   * Stores a row of a job's scratch state (a key range apart from the data, kept until deleted),
+   * written with the transaction's other rows and, like them, spilled by {@link #spill()}.
+   */
+  void putJobRow(byte[] key, byte[] value);
+
+  /** Removes a job row. */
+  void deleteJobRow(byte[] key);
+
+  /**
+   * A spill point of a long transaction (an ontology switch): the store may write the rows so far
+   * as one atomic piece, bounded in size, and start collecting the next piece. Reads of this
+   * transaction still see every write; views opened by readers keep showing the state from before
+   * the transaction's first spill until {@link #commit()}. Spilled pieces are not acknowledged:
+   * closing without commit leaves them in place (a job that spilled must be finished from its job
+   * rows, which every spilled piece carries with the data it describes). A store may also keep
+   * everything in the one transaction (the in-memory store does).
+   *
+   * @throws IllegalStateException if the transaction wrote something a spill cannot carry (the disk
+   *     store: superseded record versions)
+   */
+  void spill();
+
+  /**
    * Makes every write of this transaction visible at once, as one atomic unit.
    *
    * @return a handle to wait for durability outside any lock the caller holds

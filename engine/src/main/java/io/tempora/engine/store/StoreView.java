@@ -78,6 +78,15 @@ public interface StoreView extends AutoCloseable {
   /** Conflict items in §7.4 order with {@code after < key < before} (either bound may be null). */
   Cursor<ConflictEntry> conflictRange(byte[] after, byte[] before);
 
+  /**
+   * The job rows whose keys start with {@code prefix} and sort after {@code after} (null: from the
+   * prefix on), ascending by key as unsigned bytes (see {@link StoreTxn#putJobRow}).
+   */
+  Cursor<JobRow> jobRows(byte[] prefix, byte[] after);
+
+  /** The value of a job row, or {@code null}. */
+  byte[] jobRow(byte[] key);
+
   /** Events with {@code tx >= fromTx}, in order. */
   Cursor<EntityEvent> events(long fromTx);
 

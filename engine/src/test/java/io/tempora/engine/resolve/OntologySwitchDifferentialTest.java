@@ -13,6 +13,7 @@ import io.tempora.engine.store.ConflictEntry;
 import io.tempora.engine.store.Cursor;
 import io.tempora.engine.store.InMemoryStore;
 import io.tempora.engine.store.StoreMeta;
+import io.tempora.engine.store.StoreMeta.ResolutionJob;
 import io.tempora.engine.store.StoreTxn;
 import io.tempora.engine.store.StoreView;
 import java.util.ArrayList;
@@ -33,20 +34,75 @@ class OntologySwitchDifferentialTest {
 
   @Property(tries = 150)
   void switchOntology_anyWorkloadAndOntologyPair_equalsOneStepSwitch(@ForAll long seed) {
+    assertBatchedEqualsOneStep(seed, Integer.MAX_VALUE);
+  }
+
+  @Property(tries = 40)
+  void switchOntology_tinyBatches_equalsOneStepSwitch(@ForAll long seed) {
+    for (int batch : new int[] {1, 2, 7}) {
+      assertBatchedEqualsOneStep(seed, batch);
+    }
+  }
+
+  /**
+   * Stops the switch right after spill {@code k} (what a killed process leaves in a disk store: the
+   * spilled pieces), drops everything the switch held in heap, and finishes it from the stored job
+   * state alone: for every {@code k}, the result equals the one-step switch.
+   */
+  @Property(tries = 20)
+  void switchOntology_interruptedAfterAnySpill_resumesToOneStepSwitch(@ForAll long seed) {
     Workload w = Workloads.generate(seed);
     Ontology other = Workloads.generate(seed ^ 0x5DEECE66DL).ontology();
-    InMemoryStore unitWise = storeAfter(w);
+    InMemoryStore batched = storeAfter(w);
+    InMemoryStore oneStep = storeAfter(w);
+    int resumed = 0;
+    for (Ontology target : List.of(other, w.ontology())) {
+      Resolver.Outcome expected = oneStepSwitch(oneStep, target);
+      List<String> expectedDump = dump(oneStep);
+      for (int batch : new int[] {2, 7}) {
+        for (int k = 1; ; k++) {
+          try (StoreTxn txn = batched.begin()) {
+            if (!interruptAfter(txn, target, batch, k)) {
+              break;
+            }
+            Resolver.Outcome a = SwitchJob.resume(txn, SHARD, batch, job -> {}).outcome();
+            resumed++;
+            assertThat(a.events())
+                .as("seed %d spill %d: events", seed, k)
+                .isEqualTo(expected.events());
+            assertThat(a.conflictsChanged())
+                .as("seed %d spill %d: conflicts changed", seed, k)
+                .isEqualTo(expected.conflictsChanged());
+            assertThat(dump(txn))
+                .as("seed %d batch %d spill %d: stored state", seed, batch, k)
+                .isEqualTo(expectedDump);
+            // Closed without commit: the in-memory store undoes the switch for the next k.
+          }
+        }
+      }
+      batchedSwitch(batched, target, Integer.MAX_VALUE);
+      assertThat(dump(batched)).as("seed %d: stored state", seed).isEqualTo(expectedDump);
+    }
+    assertThat(resumed).as("seed %d: switches resumed", seed).isPositive();
+  }
+
+  private void assertBatchedEqualsOneStep(long seed, int batch) {
+    Workload w = Workloads.generate(seed);
+    Ontology other = Workloads.generate(seed ^ 0x5DEECE66DL).ontology();
+    InMemoryStore batched = storeAfter(w);
     InMemoryStore oneStep = storeAfter(w);
 
     for (Ontology target : List.of(other, w.ontology(), other)) {
-      Resolver.Outcome a = switchTo(unitWise, target, false);
-      Resolver.Outcome b = switchTo(oneStep, target, true);
+      Resolver.Outcome a = batchedSwitch(batched, target, batch);
+      Resolver.Outcome b = oneStepSwitch(oneStep, target);
 
-      assertThat(a.events()).as("seed %d: events", seed).isEqualTo(b.events());
+      assertThat(a.events()).as("seed %d batch %d: events", seed, batch).isEqualTo(b.events());
       assertThat(a.conflictsChanged())
-          .as("seed %d: conflicts changed", seed)
+          .as("seed %d batch %d: conflicts changed", seed, batch)
           .isEqualTo(b.conflictsChanged());
-      assertThat(dump(unitWise)).as("seed %d: stored state", seed).isEqualTo(dump(oneStep));
+      assertThat(dump(batched))
+          .as("seed %d batch %d: stored state", seed, batch)
+          .isEqualTo(dump(oneStep));
     }
   }
 
@@ -58,8 +114,43 @@ class OntologySwitchDifferentialTest {
     return store;
   }
 
-  /** What {@code Engine.setOntology} does, with either switch. */
-  private static Resolver.Outcome switchTo(InMemoryStore store, Ontology target, boolean oneStep) {
+  /** What {@code Engine.setOntology} does. */
+  private static Resolver.Outcome batchedSwitch(InMemoryStore store, Ontology target, int batch) {
+    try (StoreTxn txn = store.begin()) {
+      Resolver.Outcome out = SwitchJob.start(txn, target, SHARD, batch, job -> {}).outcome();
+      txn.commit();
+      return out;
+    }
+  }
+
+  /** Starts a switch and stops it right after spill {@code k}; false if it finished before. */
+  private static boolean interruptAfter(StoreTxn txn, Ontology target, int batch, int k) {
+    int[] spills = {0};
+    try {
+      SwitchJob.start(
+          txn,
+          target,
+          SHARD,
+          batch,
+          job -> {
+            if (++spills[0] == k) {
+              throw new Interrupted();
+            }
+          });
+      return false;
+    } catch (Interrupted e) {
+      return true;
+    }
+  }
+
+  private static final class Interrupted extends RuntimeException {
+    Interrupted() {
+      super("interrupted", null, false, false);
+    }
+  }
+
+  /** The same switch with the one-step reference recomputation. */
+  private static Resolver.Outcome oneStepSwitch(InMemoryStore store, Ontology target) {
     try (StoreTxn txn = store.begin()) {
       StoreMeta meta = txn.meta();
       int next = meta.ontologyVersion() + 1;
@@ -67,18 +158,27 @@ class OntologySwitchDifferentialTest {
       txn.putOntology(next, target);
       long tx = meta.lastTx() + 1;
       long[] nextEntity = {meta.nextEntity()};
+      long total = txn.counts().records();
       Resolver r = new Resolver(txn, current, target, () -> Ids.of(SHARD, nextEntity[0]++), tx);
-      Resolver.Outcome out = oneStep ? r.switchOntologyInOneStep() : r.switchOntology();
+      Resolver.Outcome out = r.switchOntologyInOneStep();
+      long lastTx = out.changedAnything() ? tx : meta.lastTx();
       txn.putMeta(
-          meta.withCounters(meta.nextRecord(), nextEntity[0], tx).withOntology(next, meta.job()));
+          meta.withCounters(meta.nextRecord(), nextEntity[0], lastTx)
+              .withOntology(next, new ResolutionJob(next, ResolutionJob.State.DONE, total, total)));
       txn.commit();
       return out;
     }
   }
 
   private static List<String> dump(InMemoryStore store) {
-    List<String> out = new ArrayList<>();
     try (StoreView v = store.view()) {
+      return dump(v);
+    }
+  }
+
+  private static List<String> dump(StoreView v) {
+    List<String> out = new ArrayList<>();
+    {
       StoreMeta meta = v.meta();
       out.add("meta " + meta);
       out.add("counts " + v.counts());
@@ -107,6 +207,7 @@ class OntologySwitchDifferentialTest {
         }
       }
       v.events(0).toList().forEach(e -> out.add("event " + e));
+      out.add("job rows " + v.jobRows(new byte[0], null).toList().size());
     }
     return out;
   }

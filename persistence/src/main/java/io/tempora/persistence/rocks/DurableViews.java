@@ -8,7 +8,8 @@ import org.rocksdb.ReadOptions;
 import org.rocksdb.Snapshot;
 
 /**
- * The durable read view of STORAGE.md §4.3 ({@code immediate} mode). The syncer {@linkplain
+ * The durable read view of STORAGE.md §4.3 ({@code immediate} mode); also, in any mode, the pinned
+ * view of the state before a spilled transaction ({@link RocksShardStore}). The syncer {@linkplain
  * #capture() captures} a snapshot just before each WAL fsync and {@linkplain #publish publishes} it
  * once the fsync has finished; read views open on the published snapshot, so they never show a
  * write that a machine crash could still remove, and a read that starts after an acknowledgement
@@ -69,6 +70,19 @@ final class DurableViews implements AutoCloseable {
         return p;
       }
       // Replaced and released between the read and the retain: read the newer one.
+    }
+  }
+
+  /** The published view with one more reference (the caller releases it), or null once closed. */
+  Point tryAcquire() {
+    while (true) {
+      Point p = published.get();
+      if (p == null) {
+        return null;
+      }
+      if (p.retain()) {
+        return p;
+      }
     }
   }
 

@@ -59,6 +59,13 @@ public final class RocksShardStore implements Store {
   private final WalSyncer syncer;
   private final DurableViews durableViews;
   private final Semaphore writer = new Semaphore(1, true);
+  // While a transaction that spilled is unfinished: the state from before its first piece, which
+  // views read (docs/storage.md, "Ontology switch"); null otherwise.
+  private final java.util.concurrent.atomic.AtomicReference<DurableViews> jobPin =
+      new java.util.concurrent.atomic.AtomicReference<>();
+  // Immediate mode: the write sequence of the commit that finished the spilled transaction (0:
+  // not yet); the pin goes once the durable view holds it.
+  private volatile long jobEndWseq;
   // Written by the writer (under the permit); volatile so that metrics can read it.
   private volatile long lastWseq;
   // Largest committed batch (data bytes) since open; written under the permit.
@@ -368,14 +375,98 @@ public final class RocksShardStore implements Store {
   @Override
   public StoreView view() {
     checkOpen();
-    if (durableViews != null) {
-      DurableViews.Point point = durableViews.acquire();
-      SnapshotSource src = new SnapshotSource(rocks, point.snapshot(), point::release);
+    DurableViews.Point point = pinnedPoint();
+    if (point == null && durableViews != null) {
+      point = durableViews.acquire();
+    }
+    if (point != null) {
+      DurableViews.Point held = point;
+      SnapshotSource src = new SnapshotSource(rocks, held.snapshot(), held::release);
       return new RocksView(src, interner, src::close);
     }
     Snapshot snap = rocks.snapshot();
     SnapshotSource src = new SnapshotSource(rocks, snap, () -> rocks.release(snap));
     return new RocksView(src, interner, src::close);
+  }
+
+  /**
+   * While a transaction that spilled is unfinished, the state from before its first piece (one more
+   * reference; the caller releases it), or null. Immediate mode: a durable view older than that
+   * state is read instead (it holds no piece either), and once the durable view holds the finishing
+   * commit the pin goes.
+   */
+  private DurableViews.Point pinnedPoint() {
+    DurableViews pin = currentPin();
+    if (pin == null) {
+      return null;
+    }
+    if (durableViews != null) {
+      WalSyncer.Mark durable = durableViews.publishedMark();
+      WalSyncer.Mark pinned = pin.publishedMark();
+      if (durable != null && pinned != null && durable.wseq() < pinned.wseq()) {
+        return null;
+      }
+    }
+    return pin.tryAcquire();
+  }
+
+  /** The pin, released first if the durable view holds the commit that finished its job. */
+  private DurableViews currentPin() {
+    DurableViews pin = jobPin.get();
+    if (pin != null && durableViews != null) {
+      WalSyncer.Mark durable = durableViews.publishedMark();
+      long end = jobEndWseq;
+      if (durable != null && end != 0 && durable.wseq() >= end) {
+        unpin(pin);
+        return null;
+      }
+    }
+    return pin;
+  }
+
+  private void unpin(DurableViews pin) {
+    if (jobPin.compareAndSet(pin, null)) {
+      pin.close();
+    }
+  }
+
+  /**
+   * Called under the writer permit: writes the transaction's batch so far as one atomic write (WAL
+   * on, no fsync, no write sequence: nothing is acknowledged) and clears it. The first piece pins
+   * the state before it for views; the commit that finishes the transaction releases the pin.
+   */
+  private void spill(RocksTxn txn) {
+    checkOpen();
+    BatchSource src = (BatchSource) txn.source();
+    if (src.count() == 0) {
+      return;
+    }
+    syncer.checkHealthy();
+    DurableViews pin = jobPin.get();
+    if (pin != null && jobEndWseq != 0) {
+      // The pin of an earlier, committed job whose commit the durable view does not hold yet:
+      // this job's pin (taken now) serves views from here on (older durable views still first).
+      unpin(pin);
+      pin = null;
+    }
+    if (pin == null) {
+      jobEndWseq = 0;
+      jobPin.set(new DurableViews(rocks));
+    }
+    long bytes = src.dataSize();
+    try {
+      rocks.write(src.batch());
+    } catch (StoreException e) {
+      writeFailed(e);
+      throw e;
+    }
+    src.clear();
+    // Ids allocated so far are taken (the strings are in the store); caches fill at the commit.
+    interner.committed(txn.pending());
+    if (bytes > largestBatchBytes) {
+      largestBatchBytes = bytes;
+    }
+    LOG.debug("shard {}: spilled a piece of {} bytes", config.shardId(), bytes);
   }
 
   @Override
@@ -393,6 +484,7 @@ public final class RocksShardStore implements Store {
           src,
           interner,
           this::commit,
+          this::spill,
           history,
           () -> Math.floorDiv(clockMillis.getAsLong(), 1000),
           () -> {
@@ -410,7 +502,7 @@ public final class RocksShardStore implements Store {
   private Commit commit(RocksTxn txn) {
     checkOpen();
     BatchSource src = (BatchSource) txn.source();
-    if (src.count() == 0) {
+    if (src.count() == 0 && !txn.hasSpilled()) {
       return Commit.DURABLE;
     }
     syncer.checkHealthy();
@@ -439,6 +531,14 @@ public final class RocksShardStore implements Store {
       throw e;
     }
     lastWseq = wseq;
+    DurableViews pin = jobPin.get();
+    if (pin != null) {
+      if (durableViews == null) {
+        unpin(pin);
+      } else {
+        jobEndWseq = wseq;
+      }
+    }
     if (historyRow != null) {
       history.committed(historyRow);
     }
@@ -468,9 +568,13 @@ public final class RocksShardStore implements Store {
     interner.committed(pending);
     Commit durable = syncer.written(new WalSyncer.Mark(wseq, meta.lastTx()), bytes);
     // Filling the caches is left to the waiting request thread, outside the writer permit.
+    boolean pinned = pin != null && durableViews != null;
     return () -> {
       interner.publish(pending);
       durable.awaitDurable();
+      if (pinned) {
+        currentPin();
+      }
     };
   }
 
@@ -947,6 +1051,10 @@ public final class RocksShardStore implements Store {
       }
       closed = true;
       syncer.close();
+      DurableViews pin = jobPin.getAndSet(null);
+      if (pin != null) {
+        pin.close();
+      }
       if (durableViews != null) {
         durableViews.close();
       }
@@ -1055,6 +1163,12 @@ public final class RocksShardStore implements Store {
       } catch (RocksDBException e) {
         throw RocksStore.failure("batch delete", cf, e);
       }
+    }
+
+    /** Empties the batch after a spill: reads go to the latest state, which now holds it. */
+    void clear() {
+      batch.clear();
+      bytes = 0;
     }
 
     void close() {

@@ -33,6 +33,8 @@ final class RocksTxn extends RocksView implements StoreTxn {
   private final Interner.Pending pending;
   private final RecordIndexes indexes;
   private final Function<RocksTxn, Commit> committer;
+  private final java.util.function.Consumer<RocksTxn> spiller;
+  private boolean spilled;
   private final HistoryPartitions partitions;
   private final LongSupplier nowSeconds;
   // The history partition of this transaction's superseded versions (-1: none yet), the commit
@@ -53,6 +55,7 @@ final class RocksTxn extends RocksView implements StoreTxn {
       Batch batch,
       Interner interner,
       Function<RocksTxn, Commit> committer,
+      java.util.function.Consumer<RocksTxn> spiller,
       HistoryPartitions partitions,
       LongSupplier nowSeconds,
       Runnable onClose) {
@@ -61,6 +64,7 @@ final class RocksTxn extends RocksView implements StoreTxn {
     this.pending = interner.begin();
     this.indexes = new RecordIndexes(source, batch);
     this.committer = committer;
+    this.spiller = spiller;
     this.partitions = partitions;
     this.nowSeconds = nowSeconds;
   }
@@ -340,6 +344,40 @@ final class RocksTxn extends RocksView implements StoreTxn {
   /** Events per key for a transaction of {@code n > MAX_EVENT_KEYS} events. */
   static int eventsPerKey(int n) {
     return (int) ((n + (long) MAX_EVENT_KEYS - 1) / MAX_EVENT_KEYS);
+  }
+
+  @Override
+  public void putJobRow(byte[] key, byte[] value) {
+    put(Cf.META, jobKey(key), value);
+  }
+
+  @Override
+  public void deleteJobRow(byte[] key) {
+    delete(Cf.META, jobKey(key));
+  }
+
+  /**
+   * Writes the batch so far (with the counters as they stand) as one atomic write and goes on with
+   * an empty one; see {@link RocksShardStore} for what views see meanwhile.
+   */
+  @Override
+  public void spill() {
+    checkWritable();
+    if (historyPart >= 0) {
+      throw new IllegalStateException(
+          "spill: this transaction superseded record versions, which a spill cannot carry");
+    }
+    // The base counts are read before the first piece is written: later reads would include it.
+    counts();
+    writeCounts();
+    pending.writeCounters(batch);
+    spiller.accept(this);
+    spilled = true;
+  }
+
+  /** True once a piece of this transaction was written by {@link #spill()}. */
+  boolean hasSpilled() {
+    return spilled;
   }
 
   @Override

@@ -9,6 +9,7 @@ import io.tempora.engine.ontology.Ontology;
 import io.tempora.engine.ontology.TupleKey;
 import io.tempora.engine.store.ConflictEntry;
 import io.tempora.engine.store.Cursor;
+import io.tempora.engine.store.JobRow;
 import io.tempora.engine.store.Posting;
 import io.tempora.engine.store.StoreCounts;
 import io.tempora.engine.store.StoreMeta;
@@ -317,6 +318,46 @@ class RocksView implements StoreView {
             after != null && Arrays.equals(k, after)
                 ? null
                 : new ConflictEntry(k, ValueCodec.conflictItem(v)));
+  }
+
+  /** The meta key prefix of job rows (docs/storage.md, "Ontology switch"). */
+  static final byte[] JOB = Keys.meta("job/");
+
+  /** The meta key of a job row. */
+  static byte[] jobKey(byte[] key) {
+    byte[] out = Arrays.copyOf(JOB, JOB.length + key.length);
+    System.arraycopy(key, 0, out, JOB.length, key.length);
+    return out;
+  }
+
+  @Override
+  public Cursor<JobRow> jobRows(byte[] prefix, byte[] after) {
+    byte[] from =
+        after == null
+            ? jobKey(prefix)
+            : Arrays.copyOf(jobKey(after), JOB.length + after.length + 1);
+    return scan(
+        Cf.META,
+        from,
+        prefixEnd(jobKey(prefix)),
+        (k, v) -> new JobRow(Arrays.copyOfRange(k, JOB.length, k.length), v));
+  }
+
+  /** The first key after every key starting with {@code prefix} ({@code prefix} not all 0xFF). */
+  static byte[] prefixEnd(byte[] prefix) {
+    for (int i = prefix.length - 1; i >= 0; i--) {
+      if (prefix[i] != (byte) 0xFF) {
+        byte[] out = Arrays.copyOf(prefix, i + 1);
+        out[i]++;
+        return out;
+      }
+    }
+    throw new IllegalArgumentException("prefix of 0xFF bytes only");
+  }
+
+  @Override
+  public byte[] jobRow(byte[] key) {
+    return get(Cf.META, jobKey(key));
   }
 
   @Override

@@ -2,6 +2,7 @@ package io.tempora.persistence.scale;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tempora.engine.EngineConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,6 +29,9 @@ class BoundedMemoryIT {
   private static final long RECORDS = Long.getLong("tempora.scale.records", 100_000);
   private static final List<String> HEAP = List.of("-Xmx256m");
   private static final List<String> SWITCH_HEAP = List.of("-Xmx64m");
+  // storage.reindex_batch_records of the switch (the engine's default unless set).
+  private static final int SWITCH_BATCH =
+      Integer.getInteger("tempora.switch.batch", EngineConfig.DEFAULT_SWITCH_BATCH_RECORDS);
   private static final Map<Long, Path> BUILT = new HashMap<>();
 
   @TempDir static Path tmp;
@@ -44,7 +48,9 @@ class BoundedMemoryIT {
    * Issue 3 item 4 (ontology switch memory): SetOntology re-resolves every record of the store in a
    * heap a quarter of the serving limit, far below what holding every live record would take
    * (docs/storage.md, "Ontology switch"). Every linked pair splits, so a tenth of the records get
-   * fresh ids.
+   * fresh ids. The switch is written in pieces of {@code tempora.switch.batch} records: its largest
+   * write batch ({@code switch_batch_bytes}) grows with that number and with the switch's events
+   * (the finishing commit carries them), not with the store.
    */
   @Test
   void setOntology_manyRecordsIn64MiBHeap_splitsEveryLinkedPair() throws Exception {
@@ -53,7 +59,7 @@ class BoundedMemoryIT {
     Map<String, String> out =
         ChildJvm.run(
             tmp.resolve("switch-" + RECORDS + ".log"),
-            SWITCH_HEAP,
+            List.of(SWITCH_HEAP.get(0), "-Dtempora.switch.batch=" + SWITCH_BATCH),
             ScaleChild.class,
             30,
             "switch",
@@ -66,6 +72,10 @@ class BoundedMemoryIT {
         .containsEntry("events_split", Long.toString(RECORDS / 10 - RECORDS / 100))
         .containsKey("events_stored");
     assertThat(Long.parseLong(out.get("max_heap"))).isLessThanOrEqualTo(64L << 20);
+    long events = Long.parseLong(out.get("events_stored"));
+    assertThat(Long.parseLong(out.get("switch_batch_bytes")))
+        .as("largest write batch of the switch (batch %d records, %d events)", SWITCH_BATCH, events)
+        .isLessThanOrEqualTo(1024L * SWITCH_BATCH + 256L * events);
   }
 
   /** ST-T6: nothing held on the heap after start-up grows with the number of records. */

@@ -103,7 +103,7 @@ public final class ScaleChild {
   /** Switches a built store to {@link ScaleWorkload#SWITCHED} and checks one split pair. */
   static void switchOntology(Path dir, long n) {
     try (RocksShardStore store = RocksShardStore.open(dir, StorageConfig.defaults(0))) {
-      Engine engine = new Engine(store, EngineConfig.defaults());
+      Engine engine = new Engine(store, switchConfig());
       long t0 = System.nanoTime();
       OntologyResult r = engine.setOntology(ScaleWorkload.SWITCHED, null);
       System.out.println("switch_seconds=" + (System.nanoTime() - t0) / 1e9);
@@ -141,11 +141,12 @@ public final class ScaleChild {
   /**
    * Switches a built store to {@link ScaleWorkload#SWITCHED} in {@code immediate} mode, printing
    * {@code switching} (flushed) right before and {@code switch_ms}, {@code switch_tx} after; the
-   * switch crash test kills it in between.
+   * switch crash test kills it in between. The switch spills every {@code tempora.switch.batch}
+   * records (default: {@code storage.reindex_batch_records}'s default).
    */
   static void switchOnly(Path dir) {
     try (RocksShardStore store = RocksShardStore.open(dir, StorageConfig.defaults(0))) {
-      Engine engine = new Engine(store, EngineConfig.defaults());
+      Engine engine = new Engine(store, switchConfig());
       System.out.println("switching");
       System.out.flush();
       long t0 = System.nanoTime();
@@ -155,6 +156,13 @@ public final class ScaleChild {
       System.out.flush();
     }
     System.out.println("ok=true");
+  }
+
+  /** The engine configuration with the switch batch of {@code tempora.switch.batch}. */
+  static EngineConfig switchConfig() {
+    return EngineConfig.defaults()
+        .withSwitchBatchRecords(
+            Integer.getInteger("tempora.switch.batch", EngineConfig.DEFAULT_SWITCH_BATCH_RECORDS));
   }
 
   private static void require(boolean ok, String what) {

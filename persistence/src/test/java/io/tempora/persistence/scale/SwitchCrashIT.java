@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.tempora.engine.Engine;
 import io.tempora.engine.EngineConfig;
 import io.tempora.engine.OntologyResult;
+import io.tempora.engine.resolve.SwitchJob;
 import io.tempora.engine.store.ConflictEntry;
 import io.tempora.engine.store.Cursor;
 import io.tempora.engine.store.StoreView;
@@ -34,16 +35,20 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Crash safety of the ontology switch (docs/storage.md, "Ontology switch"): a child JVM switches a
  * store of {@link #RECORDS} records ({@link ScaleWorkload}: every linked pair splits) in {@code
- * immediate} mode and is SIGKILLed at a random moment of the switch (within the first 60 % of a
- * reference run). The data dir must then verify clean and hold exactly the resolution before the
- * switch or exactly the one a switch run to the end produces (a digest of ontology version,
- * counters, every record's entity, active entities, aliases, events and conflicts), never a mix; a
- * store killed before the commit switches again to the same result. The last cycle kills the child
- * after the switch returned, before it closes the store. {@code tempora.switchcrash.cycles} kills
- * (4; 20 with {@code -Pextended}).
+ * immediate} mode, spilling every {@link #BATCH} records, and is SIGKILLed at a random moment of
+ * the switch (within the first 60 % of a reference run). The data dir must then verify clean. If
+ * its meta names the switch {@code RUNNING} (the kill came after a spill), reopening it with an
+ * engine must finish the switch: the new resolution, exactly as a switch run to the end produces it
+ * (a digest of ontology version, counters, every record's entity, active entities, aliases, events
+ * and conflicts). Otherwise it holds exactly the old resolution (killed before the first spill) or
+ * the new one (killed after the commit), never a mix; a store killed before the first spill
+ * switches again to the same result. The last cycle kills the child after the switch returned,
+ * before it closes the store. {@code tempora.switchcrash.cycles} kills (4; 20 with {@code
+ * -Pextended}).
  */
 class SwitchCrashIT {
   private static final long RECORDS = 10_000;
+  private static final int BATCH = 1_000;
   private static final int CYCLES = Integer.getInteger("tempora.switchcrash.cycles", 4);
 
   @TempDir Path dir;
@@ -69,7 +74,7 @@ class SwitchCrashIT {
     Map<String, String> ran =
         ChildJvm.run(
             dir.resolve("reference.log"),
-            List.of("-Xmx128m"),
+            List.of("-Xmx128m", "-Dtempora.switch.batch=" + BATCH),
             ScaleChild.class,
             10,
             "switch-only",
@@ -83,6 +88,7 @@ class SwitchCrashIT {
     Random rnd = new Random(seed);
     int old = 0;
     int switched = 0;
+    int finished = 0;
     boolean resumed = false;
     for (int cycle = 0; cycle < CYCLES; cycle++) {
       boolean last = cycle == CYCLES - 1;
@@ -94,7 +100,17 @@ class SwitchCrashIT {
       String where = "seed " + seed + " cycle " + cycle + " (kill after " + delayMs + " ms)";
       VerifyReport report = DataDirVerifier.verify(data);
       assertThat(report.problems()).as("%s: %s", where, report.render()).isEmpty();
+      boolean running = jobRunning(data);
+      if (running) {
+        finishInProcess(data);
+        VerifyReport again = DataDirVerifier.verify(data);
+        assertThat(again.problems()).as("%s: %s", where, again.render()).isEmpty();
+      }
       String got = digest(data);
+      if (running) {
+        assertThat(got).as("%s: reopening finished the switch", where).isEqualTo(after);
+        finished++;
+      }
       assertThat(got).as("%s: old or new resolution", where).isIn(before, after);
       if (last) {
         assertThat(got).as("%s: killed after the switch returned", where).isEqualTo(after);
@@ -106,15 +122,39 @@ class SwitchCrashIT {
           assertThat(digest(data)).as("%s: switched again after the kill", where).isEqualTo(after);
           resumed = true;
         }
-      } else {
+      } else if (!running) {
         switched++;
       }
       delete(data);
     }
     System.out.printf(
-        "switch crash seed %d: %d records, switch %d ms, %d kills: %d old, %d new%n",
-        seed, RECORDS, switchMs, CYCLES, old, switched);
-    assertThat(old).as("kills that landed inside the switch").isPositive();
+        "switch crash seed %d: %d records, switch %d ms, %d kills: %d old, %d finished at reopen,"
+            + " %d new%n",
+        seed, RECORDS, switchMs, CYCLES, old, finished, switched);
+    assertThat(old + finished).as("kills that landed inside the switch").isPositive();
+  }
+
+  /** Whether the data dir's meta names an unfinished switch. */
+  private static boolean jobRunning(Path data) {
+    try (RocksShardStore store = RocksShardStore.open(data, StorageConfig.defaults(0));
+        StoreView v = store.view()) {
+      return SwitchJob.isRunning(v.meta());
+    }
+  }
+
+  /** Opens the store with an engine, which finishes the unfinished switch. */
+  private static void finishInProcess(Path data) {
+    try (RocksShardStore store = RocksShardStore.open(data, StorageConfig.defaults(0))) {
+      Engine engine = new Engine(store, EngineConfig.defaults().withSwitchBatchRecords(BATCH));
+      assertThat(SwitchJob.isRunning(metaOf(store))).isFalse();
+      assertThat(engine.ontology().version()).isEqualTo(2);
+    }
+  }
+
+  private static io.tempora.engine.store.StoreMeta metaOf(RocksShardStore store) {
+    try (StoreView v = store.view()) {
+      return v.meta();
+    }
   }
 
   /**
@@ -129,6 +169,7 @@ class SwitchCrashIT {
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED",
                 "-Xmx128m",
+                "-Dtempora.switch.batch=" + BATCH,
                 "-cp",
                 System.getProperty("java.class.path"),
                 ScaleChild.class.getName(),
