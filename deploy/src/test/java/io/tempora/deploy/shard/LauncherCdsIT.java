@@ -51,6 +51,34 @@ class LauncherCdsIT {
   }
 
   @Test
+  void shardStart_withAotModeAfterAFirstCleanExit_loadsClassesFromTheAotCache() throws Exception {
+    Path cache = tmp.resolve("cache-aot");
+    Map<String, String> aot = Map.of("XDG_CACHE_HOME", cache.toString(), "TEMPORA_CDS", "aot");
+
+    assertThat(runOnce(aot, "aot-first")).isZero();
+    if (read(tmp.resolve("aot-first.log")).contains("TEMPORA_CDS=aot needs a JDK >= 25")) {
+      // An older JDK: the launcher said so and fell back to the class-data archive.
+      assertThat(archives(cache)).hasSize(1);
+      return;
+    }
+    List<Path> caches = files(cache, ".aot");
+    assertThat(caches).hasSize(1);
+    assertThat(caches.getFirst().getFileName().toString()).startsWith("shard-");
+    assertThat(Files.size(caches.getFirst())).isGreaterThan(1 << 20);
+    assertThat(archives(cache)).as("no class-data archive besides the AOT cache").isEmpty();
+
+    Path classLog = tmp.resolve("aot-classes.log");
+    Map<String, String> second = new java.util.HashMap<>(aot);
+    second.put("JAVA_OPTS", "-Xlog:class+load=info:file=" + classLog);
+    assertThat(runOnce(second, "aot-second")).isZero();
+
+    assertThat(lastArguments).contains("-XX:AOTCache=" + caches.getFirst());
+    assertThat(Files.readString(classLog))
+        .containsPattern(
+            "io\\.tempora\\.deploy\\.shard\\.ShardProcess source: shared objects file");
+  }
+
+  @Test
   void shardStart_withCdsOff_writesNoArchive() throws Exception {
     Path cache = tmp.resolve("cache-off");
 
@@ -174,12 +202,17 @@ class LauncherCdsIT {
   }
 
   private static List<Path> archives(Path cache) throws IOException {
+    return files(cache, ".jsa");
+  }
+
+  /** The files of the launcher's cache directory whose names end with {@code suffix}. */
+  private static List<Path> files(Path cache, String suffix) throws IOException {
     Path dir = cache.resolve("tempora").resolve("cds");
     if (!Files.isDirectory(dir)) {
       return List.of();
     }
     try (Stream<Path> files = Files.list(dir)) {
-      return files.filter(f -> f.toString().endsWith(".jsa")).toList();
+      return files.filter(f -> f.toString().endsWith(suffix)).toList();
     }
   }
 }
