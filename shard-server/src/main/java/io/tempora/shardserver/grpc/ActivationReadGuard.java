@@ -2,7 +2,6 @@ package io.tempora.shardserver.grpc;
 
 import io.grpc.Context;
 import io.grpc.Deadline;
-import io.grpc.ForwardingServerCallListener;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
@@ -48,28 +47,7 @@ public final class ActivationReadGuard implements ServerInterceptor {
     if (!guarded) {
       return next.startCall(call, headers);
     }
-    return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(
-        next.startCall(call, headers)) {
-      private boolean refused;
-
-      @Override
-      public void onMessage(Q message) {
-        Status s = hold(message);
-        if (s != null) {
-          refused = true;
-          call.close(s, new Metadata());
-          return;
-        }
-        super.onMessage(message);
-      }
-
-      @Override
-      public void onHalfClose() {
-        if (!refused) {
-          super.onHalfClose();
-        }
-      }
-    };
+    return MessageGate.listener(call, next.startCall(call, headers), this::hold);
   }
 
   /** Waits for the staged identities of {@code message}; the refusal if one is still staged. */

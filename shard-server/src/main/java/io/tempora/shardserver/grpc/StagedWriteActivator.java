@@ -1,11 +1,9 @@
 package io.tempora.shardserver.grpc;
 
-import io.grpc.ForwardingServerCallListener;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
-import io.grpc.Status;
 import io.tempora.engine.Engine;
 import io.tempora.proto.internal.v1.HomeClaim;
 import io.tempora.proto.internal.v1.ResolveHomesRequest;
@@ -52,35 +50,20 @@ public final class StagedWriteActivator implements ServerInterceptor {
     if (!guarded) {
       return next.startCall(call, headers);
     }
-    return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(
-        next.startCall(call, headers)) {
-      private boolean refused;
-
-      @Override
-      public void onMessage(Q message) {
-        if (refused) {
-          return;
-        }
-        if (slots.activatingMove() != null) {
+    return MessageGate.listener(
+        call,
+        next.startCall(call, headers),
+        message -> {
+          if (slots.activatingMove() == null) {
+            return null;
+          }
           try {
             activate(message);
+            return null;
           } catch (RuntimeException e) {
-            refused = true;
-            Status s = Statuses.toStatus(e);
-            call.close(s, new Metadata());
-            return;
+            return Statuses.toStatus(e);
           }
-        }
-        super.onMessage(message);
-      }
-
-      @Override
-      public void onHalfClose() {
-        if (!refused) {
-          super.onHalfClose();
-        }
-      }
-    };
+        });
   }
 
   private void activate(Object message) {
