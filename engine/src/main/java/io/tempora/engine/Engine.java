@@ -1,6 +1,7 @@
 package io.tempora.engine;
 
 import io.tempora.engine.model.Descriptors;
+import io.tempora.engine.model.EntityRow;
 import io.tempora.engine.model.Identity;
 import io.tempora.engine.model.Ids;
 import io.tempora.engine.model.RecordInput;
@@ -331,6 +332,48 @@ public final class Engine {
         }
       }
       return finish(txn, meta, tx, nextRecord[0], changes, items, preferred);
+    }
+  }
+
+  /**
+   * Gives active entity {@code from} the id {@code to} (a reconciliation move's entity, created
+   * here by the move's copy, taking back the id it had on the shard it came from once that shard
+   * deleted it: docs/decisions.md D3, docs/distributed.md "Entity ids of moved entities"), if
+   * {@code from} is still active here and this shard has no row of {@code to}; otherwise nothing
+   * happens. One transaction: {@code from} becomes an alias of {@code to}, conflict items name
+   * {@code to}, event {@code MERGED to [from]}. Returns once durable.
+   *
+   * @return the transaction, or 0 when nothing was renamed
+   */
+  public long renameEntity(long from, long to) {
+    if (from == 0 || to == 0 || from == to) {
+      throw new IllegalArgumentException(
+          "rename: entity ids must be two different non-zero ids, got "
+              + Long.toUnsignedString(from)
+              + " and "
+              + Long.toUnsignedString(to));
+    }
+    Applied a = serialised(() -> applyRename(from, to));
+    a.awaitDurable();
+    return a.result().tx();
+  }
+
+  private Applied applyRename(long from, long to) {
+    try (StoreTxn txn = store.begin()) {
+      EntityRow row = txn.entity(from);
+      if (row == null || row.status() != EntityRow.Status.ACTIVE || txn.entity(to) != null) {
+        return new Applied(new WriteResult(0, List.of(), List.of()), Commit.DURABLE);
+      }
+      StoreMeta meta = txn.meta();
+      long tx = meta.lastTx() + 1;
+      long[] nextEntity = {meta.nextEntity()};
+      Ontology ontology = txn.ontology(meta.ontologyVersion());
+      Resolver.Outcome outcome =
+          new Resolver(txn, ontology, ontology, () -> Ids.of(config.shardId(), nextEntity[0]++), tx)
+              .renameEntity(from, to);
+      txn.putMeta(meta.withCounters(meta.nextRecord(), nextEntity[0], tx));
+      Commit commit = txn.commit();
+      return new Applied(new WriteResult(tx, List.of(), outcome.events()), commit);
     }
   }
 

@@ -47,6 +47,8 @@ public final class Resolver {
   private final LongSupplier freshEntityId;
   private final long tx;
   private LongUnaryOperator preferredEntity = rid -> 0;
+  private long renameFrom;
+  private long renameTo;
 
   /** What the transaction changed in the resolution. */
   public record Outcome(List<EntityEvent> events, boolean conflictsChanged) {
@@ -84,6 +86,28 @@ public final class Resolver {
   public Resolver preferringIds(LongUnaryOperator preferred) {
     this.preferredEntity = preferred;
     return this;
+  }
+
+  /**
+   * Gives the active entity {@code from} the id {@code to}, which has no row here (a reconciliation
+   * move's entity arriving here whole, once its former id {@code to} is deleted on the shard it
+   * came from, docs/decisions.md D3): the entity's component is re-resolved with no change, the
+   * group keeping {@code from} takes {@code to}, {@code from} becomes an alias of it, conflict
+   * items follow, one event {@code MERGED to [from]}. The caller checks that {@code from} is active
+   * and {@code to} unknown here.
+   *
+   * @throws IllegalStateException if re-resolving the unchanged component would change anything
+   *     else (nothing is written then: the caller drops the transaction)
+   */
+  public Outcome renameEntity(long from, long to) {
+    List<Long> members = txn.members(from).toList();
+    if (members.isEmpty()) {
+      throw new IllegalStateException("entity " + Long.toUnsignedString(from) + " has no members");
+    }
+    Set<Long> region = new LinkedHashSet<>(new LinkIndex(txn, before).component(members.get(0)));
+    renameFrom = from;
+    renameTo = to;
+    return resolve(region, new ArrayList<>(region), Set.of(), Set.of(), List.of(), Map.of());
   }
 
   /** Writes the record changes and re-resolves what they touch. */
@@ -232,6 +256,9 @@ public final class Resolver {
               return preferred != 0 ? preferred : freshEntityId.getAsLong();
             },
             tx);
+    if (renameFrom != 0) {
+      rename(ids);
+    }
     // Groups partition the region, so identity is equality here, without hashing every member.
     Map<Group, Long> idOf = new IdentityHashMap<>();
     for (int g = 0; g < groups.size(); g++) {
@@ -242,6 +269,20 @@ public final class Resolver {
         rewriteConflicts(split, idOf, oldMembers.keySet(), idx, region, oldVersions);
     txn.appendEvents(ids.events);
     return new Outcome(ids.events, conflictsChanged);
+  }
+
+  /** {@link #renameEntity}'s change to the ids of an unchanged re-resolution. */
+  private void rename(IdAssignment ids) {
+    int g = ids.ids.indexOf(renameFrom);
+    if (g < 0 || !ids.events.isEmpty() || !ids.aliases.isEmpty() || !ids.deleted.isEmpty()) {
+      throw new IllegalStateException(
+          "re-resolving entity "
+              + Long.toUnsignedString(renameFrom)
+              + " unchanged would change its component: not renamed");
+    }
+    ids.ids.set(g, renameTo);
+    ids.aliases.put(renameFrom, renameTo);
+    ids.events.add(new EntityEvent(tx, EntityEvent.Kind.MERGED, renameTo, List.of(renameFrom)));
   }
 
   /** The id every member of {@code g} prefers, if still free here; else 0. */
