@@ -1,18 +1,30 @@
 package io.tempora.router;
 
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.tempora.proto.internal.v1.ListMoveJournalRequest;
 import io.tempora.proto.internal.v1.ListMoveJournalResponse;
 import io.tempora.proto.internal.v1.MoveCopyRequest;
+import io.tempora.proto.internal.v1.MoveCopyResponse;
 import io.tempora.proto.internal.v1.MoveJournalEntry;
 import io.tempora.proto.internal.v1.MovedRecord;
+import io.tempora.proto.internal.v1.RenameMovedEntityRequest;
 import io.tempora.proto.internal.v1.SaveMoveJournalRequest;
 import io.tempora.proto.internal.v1.ShardGrpc;
 import io.tempora.proto.internal.v1.SweepCarryMarksRequest;
+import io.tempora.proto.v1.EntityStatus;
+import io.tempora.proto.v1.GetEntityRequest;
+import io.tempora.proto.v1.GetEntityResponse;
 import io.tempora.proto.v1.Identity;
 import io.tempora.proto.v1.Record;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
@@ -78,11 +90,107 @@ final class PendingMoves {
    * Writes the copies of {@code entry} on {@code target}, marked carry-over pending under the
    * entry's name (MoveCopy), before the entry is journaled.
    */
-  void copy(int target, MoveJournalEntry entry) {
+  MoveCopyResponse copy(int target, MoveJournalEntry entry) {
     MoveCopyRequest.Builder r =
         MoveCopyRequest.newBuilder().setEpoch(entry.getEpoch()).setSequence(entry.getSequence());
     entry.getRecordsList().forEach(m -> r.addRecords(m.getCopy()));
-    Fanout.call(shards.get(target), s -> internal(s).moveCopy(r.build()));
+    return Fanout.call(shards.get(target), s -> internal(s).moveCopy(r.build()));
+  }
+
+  /**
+   * {@code entry} naming, per record, the entity id {@code P} its entity had on the source and the
+   * entity {@code F} the copy created for it on the target, where a moved entity may take {@code P}
+   * back ({@link #rename}): every record of the batch naming {@code P} lies in {@code F}, {@code F}
+   * holds no other record of the batch, and the copy's transaction created {@code F} (so it holds
+   * nothing else). A repeated copy (a step run twice) created nothing: the first answer's creations
+   * count.
+   *
+   * @param former per record, the id it may give back ({@link Reconciler#formerIds}; 0: none)
+   * @param answers the copy's answers, in order (more than one when the step ran twice)
+   */
+  static MoveJournalEntry withRenames(
+      MoveJournalEntry entry, long[] former, List<MoveCopyResponse> answers) {
+    if (answers.isEmpty()) {
+      return entry;
+    }
+    Set<Long> created = new HashSet<>();
+    answers.forEach(a -> created.addAll(a.getCreatedEntityIdsList()));
+    MoveCopyResponse last = answers.getLast();
+    if (last.getEntityIdsCount() != entry.getRecordsCount()) {
+      return entry; // a shard that does not report entities: no renames
+    }
+    Map<Long, Set<Long>> copiesOf = new HashMap<>();
+    Map<Long, Set<Long>> formersOf = new HashMap<>();
+    for (int k = 0; k < former.length; k++) {
+      long f = last.getEntityIds(k);
+      long copy = created.contains(f) ? f : 0;
+      copiesOf.computeIfAbsent(former[k], x -> new HashSet<>()).add(copy);
+      formersOf.computeIfAbsent(f, x -> new HashSet<>()).add(former[k]);
+    }
+    MoveJournalEntry.Builder b = entry.toBuilder();
+    for (int k = 0; k < former.length; k++) {
+      long p = former[k];
+      long f = last.getEntityIds(k);
+      if (p != 0
+          && created.contains(f)
+          && copiesOf.get(p).size() == 1
+          && formersOf.get(f).size() == 1) {
+        b.setRecords(k, b.getRecords(k).toBuilder().setFormerEntityId(p).setCopyEntityId(f));
+      }
+    }
+    return b.build();
+  }
+
+  /**
+   * Gives each moved entity of {@code entry} its former id back (RenameMovedEntity on the target),
+   * for records of {@code moved} (their CAS happened and their source copy is deleted): only where
+   * the source answers the former id {@code P} DELETED. A deleted id never becomes active there
+   * again, so from then on no shard but the target can hold {@code P} active; a record that joined
+   * {@code P} on the source after the round read it keeps {@code P} active there, and the moved
+   * entity keeps the id its copy got. The target renames only if the copy's entity is still active
+   * and it knows no row of {@code P}. Running it twice renames nothing more.
+   */
+  void rename(int source, MoveJournalEntry entry, List<Identity> moved) {
+    Set<Identity> done = new HashSet<>(moved);
+    Map<Long, Long> renames = new LinkedHashMap<>();
+    for (MovedRecord m : entry.getRecordsList()) {
+      if (m.getFormerEntityId() != 0 && done.contains(m.getCopy().getIdentity())) {
+        renames.putIfAbsent(m.getFormerEntityId(), m.getCopyEntityId());
+      }
+    }
+    for (var r : renames.entrySet()) {
+      if (deletedOn(source, r.getKey())) {
+        RenameMovedEntityRequest ask =
+            RenameMovedEntityRequest.newBuilder().setFrom(r.getValue()).setTo(r.getKey()).build();
+        boolean renamed =
+            Fanout.call(shards.get(entry.getTarget()), s -> internal(s).renameMovedEntity(ask))
+                .getRenamed();
+        LOG.debug(
+            "moved entity {} on shard {} {} id {}",
+            Long.toUnsignedString(r.getValue()),
+            entry.getTarget(),
+            renamed ? "took back its former" : "kept its id, not",
+            Long.toUnsignedString(r.getKey()));
+      }
+    }
+  }
+
+  /** Whether {@code shard} answers entity id {@code id} DELETED. */
+  private boolean deletedOn(int shard, long id) {
+    try {
+      GetEntityResponse e =
+          Fanout.call(
+              shards.get(shard),
+              s ->
+                  s.stub(deadline)
+                      .getEntity(GetEntityRequest.newBuilder().setEntityId(id).build()));
+      return e.getStatus() == EntityStatus.ENTITY_STATUS_DELETED;
+    } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
+        return false;
+      }
+      throw e;
+    }
   }
 
   /** Journals {@code entry} on {@code source}, before its CAS (storing it again replaces it). */
@@ -175,7 +283,7 @@ final class PendingMoves {
     List<Record> moved = new ArrayList<>();
     List<Identity> sourceCopies = new ArrayList<>();
     List<Identity> targetCopies = new ArrayList<>();
-    int carryTo = -1;
+    int[] to = {-1};
     for (int i = 0; i < homes.length; i++) {
       MovedRecord m = e.getRecords(i);
       if (homes[i] == Directory.ABSENT) {
@@ -185,17 +293,17 @@ final class PendingMoves {
       if (homes[i] == m.getToSlot() && owner != source) {
         moved.add(m.getCopy());
         sourceCopies.add(ids.get(i));
-        carryTo = owner;
+        to[0] = owner;
       } else if (homes[i] != m.getToSlot() && owner != e.getTarget()) {
         targetCopies.add(ids.get(i)); // the CAS did not happen: the target copy is stale
       }
     }
     if (!e.getCarried() && !moved.isEmpty()) {
-      ShardClient to = shards.get(carryTo);
+      ShardClient carryTo = shards.get(to[0]);
       hook.step(
           MoveHook.Point.FINISH_CARRIED,
           ids,
-          () -> SourceRecheck.carryOver(shards.get(source), to, moved, List.of(), deadline));
+          () -> SourceRecheck.carryOver(shards.get(source), carryTo, moved, List.of(), deadline));
       hook.step(MoveHook.Point.FINISH_MARKED, ids, () -> carried(source, e));
     }
     hook.step(
@@ -204,6 +312,9 @@ final class PendingMoves {
         () -> {
           delete.accept(source, sourceCopies);
           delete.accept(e.getTarget(), targetCopies);
+          if (to[0] == e.getTarget()) {
+            rename(source, e, sourceCopies);
+          }
         });
     hook.step(MoveHook.Point.FINISH_REMOVED, ids, () -> remove(source, e));
     LOG.info(

@@ -6,6 +6,7 @@ import io.tempora.proto.internal.v1.FindRecordsRequest;
 import io.tempora.proto.internal.v1.FindRecordsResponse;
 import io.tempora.proto.internal.v1.ListLiveRecordsRequest;
 import io.tempora.proto.internal.v1.ListLiveRecordsResponse;
+import io.tempora.proto.internal.v1.MoveCopyResponse;
 import io.tempora.proto.internal.v1.ReconcileResponse;
 import io.tempora.proto.internal.v1.ShardGrpc;
 import io.tempora.proto.v1.AttrValue;
@@ -269,8 +270,12 @@ final class Reconciler {
     return true;
   }
 
-  /** What the change feeds gave: changed live records with their shard, and the next cursors. */
-  private record Feed(List<Record> seeds, List<Integer> where, long[] next, long events) {}
+  /**
+   * What the change feeds gave: changed live records with their shard and the entity each is in
+   * there, and the next cursors.
+   */
+  private record Feed(
+      List<Record> seeds, List<Integer> where, List<Long> entities, long[] next, long events) {}
 
   private Feed pull() {
     List<ChangedRecordsResponse> answers =
@@ -284,18 +289,25 @@ final class Reconciler {
                             .build()));
     List<Record> seeds = new ArrayList<>();
     List<Integer> where = new ArrayList<>();
+    List<Long> entities = new ArrayList<>();
     long[] next = new long[shards.size()];
     long events = 0;
     for (int s = 0; s < answers.size(); s++) {
       ChangedRecordsResponse a = answers.get(s);
-      for (Record r : a.getRecordsList()) {
-        seeds.add(r);
+      for (int i = 0; i < a.getRecordsCount(); i++) {
+        seeds.add(a.getRecords(i));
         where.add(s);
+        entities.add(entityAt(a.getEntityIdsList(), i));
       }
       next[s] = a.getNextFromTx();
       events += a.getEvents();
     }
-    return new Feed(seeds, where, next, events);
+    return new Feed(seeds, where, entities, next, events);
+  }
+
+  /** The entity id at position {@code i} of a shard's answer; 0 (none) if it gave none. */
+  private static long entityAt(List<Long> entityIds, int i) {
+    return i < entityIds.size() ? entityIds.get(i) : 0;
   }
 
   private ShardGrpc.ShardBlockingStub internal(ShardClient s) {
@@ -310,13 +322,20 @@ final class Reconciler {
    * followed once, through its probe value), then the moves of a full round over that set.
    */
   private ReconcileResponse closeAndMove(Feed feed, Signatures sigs) {
-    List<Record> records = new ArrayList<>();
-    List<Integer> where = new ArrayList<>();
+    Read read = new Read();
     Set<Located> held = new HashSet<>();
     Set<String> followed = new HashSet<>();
     Map<String, AttrValue> pending = new LinkedHashMap<>();
     for (int i = 0; i < feed.seeds().size(); i++) {
-      add(feed.seeds().get(i), feed.where().get(i), records, where, held, followed, pending, sigs);
+      add(
+          feed.seeds().get(i),
+          feed.where().get(i),
+          feed.entities().get(i),
+          read,
+          held,
+          followed,
+          pending,
+          sigs);
     }
     while (!pending.isEmpty()) {
       Map<String, AttrValue> batch = new LinkedHashMap<>();
@@ -331,14 +350,33 @@ final class Reconciler {
           FindRecordsRequest.newBuilder().addAllValues(new LinkedHashSet<>(batch.values())).build();
       List<FindRecordsResponse> found = fanout.all(s -> internal(s).findRecords(find));
       for (int s = 0; s < found.size(); s++) {
-        for (Record r : found.get(s).getRecordsList()) {
+        FindRecordsResponse f = found.get(s);
+        for (int i = 0; i < f.getRecordsCount(); i++) {
+          Record r = f.getRecords(i);
           if (sharesAny(sigs.of(r), batch.keySet())) {
-            add(r, s, records, where, held, followed, pending, sigs);
+            add(r, s, entityAt(f.getEntityIdsList(), i), read, held, followed, pending, sigs);
           }
         }
       }
     }
-    return process(records, where, sigs);
+    return process(read, sigs);
+  }
+
+  /**
+   * Live record copies a round read, in parallel lists: the record (identity and descriptors), its
+   * shard, and the entity it was in there when read (0: unknown), which a move names as its former
+   * entity so that an entity moved whole keeps its id (docs/decisions.md D3).
+   */
+  private static final class Read {
+    final List<Record> records = new ArrayList<>();
+    final List<Integer> where = new ArrayList<>();
+    final List<Long> entities = new ArrayList<>();
+
+    void add(Record r, int shard, long entity) {
+      records.add(r);
+      where.add(shard);
+      entities.add(entity);
+    }
   }
 
   /** A record copy: its shard and identity. */
@@ -356,8 +394,8 @@ final class Reconciler {
   private static void add(
       Record r,
       int shard,
-      List<Record> records,
-      List<Integer> where,
+      long entity,
+      Read read,
       Set<Located> held,
       Set<String> followed,
       Map<String, AttrValue> pending,
@@ -365,8 +403,7 @@ final class Reconciler {
     if (!held.add(new Located(shard, r.getIdentity()))) {
       return;
     }
-    records.add(r);
-    where.add(shard);
+    read.add(r, shard, entity);
     sigs.probes(r)
         .forEach(
             (sig, probe) -> {
@@ -393,8 +430,8 @@ final class Reconciler {
     return round.toBuilder().setRounds(1).build();
   }
 
-  private List<Record> listAll(ShardClient s) {
-    List<Record> out = new ArrayList<>();
+  private ListLiveRecordsResponse listAll(ShardClient s) {
+    ListLiveRecordsResponse.Builder out = ListLiveRecordsResponse.newBuilder();
     long after = 0;
     do {
       long from = after;
@@ -405,23 +442,24 @@ final class Reconciler {
                       .setAfterEntityId(from)
                       .setPageSize(LIST_PAGE)
                       .build());
-      out.addAll(page.getRecordsList());
+      for (int i = 0; i < page.getRecordsCount(); i++) {
+        out.addRecords(page.getRecords(i)).addEntityIds(entityAt(page.getEntityIdsList(), i));
+      }
       after = page.getNextAfterEntityId();
     } while (after != 0);
-    return out;
+    return out.build();
   }
 
   private ReconcileResponse round(Signatures sigs) {
-    List<List<Record>> perShard = fanout.all(this::listAll);
-    List<Record> records = new ArrayList<>();
-    List<Integer> where = new ArrayList<>();
+    List<ListLiveRecordsResponse> perShard = fanout.all(this::listAll);
+    Read read = new Read();
     for (int s = 0; s < perShard.size(); s++) {
-      for (Record r : perShard.get(s)) {
-        records.add(r);
-        where.add(s);
+      ListLiveRecordsResponse all = perShard.get(s);
+      for (int i = 0; i < all.getRecordsCount(); i++) {
+        read.add(all.getRecords(i), s, all.getEntityIds(i));
       }
     }
-    return process(records, where, sigs);
+    return process(read, sigs);
   }
 
   /**
@@ -429,7 +467,9 @@ final class Reconciler {
    * shards, or the closure of the changed ones): stale copies removed, components spanning shards
    * moved to their majority shard.
    */
-  private ReconcileResponse process(List<Record> records, List<Integer> where, Signatures sigs) {
+  private ReconcileResponse process(Read read, Signatures sigs) {
+    List<Record> records = read.records;
+    List<Integer> where = read.where;
     List<Identity> ids = records.stream().map(Record::getIdentity).toList();
     int[] proposed = new int[ids.size()];
     for (int i = 0; i < proposed.length; i++) {
@@ -473,6 +513,8 @@ final class Reconciler {
     }
     // Moves grouped by (source, target).
     Map<Long, List<Integer>> moves = new TreeMap<>();
+    long[] pairOf = new long[records.size()];
+    java.util.Arrays.fill(pairOf, -1);
     long cross = 0;
     for (List<Integer> members : components.values()) {
       int[] count = new int[shards.size()];
@@ -495,18 +537,20 @@ final class Reconciler {
       cross++;
       for (int i : members) {
         if (where.get(i) != target) {
-          moves.computeIfAbsent((long) where.get(i) << 32 | target, k -> new ArrayList<>()).add(i);
+          pairOf[i] = (long) where.get(i) << 32 | target;
+          moves.computeIfAbsent(pairOf[i], k -> new ArrayList<>()).add(i);
         }
       }
     }
     // The batches of different (source, target) pairs move disjoint identities: in parallel, so
     // a round's sequence of shard calls does not grow with the number of pairs (each step may
     // wait behind client writes on its shard).
+    long[] former = formerIds(read.entities, pairOf);
     List<Supplier<Long>> pairs = new ArrayList<>();
     for (var e : moves.entrySet()) {
       int source = (int) (e.getKey() >>> 32);
       int target = (int) (long) e.getKey();
-      pairs.add(() -> move(source, target, e.getValue(), records, homes));
+      pairs.add(() -> move(source, target, e.getValue(), read, former, homes));
     }
     long moved = 0;
     for (long n : pairs.isEmpty() ? List.<Long>of() : fanout.each(pairs)) {
@@ -521,12 +565,46 @@ final class Reconciler {
         .build();
   }
 
-  /** Import on the target, CAS the directory, delete on the source; returns records moved. */
+  /**
+   * Per record read, the entity id a move of it may give back to its entity on the target (0:
+   * none): the id {@code P} it was in when read, if every record read in {@code P} moves, all from
+   * one source to one target ({@code pairOf}: the record's (source, target), -1 when it stays). So
+   * no two batches of a round can give {@code P} to two entities; that the source holds no live
+   * {@code P} any more is checked after its delete ({@link PendingMoves#rename}).
+   */
+  static long[] formerIds(List<Long> entityOf, long[] pairOf) {
+    Map<Long, Long> pairOfEntity = new HashMap<>();
+    Set<Long> shared = new HashSet<>();
+    for (int i = 0; i < pairOf.length; i++) {
+      long p = entityOf.get(i);
+      if (p == 0) {
+        continue;
+      }
+      Long before = pairOfEntity.putIfAbsent(p, pairOf[i]);
+      if (pairOf[i] == -1 || before != null && before != pairOf[i]) {
+        shared.add(p);
+      }
+    }
+    long[] out = new long[pairOf.length];
+    for (int i = 0; i < out.length; i++) {
+      long p = entityOf.get(i);
+      out[i] = shared.contains(p) ? 0 : p;
+    }
+    return out;
+  }
+
+  /**
+   * Copy on the target, journal, CAS the directory, carry over, delete on the source, give a moved
+   * entity its former id back ({@link PendingMoves#rename}); returns records moved. The records go
+   * in batches of at most {@code batch}, grouped by the entity they were in on the source and cut
+   * on entity boundaries (an entity larger than a batch is cut where it must), so that an entity
+   * moved whole forms one entity of the copy's transaction on the target.
+   */
   private long move(
-      int source, int target, List<Integer> which, List<Record> records, int[] homes) {
+      int source, int target, List<Integer> which, Read read, long[] former, int[] homes) {
+    List<Record> records = read.records;
     long moved = 0;
-    for (int from = 0; from < which.size(); from += batch) {
-      List<Integer> chunk = which.subList(from, Math.min(which.size(), from + batch));
+    for (List<Integer> chunk : byEntity(which, read.entities, batch)) {
       List<Record> copies = new ArrayList<>();
       int[] fromSlots = new int[chunk.size()];
       for (int k = 0; k < chunk.size(); k++) {
@@ -537,10 +615,17 @@ final class Reconciler {
       int newSlot = map.firstSlot(target);
       // Journaled on the source before the CAS: if this router dies before the carry-over, the
       // next round (by any router) still knows the source copy may be newer than the target's.
-      var entry = journal.entry(target, copies, fromSlots, newSlot);
+      var made = journal.entry(target, copies, fromSlots, newSlot);
       // The copies are marked carry-over pending on the target with the entry's name: a client
       // write there clears the mark, so the carry-over never overwrites it (SourceRecheck).
-      hook.step(MoveHook.Point.TARGET_INGESTED, ids, () -> journal.copy(target, entry));
+      List<MoveCopyResponse> answers = new ArrayList<>();
+      hook.step(MoveHook.Point.TARGET_INGESTED, ids, () -> answers.add(journal.copy(target, made)));
+      long[] formerOf = new long[chunk.size()];
+      for (int k = 0; k < chunk.size(); k++) {
+        formerOf[k] = former[chunk.get(k)];
+      }
+      // The entry names the entity the copy created for a moved entity and its former id.
+      var entry = PendingMoves.withRenames(made, formerOf, answers);
       hook.step(MoveHook.Point.BEFORE_CAS, ids, () -> journal.open(source, entry));
       List<Identity> done = new ArrayList<>();
       List<Record> copied = new ArrayList<>();
@@ -572,11 +657,50 @@ final class Reconciler {
               SourceRecheck.carryOver(
                   shards.get(source), shards.get(target), copied, ids, deadline));
       hook.step(MoveHook.Point.MARKED_CARRIED, done, () -> journal.carried(source, entry));
-      hook.step(MoveHook.Point.SOURCE_DELETED, done, () -> delete(source, done));
+      hook.step(
+          MoveHook.Point.SOURCE_DELETED,
+          done,
+          () -> {
+            delete(source, done);
+            // Only now, and only if the source answers the former id DELETED (no record joined
+            // that entity there since the read), does the moved entity take it back.
+            journal.rename(source, entry, done);
+          });
       hook.step(MoveHook.Point.MOVED, done, () -> journal.remove(source, entry));
       moved += done.size();
     }
     return moved;
+  }
+
+  /**
+   * The positions {@code which} cut into batches of at most {@code max}: grouped by entity (in the
+   * order each entity first appears), a batch ending where an entity ends unless one entity alone
+   * holds more than {@code max} records.
+   */
+  static List<List<Integer>> byEntity(List<Integer> which, List<Long> entityOf, int max) {
+    Map<Long, List<Integer>> groups = new LinkedHashMap<>();
+    for (int i : which) {
+      groups.computeIfAbsent(entityOf.get(i), k -> new ArrayList<>()).add(i);
+    }
+    List<List<Integer>> out = new ArrayList<>();
+    List<Integer> current = new ArrayList<>();
+    for (List<Integer> g : groups.values()) {
+      if (!current.isEmpty() && current.size() + g.size() > max) {
+        out.add(current);
+        current = new ArrayList<>();
+      }
+      for (int i : g) {
+        if (current.size() == max) {
+          out.add(current);
+          current = new ArrayList<>();
+        }
+        current.add(i);
+      }
+    }
+    if (!current.isEmpty()) {
+      out.add(current);
+    }
+    return out;
   }
 
   private void delete(int shard, List<Identity> ids) {

@@ -757,13 +757,13 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
             });
     List<QueryMatch> matches = new ArrayList<>();
     raw.forEach(r -> matches.addAll(r.getMatches().getMatchesList()));
-    Map<Long, GetEntityResponse> entities = new HashMap<>();
-    Function<Long, GetEntityResponse> entity = id -> entities.computeIfAbsent(id, this::entityById);
+    Map<Long, Found> entities = new HashMap<>();
+    Function<Long, Found> entity = id -> entities.computeIfAbsent(id, this::entityById);
     Comparator<Long> byAnchor =
         (x, y) ->
             Merges.CANONICAL.compare(
-                entity.apply(x).getMembers(0).getIdentity(),
-                entity.apply(y).getMembers(0).getIdentity());
+                entity.apply(x).entity().getMembers(0).getIdentity(),
+                entity.apply(y).entity().getMembers(0).getIdentity());
     matches.sort(
         Comparator.<QueryMatch>comparingLong(m -> Merges.start(m.getInterval()))
             .thenComparingLong(m -> Merges.end(m.getInterval()))
@@ -782,18 +782,14 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
         .build();
   }
 
-  private GetEntityResponse entityById(long id) {
-    int creator = (int) (id >>> 48);
-    return call(
-        shards.get(creator),
-        s -> s.stub(read()).getEntity(GetEntityRequest.newBuilder().setEntityId(id).build()));
+  /** Entity {@code id} where it lives now (see {@link #locate}). */
+  private Found entityById(long id) {
+    return locate(GetEntityRequest.newBuilder().setEntityId(id).build());
   }
 
   /** DOMAIN.md §9 conflict rule over merged matches; null when no instant has two entities. */
   private QueryConflict conflict(
-      QueryEntitiesRequest request,
-      List<QueryMatch> matches,
-      Function<Long, GetEntityResponse> entity) {
+      QueryEntitiesRequest request, List<QueryMatch> matches, Function<Long, Found> entity) {
     TreeSet<Long> bounds = new TreeSet<>();
     for (QueryMatch m : matches) {
       bounds.add(Merges.start(m.getInterval()));
@@ -830,16 +826,17 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
     for (int k = 0; k < segments.size(); k++) {
       long s = segments.get(k)[0];
       long e = segments.get(k)[1];
-      List<GetEntityResponse> es =
+      List<Found> es =
           sets.get(k).stream()
               .map(entity)
               .sorted(
                   Comparator.comparing(
-                      (GetEntityResponse x) -> x.getMembers(0).getIdentity(), Merges.CANONICAL))
+                      (Found x) -> x.entity().getMembers(0).getIdentity(), Merges.CANONICAL))
               .toList();
       QueryConflictInterval.Builder ci =
           QueryConflictInterval.newBuilder().setInterval(Merges.interval(s, e));
-      for (GetEntityResponse x : es) {
+      for (Found found : es) {
+        GetEntityResponse x = found.entity();
         QueryConflictEntity.Builder qe =
             QueryConflictEntity.newBuilder().setEntityId(x.getResolved());
         for (AttrValue d : request.getDescriptorsList()) {
@@ -847,7 +844,7 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
               DescriptorHolders.newBuilder().setAttr(d.getAttr()).setValue(d.getValue());
           for (EntityMember m : x.getMembersList()) {
             GetRecordResponse r =
-                records.computeIfAbsent(m.getIdentity(), id -> recordAt(id, x.getResolved()));
+                records.computeIfAbsent(m.getIdentity(), id -> recordAt(id, found.shard()));
             boolean holds =
                 r.getDescriptorsList().stream()
                     .anyMatch(
@@ -869,49 +866,57 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
     return out.build();
   }
 
-  private GetRecordResponse recordAt(Identity id, long entityId) {
+  /** Record {@code id} on {@code shard} (the shard holding its entity). */
+  private GetRecordResponse recordAt(Identity id, ShardClient shard) {
     return call(
-        shards.get((int) (entityId >>> 48)),
+        shard,
         s -> s.stub(read()).getRecord(GetRecordRequest.newBuilder().setIdentity(id).build()));
   }
 
   @Override
   public void getEntity(GetEntityRequest request, StreamObserver<GetEntityResponse> out) {
-    readUnary(
-        out,
-        () -> {
-          int creator = (int) (request.getEntityId() >>> 48);
-          ShardClient shard = creator < shards.size() ? shards.get(creator) : only();
-          GetEntityResponse first;
-          try {
-            first = call(shard, s -> s.stub(read()).getEntity(request));
-          } catch (StatusRuntimeException e) {
-            if (single() || e.getStatus().getCode() != Status.Code.NOT_FOUND) {
-              throw e;
-            }
-            GetEntityResponse moved = movedEntity(request, request.getEntityId(), shard);
-            if (moved == null) {
-              throw e;
-            }
-            return moved;
-          }
-          if (single() || first.getResolvedStatus() != EntityStatus.ENTITY_STATUS_DELETED) {
-            return first;
-          }
-          GetEntityResponse moved = movedEntity(request, first.getResolved(), shard);
-          return moved == null ? first : moved;
-        });
+    readUnary(out, () -> locate(request).entity());
+  }
+
+  /** An entity's answer and the shard that gave it. */
+  private record Found(GetEntityResponse entity, ShardClient shard) {}
+
+  /**
+   * The entity a GetEntity names, where it lives now: its creating shard (the id's high 16 bits)
+   * first; when that answers DELETED or NOT_FOUND, the shard a slot or reconciliation move took it
+   * to with its id ({@link #movedEntity}), else the creating shard's answer.
+   */
+  private Found locate(GetEntityRequest request) {
+    int creator = (int) (request.getEntityId() >>> 48);
+    ShardClient shard = creator < shards.size() ? shards.get(creator) : only();
+    GetEntityResponse first;
+    try {
+      first = call(shard, s -> s.stub(read()).getEntity(request));
+    } catch (StatusRuntimeException e) {
+      if (single() || e.getStatus().getCode() != Status.Code.NOT_FOUND) {
+        throw e;
+      }
+      Found moved = movedEntity(request, request.getEntityId(), shard);
+      if (moved == null) {
+        throw e;
+      }
+      return moved;
+    }
+    if (single() || first.getResolvedStatus() != EntityStatus.ENTITY_STATUS_DELETED) {
+      return new Found(first, shard);
+    }
+    Found moved = movedEntity(request, first.getResolved(), shard);
+    return moved == null ? new Found(first, shard) : moved;
   }
 
   /**
-   * The entity {@code resolved} where a slot move took it: a moved entity keeps its id on the
-   * target (docs/decisions.md D3), while its creating shard, having lost its records, reports it
-   * deleted or, for a moved alias target, does not know it. Asks the other shards in shard order;
-   * the first one holding it active answers, with {@code requested} and its status as asked. Null
-   * if none does.
+   * The entity {@code resolved} where a slot or reconciliation move took it: a moved entity keeps
+   * its id on the target (docs/decisions.md D3), while its creating shard, having lost its records,
+   * reports it deleted or, for a moved alias target, does not know it. Asks the other shards in
+   * shard order; the first one holding it active answers, with {@code requested} and its status as
+   * asked. Null if none does.
    */
-  private GetEntityResponse movedEntity(
-      GetEntityRequest request, long resolved, ShardClient creator) {
+  private Found movedEntity(GetEntityRequest request, long resolved, ShardClient creator) {
     GetEntityRequest ask = request.toBuilder().setEntityId(resolved).build();
     for (ShardClient other : shards) {
       if (other == creator) {
@@ -931,7 +936,7 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
         if (resolved != request.getEntityId()) {
           b.setStatus(EntityStatus.ENTITY_STATUS_MERGED);
         }
-        return b.build();
+        return new Found(b.build(), other);
       }
     }
     return null;

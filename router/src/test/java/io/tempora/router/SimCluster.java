@@ -178,6 +178,15 @@ final class SimCluster implements AutoCloseable {
         .getPendingMoves();
   }
 
+  /** The entities holding a live record on a shard (fault-free; at most 10,000 records). */
+  java.util.Set<Long> liveEntities(int shard) {
+    return new java.util.HashSet<>(
+        ShardGrpc.newBlockingStub(checks.get(shard))
+            .withDeadlineAfter(30, TimeUnit.SECONDS)
+            .listLiveRecords(ListLiveRecordsRequest.newBuilder().setPageSize(10_000).build())
+            .getEntityIdsList());
+  }
+
   /** The live records of a shard (fault-free; at most 10,000). */
   List<Record> live(int shard) {
     return ShardGrpc.newBlockingStub(checks.get(shard))

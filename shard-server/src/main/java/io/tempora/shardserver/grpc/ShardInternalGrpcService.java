@@ -6,6 +6,7 @@ import io.tempora.engine.Engine;
 import io.tempora.engine.NotFoundException;
 import io.tempora.engine.PreconditionFailedException;
 import io.tempora.engine.Reader;
+import io.tempora.engine.RecordInfo;
 import io.tempora.engine.model.EntityEvent;
 import io.tempora.engine.model.Identity;
 import io.tempora.engine.write.WriteResult;
@@ -45,6 +46,8 @@ import io.tempora.proto.internal.v1.LookupRecordsRequest;
 import io.tempora.proto.internal.v1.LookupRecordsResponse;
 import io.tempora.proto.internal.v1.MoveCopyRequest;
 import io.tempora.proto.internal.v1.MoveCopyResponse;
+import io.tempora.proto.internal.v1.RenameMovedEntityRequest;
+import io.tempora.proto.internal.v1.RenameMovedEntityResponse;
 import io.tempora.proto.internal.v1.ResolveHomesRequest;
 import io.tempora.proto.internal.v1.ResolveHomesResponse;
 import io.tempora.proto.internal.v1.SaveMoveJournalRequest;
@@ -355,9 +358,32 @@ public final class ShardInternalGrpcService extends ShardGrpc.ShardImplBase {
               RequestMapper.records(
                   IngestRequest.newBuilder().addAllRecords(request.getRecordsList()).build());
           List<Identity> ids = records.stream().map(r -> r.identity()).toList();
-          engine.upsert(records, marks.marking(ids, request.getEpoch(), request.getSequence()));
-          return MoveCopyResponse.newBuilder().setCarryMarks(marks.size()).build();
+          WriteResult r =
+              engine.upsert(records, marks.marking(ids, request.getEpoch(), request.getSequence()));
+          long[] entities = new long[records.size()];
+          r.items().forEach(it -> entities[it.index()] = it.entityId());
+          MoveCopyResponse.Builder b = MoveCopyResponse.newBuilder().setCarryMarks(marks.size());
+          for (long e : entities) {
+            b.addEntityIds(e);
+          }
+          r.events().stream()
+              .filter(e -> e.kind() == EntityEvent.Kind.CREATED)
+              .map(EntityEvent::entityId)
+              .sorted(Long::compareUnsigned)
+              .forEach(b::addCreatedEntityIds);
+          return b.build();
         });
+  }
+
+  @Override
+  public void renameMovedEntity(
+      RenameMovedEntityRequest request, StreamObserver<RenameMovedEntityResponse> out) {
+    Calls.unary(
+        out,
+        () ->
+            RenameMovedEntityResponse.newBuilder()
+                .setRenamed(engine.renameEntity(request.getFrom(), request.getTo()) != 0)
+                .build());
   }
 
   @Override
@@ -453,9 +479,10 @@ public final class ShardInternalGrpcService extends ShardGrpc.ShardImplBase {
             for (Identity id : e.members()) {
               var r = ResponseMapper.record(reader.getRecord(id));
               b.addRecords(
-                  Record.newBuilder()
-                      .setIdentity(ResponseMapper.identity(id))
-                      .addAllDescriptors(r.getDescriptorsList()));
+                      Record.newBuilder()
+                          .setIdentity(ResponseMapper.identity(id))
+                          .addAllDescriptors(r.getDescriptorsList()))
+                  .addEntityIds(e.entityId());
             }
           }
           if (page.size() == (size == 0 ? DEFAULT_PAGE : size)) {
@@ -517,9 +544,10 @@ public final class ShardInternalGrpcService extends ShardGrpc.ShardImplBase {
                 }
                 for (Identity m : reader.membersOf(id)) {
                   if (members.add(m) && bytes <= changeFeedBytes) {
-                    Record r = record(reader, m);
+                    var info = reader.getRecord(m);
+                    Record r = record(m, info);
                     bytes += r.getSerializedSize() + 8;
-                    b.addRecords(r);
+                    b.addRecords(r).addEntityIds(info.entityId());
                   }
                 }
               }
@@ -537,6 +565,8 @@ public final class ShardInternalGrpcService extends ShardGrpc.ShardImplBase {
               for (int i = b.getRecordsCount() - 1; i >= mark; i--) {
                 b.removeRecords(i);
               }
+              List<Long> kept = List.copyOf(b.getEntityIdsList().subList(0, mark));
+              b.clearEntityIds().addAllEntityIds(kept);
               more = true;
               break;
             }
@@ -551,8 +581,8 @@ public final class ShardInternalGrpcService extends ShardGrpc.ShardImplBase {
         });
   }
 
-  private static Record record(Reader reader, Identity id) {
-    var r = ResponseMapper.record(reader.getRecord(id));
+  private static Record record(Identity id, RecordInfo info) {
+    var r = ResponseMapper.record(info);
     return Record.newBuilder()
         .setIdentity(ResponseMapper.identity(id))
         .addAllDescriptors(r.getDescriptorsList())
@@ -584,7 +614,10 @@ public final class ShardInternalGrpcService extends ShardGrpc.ShardImplBase {
             found.addAll(reader.holders(v.getAttr(), v.getValue()));
           }
           FindRecordsResponse.Builder b = FindRecordsResponse.newBuilder();
-          found.forEach(id -> addRecord(b::addRecords, reader, id));
+          for (Identity id : found) {
+            var info = reader.getRecord(id);
+            b.addRecords(record(id, info)).addEntityIds(info.entityId());
+          }
           return b.build();
         });
   }
