@@ -336,32 +336,78 @@ public final class Engine {
   }
 
   /**
-   * Gives active entity {@code from} the id {@code to} (a reconciliation move's entity, created
-   * here by the move's copy, taking back the id it had on the shard it came from once that shard
-   * deleted it: docs/decisions.md D3, docs/distributed.md "Entity ids of moved entities"), if
-   * {@code from} is still active here and this shard has no row of {@code to}; otherwise nothing
-   * happens. One transaction: {@code from} becomes an alias of {@code to}, conflict items name
-   * {@code to}, event {@code MERGED to [from]}. Returns once durable.
+   * Gives active entity {@code from} the id {@code to}, if {@code from} is still active here and
+   * this shard has no row of {@code to} (see {@link #renameEntities}).
    *
    * @return the transaction, or 0 when nothing was renamed
    */
   public long renameEntity(long from, long to) {
-    if (from == 0 || to == 0 || from == to) {
-      throw new IllegalArgumentException(
-          "rename: entity ids must be two different non-zero ids, got "
-              + Long.toUnsignedString(from)
-              + " and "
-              + Long.toUnsignedString(to));
-    }
-    Applied a = serialised(() -> applyRename(from, to));
-    a.awaitDurable();
-    return a.result().tx();
+    return renameEntities(Map.of(from, to)).tx();
   }
 
-  private Applied applyRename(long from, long to) {
+  /**
+   * Gives each active entity {@code from} of {@code renames} the id {@code to} it maps to
+   * (reconciliation moves' entities, created here by the moves' copies, taking back the ids they
+   * had on the shard they came from once that shard deleted them: docs/decisions.md D3,
+   * docs/distributed.md "Entity ids of moved entities"): only where {@code from} is still active
+   * here and this shard has no row of {@code to}; the others are left as they are. One transaction
+   * for all: each renamed {@code from} becomes an alias of its {@code to}, conflict items name
+   * {@code to}, events {@code MERGED to [from]}. Returns once durable.
+   *
+   * @param renames from to to; ids non-zero, {@code from != to}, the {@code to} ids distinct
+   * @throws IllegalArgumentException if an id is 0, equal to its pair's or named twice as {@code
+   *     to} (nothing renamed)
+   */
+  public Renamed renameEntities(Map<Long, Long> renames) {
+    java.util.Set<Long> targets = new java.util.HashSet<>();
+    renames.forEach(
+        (from, to) -> {
+          if (from == 0 || to == 0 || from.equals(to) || !targets.add(to)) {
+            throw new IllegalArgumentException(
+                "rename "
+                    + Long.toUnsignedString(from)
+                    + " to "
+                    + Long.toUnsignedString(to)
+                    + ": entity ids must be two different non-zero ids, each target named once");
+          }
+        });
+    Renamed[] out = new Renamed[1];
+    Applied a =
+        serialised(
+            () -> {
+              Applied r = applyRenames(renames);
+              out[0] = new Renamed(r.result().tx(), renamedOf(r.result()));
+              return r;
+            });
+    a.awaitDurable();
+    return out[0];
+  }
+
+  private static java.util.Set<Long> renamedOf(WriteResult r) {
+    java.util.Set<Long> from = new java.util.HashSet<>();
+    r.events().forEach(e -> from.addAll(e.relatedIds()));
+    return from;
+  }
+
+  /**
+   * What {@link #renameEntities} did.
+   *
+   * @param tx its transaction, 0 when nothing was renamed
+   * @param renamed the {@code from} ids renamed
+   */
+  public record Renamed(long tx, java.util.Set<Long> renamed) {}
+
+  private Applied applyRenames(Map<Long, Long> renames) {
     try (StoreTxn txn = store.begin()) {
-      EntityRow row = txn.entity(from);
-      if (row == null || row.status() != EntityRow.Status.ACTIVE || txn.entity(to) != null) {
+      Map<Long, Long> applicable = new java.util.LinkedHashMap<>();
+      renames.forEach(
+          (from, to) -> {
+            EntityRow row = txn.entity(from);
+            if (row != null && row.status() == EntityRow.Status.ACTIVE && txn.entity(to) == null) {
+              applicable.put(from, to);
+            }
+          });
+      if (applicable.isEmpty()) {
         return new Applied(new WriteResult(0, List.of(), List.of()), Commit.DURABLE);
       }
       StoreMeta meta = txn.meta();
@@ -370,7 +416,7 @@ public final class Engine {
       Ontology ontology = txn.ontology(meta.ontologyVersion());
       Resolver.Outcome outcome =
           new Resolver(txn, ontology, ontology, () -> Ids.of(config.shardId(), nextEntity[0]++), tx)
-              .renameEntity(from, to);
+              .renameEntities(applicable);
       txn.putMeta(meta.withCounters(meta.nextRecord(), nextEntity[0], tx));
       Commit commit = txn.commit();
       return new Applied(new WriteResult(tx, List.of(), outcome.events()), commit);

@@ -268,6 +268,17 @@ public final class Reader {
   }
 
   /**
+   * The stored status of entity id {@code id} itself (aliases not followed); null if this shard has
+   * no row of it.
+   */
+  public EntityRow.Status entityStatus(long id) {
+    try (StoreView v = store.view()) {
+      EntityRow row = v.entity(id);
+      return row == null ? null : row.status();
+    }
+  }
+
+  /**
    * Current members (canonical order) of an entity id, or an empty list when it is not active
    * (alias, deleted or unknown).
    */

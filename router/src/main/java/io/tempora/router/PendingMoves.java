@@ -1,20 +1,19 @@
 package io.tempora.router;
 
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
+import io.tempora.proto.internal.v1.DeletedEntitiesRequest;
+import io.tempora.proto.internal.v1.DeletedEntitiesResponse;
+import io.tempora.proto.internal.v1.EntityRename;
 import io.tempora.proto.internal.v1.ListMoveJournalRequest;
 import io.tempora.proto.internal.v1.ListMoveJournalResponse;
 import io.tempora.proto.internal.v1.MoveCopyRequest;
 import io.tempora.proto.internal.v1.MoveCopyResponse;
 import io.tempora.proto.internal.v1.MoveJournalEntry;
 import io.tempora.proto.internal.v1.MovedRecord;
-import io.tempora.proto.internal.v1.RenameMovedEntityRequest;
+import io.tempora.proto.internal.v1.RenameMovedEntitiesRequest;
+import io.tempora.proto.internal.v1.RenameMovedEntitiesResponse;
 import io.tempora.proto.internal.v1.SaveMoveJournalRequest;
 import io.tempora.proto.internal.v1.ShardGrpc;
 import io.tempora.proto.internal.v1.SweepCarryMarksRequest;
-import io.tempora.proto.v1.EntityStatus;
-import io.tempora.proto.v1.GetEntityRequest;
-import io.tempora.proto.v1.GetEntityResponse;
 import io.tempora.proto.v1.Identity;
 import io.tempora.proto.v1.Record;
 import java.time.Duration;
@@ -142,55 +141,51 @@ final class PendingMoves {
   }
 
   /**
-   * Gives each moved entity of {@code entry} its former id back (RenameMovedEntity on the target),
-   * for records of {@code moved} (their CAS happened and their source copy is deleted): only where
-   * the source answers the former id {@code P} DELETED. A deleted id never becomes active there
-   * again, so from then on no shard but the target can hold {@code P} active; a record that joined
-   * {@code P} on the source after the round read it keeps {@code P} active there, and the moved
-   * entity keeps the id its copy got. The target renames only if the copy's entity is still active
-   * and it knows no row of {@code P}. Running it twice renames nothing more.
+   * Gives each moved entity of {@code entry} its former id back (RenameMovedEntities on the
+   * target), for records of {@code moved} (their CAS happened and their source copy is deleted):
+   * only where the source answers the former id {@code P} DELETED. A deleted id never becomes
+   * active there again, so from then on no shard but the target can hold {@code P} active; a record
+   * that joined {@code P} on the source after the round read it keeps {@code P} active there, and
+   * the moved entity keeps the id its copy got. The target renames only if the copy's entity is
+   * still active and it knows no row of {@code P}. Running it twice renames nothing more.
    */
   void rename(int source, MoveJournalEntry entry, List<Identity> moved) {
     Set<Identity> done = new HashSet<>(moved);
-    Map<Long, Long> renames = new LinkedHashMap<>();
+    Map<Long, Long> copyOf = new LinkedHashMap<>();
     for (MovedRecord m : entry.getRecordsList()) {
       if (m.getFormerEntityId() != 0 && done.contains(m.getCopy().getIdentity())) {
-        renames.putIfAbsent(m.getFormerEntityId(), m.getCopyEntityId());
+        copyOf.putIfAbsent(m.getFormerEntityId(), m.getCopyEntityId());
       }
     }
-    for (var r : renames.entrySet()) {
-      if (deletedOn(source, r.getKey())) {
-        RenameMovedEntityRequest ask =
-            RenameMovedEntityRequest.newBuilder().setFrom(r.getValue()).setTo(r.getKey()).build();
-        boolean renamed =
-            Fanout.call(shards.get(entry.getTarget()), s -> internal(s).renameMovedEntity(ask))
-                .getRenamed();
-        LOG.debug(
-            "moved entity {} on shard {} {} id {}",
-            Long.toUnsignedString(r.getValue()),
-            entry.getTarget(),
-            renamed ? "took back its former" : "kept its id, not",
-            Long.toUnsignedString(r.getKey()));
+    if (copyOf.isEmpty()) {
+      return;
+    }
+    List<Long> former = new ArrayList<>(copyOf.keySet());
+    DeletedEntitiesRequest ask =
+        DeletedEntitiesRequest.newBuilder().addAllEntityIds(former).build();
+    DeletedEntitiesResponse gone =
+        Fanout.call(shards.get(source), s -> internal(s).deletedEntities(ask));
+    RenameMovedEntitiesRequest.Builder renames = RenameMovedEntitiesRequest.newBuilder();
+    for (int i = 0; i < former.size(); i++) {
+      if (gone.getDeleted(i)) {
+        renames.addRenames(
+            EntityRename.newBuilder().setFrom(copyOf.get(former.get(i))).setTo(former.get(i)));
       }
     }
-  }
-
-  /** Whether {@code shard} answers entity id {@code id} DELETED. */
-  private boolean deletedOn(int shard, long id) {
-    try {
-      GetEntityResponse e =
-          Fanout.call(
-              shards.get(shard),
-              s ->
-                  s.stub(deadline)
-                      .getEntity(GetEntityRequest.newBuilder().setEntityId(id).build()));
-      return e.getStatus() == EntityStatus.ENTITY_STATUS_DELETED;
-    } catch (StatusRuntimeException e) {
-      if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
-        return false;
-      }
-      throw e;
+    if (renames.getRenamesCount() == 0) {
+      return;
     }
+    RenameMovedEntitiesResponse r =
+        Fanout.call(
+            shards.get(entry.getTarget()), s -> internal(s).renameMovedEntities(renames.build()));
+    LOG.debug(
+        "{} of {} moved entities on shard {} took their former ids back ({} still active on shard"
+            + " {})",
+        r.getRenamedList().stream().filter(x -> x).count(),
+        copyOf.size(),
+        entry.getTarget(),
+        former.size() - renames.getRenamesCount(),
+        source);
   }
 
   /** Journals {@code entry} on {@code source}, before its CAS (storing it again replaces it). */

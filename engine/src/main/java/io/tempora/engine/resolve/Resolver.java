@@ -47,8 +47,7 @@ public final class Resolver {
   private final LongSupplier freshEntityId;
   private final long tx;
   private LongUnaryOperator preferredEntity = rid -> 0;
-  private long renameFrom;
-  private long renameTo;
+  private Map<Long, Long> renames = Map.of();
 
   /** What the transaction changed in the resolution. */
   public record Outcome(List<EntityEvent> events, boolean conflictsChanged) {
@@ -89,24 +88,31 @@ public final class Resolver {
   }
 
   /**
-   * Gives the active entity {@code from} the id {@code to}, which has no row here (a reconciliation
-   * move's entity arriving here whole, once its former id {@code to} is deleted on the shard it
-   * came from, docs/decisions.md D3): the entity's component is re-resolved with no change, the
-   * group keeping {@code from} takes {@code to}, {@code from} becomes an alias of it, conflict
-   * items follow, one event {@code MERGED to [from]}. The caller checks that {@code from} is active
-   * and {@code to} unknown here.
+   * Gives each active entity {@code from} of {@code renames} the id {@code to} it maps to, which
+   * has no row here (reconciliation moves' entities arriving here whole, once their former ids are
+   * deleted on the shard they came from, docs/decisions.md D3): the entities' components are
+   * re-resolved with no change, the group keeping {@code from} takes {@code to}, {@code from}
+   * becomes an alias of it, conflict items follow, one event {@code MERGED to [from]} each. The
+   * caller checks that every {@code from} is active, every {@code to} unknown here, the {@code to}
+   * ids distinct.
    *
-   * @throws IllegalStateException if re-resolving the unchanged component would change anything
+   * @throws IllegalStateException if re-resolving the unchanged components would change anything
    *     else (nothing is written then: the caller drops the transaction)
    */
-  public Outcome renameEntity(long from, long to) {
-    List<Long> members = txn.members(from).toList();
-    if (members.isEmpty()) {
-      throw new IllegalStateException("entity " + Long.toUnsignedString(from) + " has no members");
+  public Outcome renameEntities(Map<Long, Long> renames) {
+    LinkIndex idx = new LinkIndex(txn, before);
+    Set<Long> region = new LinkedHashSet<>();
+    for (long from : renames.keySet()) {
+      List<Long> members = txn.members(from).toList();
+      if (members.isEmpty()) {
+        throw new IllegalStateException(
+            "entity " + Long.toUnsignedString(from) + " has no members");
+      }
+      if (!region.contains(members.get(0))) {
+        region.addAll(idx.component(members.get(0)));
+      }
     }
-    Set<Long> region = new LinkedHashSet<>(new LinkIndex(txn, before).component(members.get(0)));
-    renameFrom = from;
-    renameTo = to;
+    this.renames = renames;
     return resolve(region, new ArrayList<>(region), Set.of(), Set.of(), List.of(), Map.of());
   }
 
@@ -256,7 +262,7 @@ public final class Resolver {
               return preferred != 0 ? preferred : freshEntityId.getAsLong();
             },
             tx);
-    if (renameFrom != 0) {
+    if (!renames.isEmpty()) {
       rename(ids);
     }
     // Groups partition the region, so identity is equality here, without hashing every member.
@@ -271,18 +277,30 @@ public final class Resolver {
     return new Outcome(ids.events, conflictsChanged);
   }
 
-  /** {@link #renameEntity}'s change to the ids of an unchanged re-resolution. */
+  /** {@link #renameEntities}' change to the ids of an unchanged re-resolution. */
   private void rename(IdAssignment ids) {
-    int g = ids.ids.indexOf(renameFrom);
-    if (g < 0 || !ids.events.isEmpty() || !ids.aliases.isEmpty() || !ids.deleted.isEmpty()) {
+    if (!ids.events.isEmpty() || !ids.aliases.isEmpty() || !ids.deleted.isEmpty()) {
       throw new IllegalStateException(
-          "re-resolving entity "
-              + Long.toUnsignedString(renameFrom)
-              + " unchanged would change its component: not renamed");
+          "re-resolving entities "
+              + renames.keySet()
+              + " unchanged would change them: not renamed");
     }
-    ids.ids.set(g, renameTo);
-    ids.aliases.put(renameFrom, renameTo);
-    ids.events.add(new EntityEvent(tx, EntityEvent.Kind.MERGED, renameTo, List.of(renameFrom)));
+    Map<Long, Integer> groupOf = new HashMap<>();
+    for (int g = 0; g < ids.ids.size(); g++) {
+      groupOf.put(ids.ids.get(g), g);
+    }
+    renames.forEach(
+        (from, to) -> {
+          Integer g = groupOf.get(from);
+          if (g == null) {
+            throw new IllegalStateException(
+                "entity " + Long.toUnsignedString(from) + " not kept: not renamed");
+          }
+          ids.ids.set(g, to);
+          ids.aliases.put(from, to);
+          ids.events.add(new EntityEvent(tx, EntityEvent.Kind.MERGED, to, List.of(from)));
+        });
+    ids.events.sort(Comparator.comparing(EntityEvent::entityId, Long::compareUnsigned));
   }
 
   /** The id every member of {@code g} prefers, if still free here; else 0. */

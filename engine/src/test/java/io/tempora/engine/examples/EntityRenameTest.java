@@ -17,6 +17,7 @@ import io.tempora.engine.model.Ids;
 import io.tempora.engine.model.RecordInput;
 import io.tempora.engine.temporal.Interval;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -112,5 +113,44 @@ class EntityRenameTest {
     assertThatThrownBy(() -> e.renameEntity(from, from))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("two different non-zero ids");
+  }
+
+  @Test
+  void renameEntities_twoEntities_oneTransactionEventsInIdOrder() {
+    long a = entityOf(a1);
+    long b = entityOf(b1);
+    long other = Ids.of(2, 7);
+
+    Engine.Renamed r = e.renameEntities(Map.of(a, FORMER, b, other));
+
+    assertThat(r.renamed()).containsExactlyInAnyOrder(a, b);
+    assertThat(entityOf(a2)).isEqualTo(FORMER);
+    assertThat(entityOf(b1)).isEqualTo(other);
+    assertThat(e.reader().events(r.tx(), 10))
+        .containsExactly(
+            new EntityEvent(r.tx(), EntityEvent.Kind.MERGED, other, List.of(b)),
+            new EntityEvent(r.tx(), EntityEvent.Kind.MERGED, FORMER, List.of(a)));
+  }
+
+  @Test
+  void renameEntities_oneInapplicable_renamesTheOthers() {
+    long a = entityOf(a1);
+    long b = entityOf(b1);
+
+    Engine.Renamed r = e.renameEntities(Map.of(a, FORMER, Ids.of(0, 999), Ids.of(2, 7)));
+
+    assertThat(r.renamed()).containsExactly(a);
+    assertThat(entityOf(b1)).isEqualTo(b);
+  }
+
+  @Test
+  void renameEntities_oneTargetNamedTwice_isRefusedWhole() {
+    long a = entityOf(a1);
+    long b = entityOf(b1);
+
+    assertThatThrownBy(() -> e.renameEntities(Map.of(a, FORMER, b, FORMER)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("each target named once");
+    assertThat(entityOf(a1)).isEqualTo(a);
   }
 }

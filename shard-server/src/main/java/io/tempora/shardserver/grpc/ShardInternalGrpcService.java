@@ -8,6 +8,7 @@ import io.tempora.engine.PreconditionFailedException;
 import io.tempora.engine.Reader;
 import io.tempora.engine.RecordInfo;
 import io.tempora.engine.model.EntityEvent;
+import io.tempora.engine.model.EntityRow;
 import io.tempora.engine.model.Identity;
 import io.tempora.engine.write.WriteResult;
 import io.tempora.persistence.HomeDirectory;
@@ -24,8 +25,11 @@ import io.tempora.proto.internal.v1.ChangeFeedStateRequest;
 import io.tempora.proto.internal.v1.ChangeFeedStateResponse;
 import io.tempora.proto.internal.v1.ChangedRecordsRequest;
 import io.tempora.proto.internal.v1.ChangedRecordsResponse;
+import io.tempora.proto.internal.v1.DeletedEntitiesRequest;
+import io.tempora.proto.internal.v1.DeletedEntitiesResponse;
 import io.tempora.proto.internal.v1.DropHomesRequest;
 import io.tempora.proto.internal.v1.DropHomesResponse;
+import io.tempora.proto.internal.v1.EntityRename;
 import io.tempora.proto.internal.v1.ExportSlotRequest;
 import io.tempora.proto.internal.v1.FindRecordsRequest;
 import io.tempora.proto.internal.v1.FindRecordsResponse;
@@ -46,8 +50,8 @@ import io.tempora.proto.internal.v1.LookupRecordsRequest;
 import io.tempora.proto.internal.v1.LookupRecordsResponse;
 import io.tempora.proto.internal.v1.MoveCopyRequest;
 import io.tempora.proto.internal.v1.MoveCopyResponse;
-import io.tempora.proto.internal.v1.RenameMovedEntityRequest;
-import io.tempora.proto.internal.v1.RenameMovedEntityResponse;
+import io.tempora.proto.internal.v1.RenameMovedEntitiesRequest;
+import io.tempora.proto.internal.v1.RenameMovedEntitiesResponse;
 import io.tempora.proto.internal.v1.ResolveHomesRequest;
 import io.tempora.proto.internal.v1.ResolveHomesResponse;
 import io.tempora.proto.internal.v1.SaveMoveJournalRequest;
@@ -376,14 +380,46 @@ public final class ShardInternalGrpcService extends ShardGrpc.ShardImplBase {
   }
 
   @Override
-  public void renameMovedEntity(
-      RenameMovedEntityRequest request, StreamObserver<RenameMovedEntityResponse> out) {
+  public void renameMovedEntities(
+      RenameMovedEntitiesRequest request, StreamObserver<RenameMovedEntitiesResponse> out) {
     Calls.unary(
         out,
-        () ->
-            RenameMovedEntityResponse.newBuilder()
-                .setRenamed(engine.renameEntity(request.getFrom(), request.getTo()) != 0)
-                .build());
+        () -> {
+          if (request.getRenamesCount() > MAX_PAGE) {
+            throw new IllegalArgumentException(
+                "renames: " + request.getRenamesCount() + " must be at most " + MAX_PAGE);
+          }
+          java.util.Map<Long, Long> renames = new java.util.LinkedHashMap<>();
+          for (EntityRename r : request.getRenamesList()) {
+            if (renames.putIfAbsent(r.getFrom(), r.getTo()) != null) {
+              throw new IllegalArgumentException(
+                  "renames: entity " + Long.toUnsignedString(r.getFrom()) + " named twice");
+            }
+          }
+          Set<Long> renamed = engine.renameEntities(renames).renamed();
+          RenameMovedEntitiesResponse.Builder b = RenameMovedEntitiesResponse.newBuilder();
+          request.getRenamesList().forEach(r -> b.addRenamed(renamed.contains(r.getFrom())));
+          return b.build();
+        });
+  }
+
+  @Override
+  public void deletedEntities(
+      DeletedEntitiesRequest request, StreamObserver<DeletedEntitiesResponse> out) {
+    Calls.unary(
+        out,
+        () -> {
+          if (request.getEntityIdsCount() > MAX_PAGE) {
+            throw new IllegalArgumentException(
+                "entity_ids: " + request.getEntityIdsCount() + " must be at most " + MAX_PAGE);
+          }
+          Reader reader = engine.reader();
+          DeletedEntitiesResponse.Builder b = DeletedEntitiesResponse.newBuilder();
+          for (long id : request.getEntityIdsList()) {
+            b.addDeleted(reader.entityStatus(id) == EntityRow.Status.DELETED);
+          }
+          return b.build();
+        });
   }
 
   @Override
