@@ -414,9 +414,18 @@ public final class Engine {
       long tx = meta.lastTx() + 1;
       long[] nextEntity = {meta.nextEntity()};
       Ontology ontology = txn.ontology(meta.ontologyVersion());
-      Resolver.Outcome outcome =
-          new Resolver(txn, ontology, ontology, () -> Ids.of(config.shardId(), nextEntity[0]++), tx)
-              .renameEntities(applicable);
+      Resolver.Outcome outcome;
+      try {
+        outcome =
+            new Resolver(
+                    txn, ontology, ontology, () -> Ids.of(config.shardId(), nextEntity[0]++), tx)
+                .renameEntities(applicable);
+      } catch (IllegalStateException e) {
+        // Re-resolving the unchanged components would change them: rename nothing (the entities
+        // keep the ids they have) rather than fail every retry of the caller's move.
+        LOG.warn("shard {}: entities not renamed: {}", config.shardId(), e.getMessage());
+        return new Applied(new WriteResult(0, List.of(), List.of()), Commit.DURABLE);
+      }
       txn.putMeta(meta.withCounters(meta.nextRecord(), nextEntity[0], tx));
       Commit commit = txn.commit();
       return new Applied(new WriteResult(tx, List.of(), outcome.events()), commit);
