@@ -782,11 +782,9 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
         .build();
   }
 
+  /** The entity {@code id} as GetEntity answers it (wherever a slot move took it). */
   private GetEntityResponse entityById(long id) {
-    int creator = (int) (id >>> 48);
-    return call(
-        shards.get(creator),
-        s -> s.stub(read()).getEntity(GetEntityRequest.newBuilder().setEntityId(id).build()));
+    return locateEntity(GetEntityRequest.newBuilder().setEntityId(id).build());
   }
 
   /** DOMAIN.md §9 conflict rule over merged matches; null when no instant has two entities. */
@@ -846,8 +844,7 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
           DescriptorHolders.Builder h =
               DescriptorHolders.newBuilder().setAttr(d.getAttr()).setValue(d.getValue());
           for (EntityMember m : x.getMembersList()) {
-            GetRecordResponse r =
-                records.computeIfAbsent(m.getIdentity(), id -> recordAt(id, x.getResolved()));
+            GetRecordResponse r = records.computeIfAbsent(m.getIdentity(), this::recordAt);
             boolean holds =
                 r.getDescriptorsList().stream()
                     .anyMatch(
@@ -869,46 +866,64 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
     return out.build();
   }
 
-  private GetRecordResponse recordAt(Identity id, long entityId) {
+  /**
+   * The record of {@code id} from its home shard (not from the creator of its entity's id: a slot
+   * move takes an entity to another shard with its id).
+   */
+  private GetRecordResponse recordAt(Identity id) {
     return call(
-        shards.get((int) (entityId >>> 48)),
+        holder(id),
         s -> s.stub(read()).getRecord(GetRecordRequest.newBuilder().setIdentity(id).build()));
   }
 
   @Override
   public void getEntity(GetEntityRequest request, StreamObserver<GetEntityResponse> out) {
-    readUnary(
-        out,
-        () -> {
-          int creator = (int) (request.getEntityId() >>> 48);
-          ShardClient shard = creator < shards.size() ? shards.get(creator) : only();
-          GetEntityResponse first;
-          try {
-            first = call(shard, s -> s.stub(read()).getEntity(request));
-          } catch (StatusRuntimeException e) {
-            if (single() || e.getStatus().getCode() != Status.Code.NOT_FOUND) {
-              throw e;
-            }
-            GetEntityResponse moved = movedEntity(request, request.getEntityId(), shard);
-            if (moved == null) {
-              throw e;
-            }
-            return moved;
-          }
-          if (single() || first.getResolvedStatus() != EntityStatus.ENTITY_STATUS_DELETED) {
-            return first;
-          }
-          GetEntityResponse moved = movedEntity(request, first.getResolved(), shard);
-          return moved == null ? first : moved;
-        });
+    readUnary(out, () -> locateEntity(request));
+  }
+
+  /**
+   * GetEntity through the router. Asks the id's creating shard; when that has no active entity for
+   * it (NOT_FOUND, DELETED, or an alias whose chain ends at a DELETED entity), a slot move may have
+   * taken the entity to another shard keeping its id (docs/decisions.md D3), while the creator
+   * keeps its own history of the id: rows deleted by the move's clean, or an alias that the
+   * creator's records left behind by the move formed after it (they merged into an older entity
+   * there, which a later move or delete removed). So the other shards are asked for the id itself
+   * first, then for the id the creator resolved it to; the first answer resolving to an active
+   * entity is taken. The creator's answer otherwise.
+   */
+  private GetEntityResponse locateEntity(GetEntityRequest request) {
+    int creator = (int) (request.getEntityId() >>> 48);
+    ShardClient shard = creator < shards.size() ? shards.get(creator) : only();
+    GetEntityResponse first;
+    try {
+      first = call(shard, s -> s.stub(read()).getEntity(request));
+    } catch (StatusRuntimeException e) {
+      if (single() || e.getStatus().getCode() != Status.Code.NOT_FOUND) {
+        throw e;
+      }
+      GetEntityResponse moved = movedEntity(request, request.getEntityId(), shard);
+      if (moved == null) {
+        throw e;
+      }
+      return moved;
+    }
+    if (single() || first.getResolvedStatus() != EntityStatus.ENTITY_STATUS_DELETED) {
+      return first;
+    }
+    GetEntityResponse moved = movedEntity(request, request.getEntityId(), shard);
+    if (moved == null && first.getResolved() != request.getEntityId()) {
+      moved = movedEntity(request, first.getResolved(), shard);
+    }
+    return moved == null ? first : moved;
   }
 
   /**
    * The entity {@code resolved} where a slot move took it: a moved entity keeps its id on the
    * target (docs/decisions.md D3), while its creating shard, having lost its records, reports it
-   * deleted or, for a moved alias target, does not know it. Asks the other shards in shard order;
-   * the first one holding it active answers, with {@code requested} and its status as asked. Null
-   * if none does.
+   * deleted, an alias of an entity deleted since, or, for a moved alias target, does not know it.
+   * Asks the other shards in shard order; the first one resolving it to an active entity answers,
+   * with {@code requested} as asked (and MERGED when {@code resolved} is not the requested id).
+   * Null if none does.
    */
   private GetEntityResponse movedEntity(
       GetEntityRequest request, long resolved, ShardClient creator) {
