@@ -757,13 +757,13 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
             });
     List<QueryMatch> matches = new ArrayList<>();
     raw.forEach(r -> matches.addAll(r.getMatches().getMatchesList()));
-    Map<Long, Found> entities = new HashMap<>();
-    Function<Long, Found> entity = id -> entities.computeIfAbsent(id, this::entityById);
+    Map<Long, GetEntityResponse> entities = new HashMap<>();
+    Function<Long, GetEntityResponse> entity = id -> entities.computeIfAbsent(id, this::entityById);
     Comparator<Long> byAnchor =
         (x, y) ->
             Merges.CANONICAL.compare(
-                entity.apply(x).entity().getMembers(0).getIdentity(),
-                entity.apply(y).entity().getMembers(0).getIdentity());
+                entity.apply(x).getMembers(0).getIdentity(),
+                entity.apply(y).getMembers(0).getIdentity());
     matches.sort(
         Comparator.<QueryMatch>comparingLong(m -> Merges.start(m.getInterval()))
             .thenComparingLong(m -> Merges.end(m.getInterval()))
@@ -782,14 +782,16 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
         .build();
   }
 
-  /** Entity {@code id} where it lives now (see {@link #locate}). */
-  private Found entityById(long id) {
-    return locate(GetEntityRequest.newBuilder().setEntityId(id).build());
+  /** The entity {@code id} as GetEntity answers it (wherever a slot move took it). */
+  private GetEntityResponse entityById(long id) {
+    return locateEntity(GetEntityRequest.newBuilder().setEntityId(id).build());
   }
 
   /** DOMAIN.md §9 conflict rule over merged matches; null when no instant has two entities. */
   private QueryConflict conflict(
-      QueryEntitiesRequest request, List<QueryMatch> matches, Function<Long, Found> entity) {
+      QueryEntitiesRequest request,
+      List<QueryMatch> matches,
+      Function<Long, GetEntityResponse> entity) {
     TreeSet<Long> bounds = new TreeSet<>();
     for (QueryMatch m : matches) {
       bounds.add(Merges.start(m.getInterval()));
@@ -826,25 +828,23 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
     for (int k = 0; k < segments.size(); k++) {
       long s = segments.get(k)[0];
       long e = segments.get(k)[1];
-      List<Found> es =
+      List<GetEntityResponse> es =
           sets.get(k).stream()
               .map(entity)
               .sorted(
                   Comparator.comparing(
-                      (Found x) -> x.entity().getMembers(0).getIdentity(), Merges.CANONICAL))
+                      (GetEntityResponse x) -> x.getMembers(0).getIdentity(), Merges.CANONICAL))
               .toList();
       QueryConflictInterval.Builder ci =
           QueryConflictInterval.newBuilder().setInterval(Merges.interval(s, e));
-      for (Found found : es) {
-        GetEntityResponse x = found.entity();
+      for (GetEntityResponse x : es) {
         QueryConflictEntity.Builder qe =
             QueryConflictEntity.newBuilder().setEntityId(x.getResolved());
         for (AttrValue d : request.getDescriptorsList()) {
           DescriptorHolders.Builder h =
               DescriptorHolders.newBuilder().setAttr(d.getAttr()).setValue(d.getValue());
           for (EntityMember m : x.getMembersList()) {
-            GetRecordResponse r =
-                records.computeIfAbsent(m.getIdentity(), id -> recordAt(id, found.shard()));
+            GetRecordResponse r = records.computeIfAbsent(m.getIdentity(), this::recordAt);
             boolean holds =
                 r.getDescriptorsList().stream()
                     .anyMatch(
@@ -866,27 +866,32 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
     return out.build();
   }
 
-  /** Record {@code id} on {@code shard} (the shard holding its entity). */
-  private GetRecordResponse recordAt(Identity id, ShardClient shard) {
+  /**
+   * The record of {@code id} from its home shard (not from the creator of its entity's id: a slot
+   * move takes an entity to another shard with its id).
+   */
+  private GetRecordResponse recordAt(Identity id) {
     return call(
-        shard,
+        holder(id),
         s -> s.stub(read()).getRecord(GetRecordRequest.newBuilder().setIdentity(id).build()));
   }
 
   @Override
   public void getEntity(GetEntityRequest request, StreamObserver<GetEntityResponse> out) {
-    readUnary(out, () -> locate(request).entity());
+    readUnary(out, () -> locateEntity(request));
   }
 
-  /** An entity's answer and the shard that gave it. */
-  private record Found(GetEntityResponse entity, ShardClient shard) {}
-
   /**
-   * The entity a GetEntity names, where it lives now: its creating shard (the id's high 16 bits)
-   * first; when that answers DELETED or NOT_FOUND, the shard a slot or reconciliation move took it
-   * to with its id ({@link #movedEntity}), else the creating shard's answer.
+   * GetEntity through the router. Asks the id's creating shard; when that has no active entity for
+   * it (NOT_FOUND, DELETED, or an alias whose chain ends at a DELETED entity), a slot move may have
+   * taken the entity to another shard keeping its id (docs/decisions.md D3), while the creator
+   * keeps its own history of the id: rows deleted by the move's clean, or an alias that the
+   * creator's records left behind by the move formed after it (they merged into an older entity
+   * there, which a later move or delete removed). So the other shards are asked for the id itself
+   * first, then for the id the creator resolved it to; the first answer resolving to an active
+   * entity is taken. The creator's answer otherwise.
    */
-  private Found locate(GetEntityRequest request) {
+  private GetEntityResponse locateEntity(GetEntityRequest request) {
     int creator = (int) (request.getEntityId() >>> 48);
     ShardClient shard = creator < shards.size() ? shards.get(creator) : only();
     GetEntityResponse first;
@@ -896,27 +901,32 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
       if (single() || e.getStatus().getCode() != Status.Code.NOT_FOUND) {
         throw e;
       }
-      Found moved = movedEntity(request, request.getEntityId(), shard);
+      GetEntityResponse moved = movedEntity(request, request.getEntityId(), shard);
       if (moved == null) {
         throw e;
       }
       return moved;
     }
     if (single() || first.getResolvedStatus() != EntityStatus.ENTITY_STATUS_DELETED) {
-      return new Found(first, shard);
+      return first;
     }
-    Found moved = movedEntity(request, first.getResolved(), shard);
-    return moved == null ? new Found(first, shard) : moved;
+    GetEntityResponse moved = movedEntity(request, request.getEntityId(), shard);
+    if (moved == null && first.getResolved() != request.getEntityId()) {
+      moved = movedEntity(request, first.getResolved(), shard);
+    }
+    return moved == null ? first : moved;
   }
 
   /**
-   * The entity {@code resolved} where a slot or reconciliation move took it: a moved entity keeps
-   * its id on the target (docs/decisions.md D3), while its creating shard, having lost its records,
-   * reports it deleted or, for a moved alias target, does not know it. Asks the other shards in
-   * shard order; the first one holding it active answers, with {@code requested} and its status as
-   * asked. Null if none does.
+   * The entity {@code resolved} where a slot move took it: a moved entity keeps its id on the
+   * target (docs/decisions.md D3), while its creating shard, having lost its records, reports it
+   * deleted, an alias of an entity deleted since, or, for a moved alias target, does not know it.
+   * Asks the other shards in shard order; the first one resolving it to an active entity answers,
+   * with {@code requested} as asked (and MERGED when {@code resolved} is not the requested id).
+   * Null if none does.
    */
-  private Found movedEntity(GetEntityRequest request, long resolved, ShardClient creator) {
+  private GetEntityResponse movedEntity(
+      GetEntityRequest request, long resolved, ShardClient creator) {
     GetEntityRequest ask = request.toBuilder().setEntityId(resolved).build();
     for (ShardClient other : shards) {
       if (other == creator) {
@@ -936,7 +946,7 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
         if (resolved != request.getEntityId()) {
           b.setStatus(EntityStatus.ENTITY_STATUS_MERGED);
         }
-        return new Found(b.build(), other);
+        return b.build();
       }
     }
     return null;

@@ -32,6 +32,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -46,7 +47,9 @@ class RebalanceProcessIT {
   private static final int WORKLOADS = 4;
   private static final int BULK = 8_000;
 
-  @TempDir Path tmp;
+  // Kept when the test fails: the processes' logs and data dirs are what explains a failure.
+  @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+  Path tmp;
 
   @Test
   @Timeout(value = 10, unit = TimeUnit.MINUTES)
@@ -54,6 +57,7 @@ class RebalanceProcessIT {
     List<Processes.Proc> shards = new ArrayList<>();
     Processes.Proc router = null;
     WorkloadGenerator generator = new WorkloadGenerator();
+    System.out.println("RebalanceProcessIT: process logs and data dirs in " + tmp);
     try (ReferenceShard ref = new ReferenceShard()) {
       for (int i = 0; i < 2; i++) {
         shards.add(shard(i));

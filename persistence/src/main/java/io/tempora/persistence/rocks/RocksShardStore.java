@@ -15,9 +15,13 @@ import io.tempora.persistence.codec.Dictionary.Kind;
 import io.tempora.persistence.codec.ValueCodec;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Semaphore;
 import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
@@ -1107,11 +1111,54 @@ public final class RocksShardStore implements Store {
     }
   }
 
-  /** A transaction's batch over the latest state. */
+  /** Keys a write transaction remembers the reads of (tests go beyond it). */
+  static int rememberedKeys() {
+    return BatchSource.REMEMBERED_KEYS;
+  }
+
+  /**
+   * A transaction's batch over the latest state. Point reads of {@link #REMEMBERED} families are
+   * remembered for the rest of the transaction, and so are its puts and deletes in them, up to
+   * {@link #REMEMBERED_KEYS} keys: the transaction holds the writer permit, so nothing but its own
+   * writes changes what such a key reads until it ends. A request reads each record's entity about
+   * four times (docs/BENCHMARKS.md, 2026-11-22); each read returns its own copy of the bytes.
+   */
   private static final class BatchSource implements Source, Batch {
+    /** The families whose point reads are remembered: read again within one request. */
+    static final Set<Cf> REMEMBERED = EnumSet.of(Cf.RECORD_ENTITY, Cf.ENTITY_IDS);
+
+    /** Keys remembered per transaction (and per spilled piece); reads beyond go to RocksDB. */
+    static final int REMEMBERED_KEYS = 16_384;
+
+    private static final byte[] ABSENT = new byte[0];
+
     private final RocksStore rocks;
     private final WriteBatchWithIndex batch = new WriteBatchWithIndex(true);
+    private final Map<RowKey, byte[]> remembered = new HashMap<>();
     private long bytes;
+
+    /** A column family and key, compared by content. */
+    private static final class RowKey {
+      private final Cf cf;
+      private final byte[] key;
+      private final int hash;
+
+      RowKey(Cf cf, byte[] key) {
+        this.cf = cf;
+        this.key = key;
+        this.hash = 31 * cf.ordinal() + Arrays.hashCode(key);
+      }
+
+      @Override
+      public boolean equals(Object o) {
+        return o instanceof RowKey r && r.cf == cf && Arrays.equals(r.key, key);
+      }
+
+      @Override
+      public int hashCode() {
+        return hash;
+      }
+    }
 
     BatchSource(RocksStore rocks) {
       this.rocks = rocks;
@@ -1132,7 +1179,29 @@ public final class RocksShardStore implements Store {
 
     @Override
     public byte[] get(Cf cf, byte[] key) {
-      return rocks.get(cf, batch, key);
+      if (!REMEMBERED.contains(cf)) {
+        return rocks.get(cf, batch, key);
+      }
+      byte[] known = remembered.get(new RowKey(cf, key));
+      if (known != null) {
+        return known == ABSENT ? null : known.clone();
+      }
+      byte[] v = rocks.get(cf, batch, key);
+      if (remembered.size() < REMEMBERED_KEYS) {
+        remembered.put(new RowKey(cf, key.clone()), v == null ? ABSENT : v.clone());
+      }
+      return v;
+    }
+
+    /** After a put ({@code value}) or delete ({@code null}) of {@code key}: what it reads now. */
+    private void written(Cf cf, byte[] key, byte[] value) {
+      if (!REMEMBERED.contains(cf)) {
+        return;
+      }
+      RowKey k = new RowKey(cf, key.clone());
+      if (remembered.size() < REMEMBERED_KEYS || remembered.containsKey(k)) {
+        remembered.put(k, value == null ? ABSENT : value.clone());
+      }
     }
 
     @Override
@@ -1151,8 +1220,10 @@ public final class RocksShardStore implements Store {
         batch.put(rocks.handle(cf), key, value);
         bytes += key.length + value.length;
       } catch (RocksDBException e) {
+        remembered.clear();
         throw RocksStore.failure("batch put", cf, e);
       }
+      written(cf, key, value);
     }
 
     @Override
@@ -1161,14 +1232,17 @@ public final class RocksShardStore implements Store {
         batch.delete(rocks.handle(cf), key);
         bytes += key.length;
       } catch (RocksDBException e) {
+        remembered.clear();
         throw RocksStore.failure("batch delete", cf, e);
       }
+      written(cf, key, null);
     }
 
     /** Empties the batch after a spill: reads go to the latest state, which now holds it. */
     void clear() {
       batch.clear();
       bytes = 0;
+      remembered.clear();
     }
 
     void close() {
