@@ -9,10 +9,11 @@ import java.util.TreeMap;
 /**
  * The writer's half of safe moves (docs/distributed.md "Writes during a move"): after a write's
  * sub-batches are applied, the router looks the homes up again; an identity whose home moved to
- * another shard meanwhile (a reconciliation move by the lease holder, possibly another router) may
- * have been written to the copy being abandoned, so its record is written again to the new home.
- * Together with {@link SourceRecheck} no acknowledged write is lost to a move. Stateless;
- * thread-safe.
+ * another slot meanwhile (a reconciliation move by the lease holder, possibly another router) may
+ * have been written to the copy being abandoned, so its record is written again to the new home,
+ * even when that lies on the shard written (moved away and back: the write landed outside the home
+ * and the move back deleted or overwrote it). Together with {@link SourceRecheck} no acknowledged
+ * write is lost to a move. Stateless; thread-safe.
  */
 final class HomeRecheck {
   /** How often one request resends before giving up (UNAVAILABLE; resending it is safe). */
@@ -21,8 +22,9 @@ final class HomeRecheck {
   private HomeRecheck() {}
 
   /**
-   * Positions of {@code applied} whose recorded home now lies on another shard than {@code
-   * homes[p]}, grouped by that shard; {@code homes} is updated.
+   * Positions of {@code applied} whose recorded home slot is now another than {@code homes[p]} (on
+   * another shard, or on the same one after moves away and back), grouped by the shard of the new
+   * slot; {@code homes} is updated.
    *
    * @throws io.grpc.StatusRuntimeException UNAVAILABLE listing the positions whose directory shard
    *     did not answer (they were applied; resending the request is safe)
@@ -49,11 +51,11 @@ final class HomeRecheck {
       if (now[k] == Directory.FAILED) {
         failed.add(p);
       } else if (now[k] != Directory.ABSENT && now[k] != homes[p]) {
-        boolean otherShard = map.shardOfSlot(now[k]) != map.shardOfSlot(homes[p]);
+        // Resent also when the new home is on the shard written: a home slot changes only by a
+        // move's CAS, and two moves (away from that shard and back) may have run since the look-up;
+        // the write then landed outside the home and the move back dropped or overwrote it.
         homes[p] = now[k];
-        if (otherShard) {
-          again.computeIfAbsent(map.shardOfSlot(now[k]), s -> new ArrayList<>()).add(p);
-        }
+        again.computeIfAbsent(map.shardOfSlot(now[k]), s -> new ArrayList<>()).add(p);
       }
     }
     if (!failed.isEmpty()) {

@@ -12,6 +12,7 @@ import io.tempora.proto.internal.v1.ReconcileRequest;
 import io.tempora.proto.internal.v1.RouterGrpc;
 import io.tempora.proto.internal.v1.SetHomesRequest;
 import io.tempora.proto.internal.v1.ShardGrpc;
+import io.tempora.proto.v1.DeleteRequest;
 import io.tempora.proto.v1.Descriptor;
 import io.tempora.proto.v1.Identity;
 import io.tempora.proto.v1.IngestRequest;
@@ -202,6 +203,70 @@ class MoveRaceTest {
     assertThat(hook.get()).as("the move ran inside the write").isNull();
     assertThat(liveCopies(r.getIdentity())).containsExactly(target);
     assertThat(tagOf(client, r)).isEqualTo("late");
+  }
+
+  /**
+   * Gap A of docs/distributed.md "Known gaps" (closed): router-b resolves x's home on shard T;
+   * before its write reaches T, an earlier move takes x to shard S (copy, CAS, delete on T), so the
+   * write lands on T outside x's home; then, before router-b re-checks, a round of router-a moves x
+   * back to T (deleting the stale copy holding the write, copying S's older content, CAS to T's
+   * first slot). The re-check sees x homed on T again, on another slot: the write is resent there,
+   * and survives.
+   */
+  @Test
+  void upsert_landingOnTargetBeforeAMoveBackThere_isResentAndSurvives() {
+    router("router-a");
+    ManagedChannel writer = router("router-b");
+    TemporaServiceBlockingStub client = TemporaServiceGrpc.newBlockingStub(writer);
+    client.setOntology(SetOntologyRequest.newBuilder().setOntology(ONTOLOGY).build());
+    cluster.reconcile("router-a");
+    Record x = record("x", "phone", "p9");
+    int homeOfX = SIGS.homeSlot(x);
+    int t = MAP.shardOfSlot(homeOfX);
+    int s = (t + 1) % 3;
+    assertThat(homeOfX).as("x's own home is not T's first slot").isNotEqualTo(MAP.firstSlot(t));
+    // Two partners homed on T: the component {x, y1, y2} belongs on T whatever the shard ids.
+    List<Record> partners = new ArrayList<>();
+    for (int i = 0; partners.size() < 2; i++) {
+      Record y =
+          record("y" + i, "email", "y" + i + "@x").toBuilder()
+              .addDescriptors(Descriptor.newBuilder().setAttr("phone").setValue("p9"))
+              .build();
+      if (MAP.shardOfSlot(SIGS.homeSlot(y)) == t) {
+        partners.add(y);
+      }
+    }
+    client.ingest(IngestRequest.newBuilder().addRecords(x).addAllRecords(partners).build());
+    assertThat(cluster.liveCopies(x.getIdentity())).containsExactly(t);
+    int directory = MAP.shardOf(x.getIdentity());
+    // The move back to T, by router-a's round, just before router-b's re-check looks x up.
+    Runnable moveBack = () -> cluster.reconcile("router-a");
+    // The earlier move of x from T to S, made behind router-b's back after it resolved T.
+    Runnable moveAway =
+        () -> {
+          TemporaServiceGrpc.newBlockingStub(shardChannel(s))
+              .ingest(IngestRequest.newBuilder().addRecords(x).build());
+          ShardGrpc.newBlockingStub(shardChannel(directory))
+              .setHomes(
+                  SetHomesRequest.newBuilder()
+                      .addMoves(
+                          HomeMove.newBuilder()
+                              .setIdentity(x.getIdentity())
+                              .setExpectedSlot(homeOfX)
+                              .setNewSlot(MAP.firstSlot(s)))
+                      .build());
+          TemporaServiceGrpc.newBlockingStub(shardChannel(t))
+              .delete(DeleteRequest.newBuilder().addIdentities(x.getIdentity()).build());
+          hook.set(new InProcessCluster.Trap(directory, "ResolveHomes", moveBack));
+        };
+    hook.set(new InProcessCluster.Trap(t, "Ingest", moveAway));
+
+    client.ingest(IngestRequest.newBuilder().addRecords(withTag(x, "late")).build());
+
+    assertThat(hook.get()).as("both moves ran inside the write").isNull();
+    cluster.reconcile("router-a");
+    assertThat(cluster.liveCopies(x.getIdentity())).containsExactly(t);
+    assertThat(tagOf(client, x)).as("the acknowledged write").isEqualTo("late");
   }
 
   private void assertSingleCopyTagged(TemporaServiceBlockingStub client, Record[] pair, String t) {
