@@ -2,6 +2,7 @@ package io.tempora.router;
 
 import io.tempora.proto.v1.ConflictItem;
 import io.tempora.proto.v1.EntityHolders;
+import io.tempora.proto.v1.EntitySummary;
 import io.tempora.proto.v1.Identity;
 import io.tempora.proto.v1.Interval;
 import io.tempora.proto.v1.ValueHolders;
@@ -31,6 +32,32 @@ final class Merges {
         }
         return c != 0 ? c : compareBytes(x.getUid(), y.getUid());
       };
+
+  /**
+   * Entity summaries of several shards, sorted by ascending id, with an id listed by more than one
+   * shard given once with the union of its members (canonical order): after a slot move that took
+   * part of an entity's records to another shard, which keeps the id (docs/decisions.md D3), the id
+   * is active on both until the reconciliation after the move co-locates its records.
+   */
+  static List<EntitySummary> entitiesOnce(List<EntitySummary> sorted) {
+    List<EntitySummary> out = new ArrayList<>(sorted.size());
+    for (int i = 0; i < sorted.size(); ) {
+      EntitySummary e = sorted.get(i);
+      int j = i + 1;
+      while (j < sorted.size() && sorted.get(j).getEntityId() == e.getEntityId()) {
+        j++;
+      }
+      if (j == i + 1) {
+        out.add(e);
+      } else {
+        TreeSet<Identity> members = new TreeSet<>(CANONICAL);
+        sorted.subList(i, j).forEach(x -> members.addAll(x.getMembersList()));
+        out.add(e.toBuilder().clearMembers().addAllMembers(members).build());
+      }
+      i = j;
+    }
+    return out;
+  }
 
   static long start(Interval i) {
     return i.hasStart() ? i.getStart() : Long.MIN_VALUE;

@@ -1142,6 +1142,7 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
             more |= p.getNextAfterId() != 0;
           }
           all.sort((x, y) -> Long.compareUnsigned(x.getEntityId(), y.getEntityId()));
+          all = Merges.entitiesOnce(all);
           List<EntitySummary> page = all.subList(0, Math.min(size, all.size()));
           boolean hasNext = more || all.size() > size;
           return ListEntitiesResponse.newBuilder()

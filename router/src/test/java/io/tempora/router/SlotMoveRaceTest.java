@@ -789,6 +789,97 @@ class SlotMoveRaceTest {
   }
 
   /**
+   * Gap B of docs/distributed.md "Known gaps": a slot move that takes one record of an entity X and
+   * leaves another (homed in a slot that stays) leaves X active on both shards from the clean (the
+   * switch's end: reads are no longer held, by any router) until the reconciliation after the move
+   * co-locates it. Reads through a second router in that window: ListEntities lists X once with
+   * both members (the router merges an id listed by two shards; it listed X twice before);
+   * GetEntity answers the part of X on its creator shard only, and GetStats counts X twice
+   * (documented).
+   */
+  @Test
+  void reads_entitySplitByTheMoveBeforeItsReconciliation_listAndGetItOnce() {
+    cluster.router("a", Duration.ofSeconds(30));
+    cluster.router("b", Duration.ofSeconds(30));
+    TemporaServiceBlockingStub client = cluster.client("a");
+    TemporaServiceBlockingStub other = cluster.client("b");
+    client.setOntology(SetOntologyRequest.newBuilder().setOntology(ONTOLOGY).build());
+    Record a = homedOn(0, -1, i -> record("a", "phone", "p" + i));
+    int slot = SIGS.homeSlot(a);
+    String phone = a.getDescriptors(0).getValue();
+    Record b =
+        homedOn(0, slot, i -> withDescriptor(record("b", "email", "b" + i + "@x"), "phone", phone));
+    client.ingest(IngestRequest.newBuilder().addRecords(a).addRecords(b).build());
+    long x = entityOf(client, a);
+    assertThat(entityOf(client, b)).as("a and b form X").isEqualTo(x);
+    List<Object> during = new ArrayList<>();
+    List<List<Integer>> copies = new ArrayList<>();
+    // After the clean (its move row removed, so no shard holds reads), before the reconciliation:
+    // the reconciliation's first step reads every shard's change feed state.
+    Runnable window =
+        () -> {
+          copies.add(cluster.liveCopies(a.getIdentity()));
+          copies.add(cluster.liveCopies(b.getIdentity()));
+          during.add(outcome(() -> other.listEntities(ListEntitiesRequest.getDefaultInstance())));
+          during.add(
+              outcome(() -> other.getEntity(GetEntityRequest.newBuilder().setEntityId(x).build())));
+          during.add(outcome(() -> other.getStats(GetStatsRequest.getDefaultInstance())));
+        };
+    trap.set(
+        new InProcessCluster.Trap(
+            0,
+            "DropHomes",
+            () ->
+                trap.set(
+                    new InProcessCluster.Trap(
+                        0,
+                        "SaveSlotMove",
+                        () -> trap.set(new InProcessCluster.Trap(2, "ChangeFeedState", window))))));
+
+    admin("a").rebalance(move(slot, 1));
+
+    assertThat(trap.get()).as("the reads ran between the clean and the reconciliation").isNull();
+    assertThat(copies).as("a moved, b stayed").containsExactly(List.of(1), List.of(0));
+    assertThat(during.get(0))
+        .asInstanceOf(
+            org.assertj.core.api.InstanceOfAssertFactories.type(ListEntitiesResponse.class))
+        .satisfies(
+            l ->
+                assertThat(l.getEntitiesList())
+                    .singleElement()
+                    .satisfies(
+                        e -> {
+                          assertThat(e.getEntityId()).isEqualTo(x);
+                          assertThat(e.getMembersList())
+                              .containsExactlyInAnyOrder(a.getIdentity(), b.getIdentity());
+                        }));
+    assertThat(during.get(1))
+        .asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.type(GetEntityResponse.class))
+        .satisfies(
+            e -> {
+              assertThat(e.getStatus()).isEqualTo(EntityStatus.ENTITY_STATUS_ACTIVE);
+              assertThat(e.getMembersList())
+                  .as("the creator's part of X only (documented)")
+                  .extracting(m -> m.getIdentity())
+                  .containsExactly(b.getIdentity());
+            });
+    assertThat(during.get(2))
+        .asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.type(GetStatsResponse.class))
+        .satisfies(
+            st -> {
+              assertThat(st.getRecords()).isEqualTo(2);
+              assertThat(st.getEntities()).as("X counted on both shards").isEqualTo(2);
+            });
+    // After the move's reconciliation: X on one shard, counted once.
+    GetStatsResponse after = other.getStats(GetStatsRequest.getDefaultInstance());
+    assertThat(after.getRecords()).isEqualTo(2);
+    assertThat(after.getEntities()).isEqualTo(1);
+    assertThat(other.listEntities(ListEntitiesRequest.getDefaultInstance()).getEntitiesList())
+        .singleElement()
+        .satisfies(e -> assertThat(e.getEntityId()).isEqualTo(x));
+  }
+
+  /**
    * The first record {@code make} gives (for i = 0, 1, …) whose home slot is on shard {@code shard}
    * of the 3-shard map and is not {@code not}.
    */
