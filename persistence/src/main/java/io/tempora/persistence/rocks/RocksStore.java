@@ -147,6 +147,7 @@ public final class RocksStore implements AutoCloseable {
       LRUCache cache = own(new LRUCache(config.blockCacheBytes()));
       BloomFilter bloom = own(new BloomFilter(config.bloomBitsPerKey()));
       WriteBufferManager wbm = own(new WriteBufferManager(config.writeBufferBytes(), cache));
+      long memtable = memtableBytes(config.writeBufferBytes());
       // Created before the DB, so it is closed after it.
       recovery = own(new RecoveryListener());
       DBOptions dbOptions =
@@ -170,13 +171,13 @@ public final class RocksStore implements AutoCloseable {
       List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
       descriptors.add(
           new ColumnFamilyDescriptor(
-              RocksDB.DEFAULT_COLUMN_FAMILY, cfOptions(-1, true, cache, bloom)));
+              RocksDB.DEFAULT_COLUMN_FAMILY, cfOptions(-1, true, memtable, cache, bloom)));
       // A read-only open cannot create a family a data dir written by an older build lacks.
       List<Cf> opened = readOnly ? existing(dir) : List.of(Cf.values());
       for (Cf cf : opened) {
         descriptors.add(
             new ColumnFamilyDescriptor(
-                cf.nameBytes(), cfOptions(cf.prefix(), cf.isWritten(), cache, bloom)));
+                cf.nameBytes(), cfOptions(cf.prefix(), cf.isWritten(), memtable, cache, bloom)));
       }
       db =
           readOnly
@@ -217,7 +218,7 @@ public final class RocksStore implements AutoCloseable {
      *     costs a tenth of the write buffer size, charged to the write buffer manager at once)
      */
     private ColumnFamilyOptions cfOptions(
-        int prefix, boolean written, LRUCache cache, BloomFilter bloom) {
+        int prefix, boolean written, long memtable, LRUCache cache, BloomFilter bloom) {
       BlockBasedTableConfig table =
           new BlockBasedTableConfig()
               .setBlockCache(cache)
@@ -234,7 +235,8 @@ public final class RocksStore implements AutoCloseable {
               .setTableFormatConfig(table)
               .setCompressionType(CompressionType.LZ4_COMPRESSION)
               .setBottommostCompressionType(CompressionType.ZSTD_COMPRESSION)
-              .setLevelCompactionDynamicLevelBytes(true);
+              .setLevelCompactionDynamicLevelBytes(true)
+              .setWriteBufferSize(memtable);
       if (prefix > 0) {
         o.useFixedLengthPrefixExtractor(prefix).setMemtablePrefixBloomSizeRatio(written ? 0.1 : 0);
       }
@@ -485,6 +487,19 @@ public final class RocksStore implements AutoCloseable {
     } catch (RocksDBException e) {
       throw failure("flush", null, e);
     }
+  }
+
+  /**
+   * Each family's memtable size ({@code write_buffer_size}): a sixteenth of the write-buffer budget
+   * ({@code storage.write_buffer_mb}), between 1 and 64 MiB. RocksDB's default of 64 MiB for each
+   * of the ~20 families reserved more than the 256 MiB budget as soon as their memtables existed
+   * (each memtable takes its prefix bloom, a tenth of its size, and an arena block, an eighth, at
+   * creation), so the write buffer manager flushed a memtable of a few KiB on almost every write:
+   * ~1,100 flushes of 47 KiB average and ~260 compactions per 60,000 records, whose background CPU
+   * exceeded the writers' own (docs/BENCHMARKS.md, "write path, round 5").
+   */
+  static long memtableBytes(long writeBufferBytes) {
+    return Math.clamp(writeBufferBytes / 16, MIB, 64 * MIB);
   }
 
   /** Current RocksDB figures (cheap property reads); {@link StorageStats#EMPTY} when closed. */
