@@ -50,17 +50,19 @@ import java.util.function.ToLongFunction;
  *   <li>{@link Phase#CONSTRAINT_RECORDS}, {@link Phase#CONSTRAINT_UNITS}: constraint units are
  *       recomputed once every id is final: each at its smallest holder of the entity type, then
  *       every stored constraint unit once more (to drop those the new ontology no longer yields).
- *   <li>The events, kept as job rows keyed by (entity id, kind, sequence) so that the store sorts
- *       them, are appended in that order and the job rows are removed.
+ *   <li>{@link Phase#EVENTS}: the events, kept as job rows keyed by (entity id, kind, sequence) so
+ *       that the store sorts them, are appended in that order, in pieces, their rows removed with
+ *       them; a spilled piece is hidden from readers like every other until the commit.
  * </ol>
  *
  * After every {@code batchRecords} steps (a record, an anchor, a deferred unit, a chunk of conflict
- * items) the switch writes its state row and calls the spill point, which spills the transaction:
- * every spilled piece carries the job rows that describe it, so a switch interrupted after any
- * spill is finished by running it again on the stored state ({@link #run()} resumes from the state
- * row), with the result of an uninterrupted one. The result (partition, ids, aliases, events sorted
- * by entity id then kind, conflicts) equals the one-transaction recomputation of every component.
- * Heap: the largest unit, the skip set, the events returned, and one chunk of ids or rows.
+ * items, an event) the switch writes its state row and calls the spill point, which spills the
+ * transaction: every spilled piece carries the job rows that describe it, so a switch interrupted
+ * after any spill is finished by running it again on the stored state ({@link #run()} resumes from
+ * the state row), with the result of an uninterrupted one. The result (partition, ids, aliases,
+ * events sorted by entity id then kind, conflicts) equals the one-transaction recomputation of
+ * every component. Heap: the largest unit, the skip set, one chunk of ids or rows, and the events
+ * returned (read back at the end for the caller's answer).
  */
 final class OntologySwitch {
   /** Live record ids (or job rows, or conflict items) read per cursor opening. */
@@ -74,7 +76,8 @@ final class OntologySwitch {
     DEFERRED,
     DROP_ANCHORS,
     CONSTRAINT_RECORDS,
-    CONSTRAINT_UNITS
+    CONSTRAINT_UNITS,
+    EVENTS
   }
 
   private final Resolver resolver;
@@ -155,19 +158,57 @@ final class OntologySwitch {
     if (phase == Phase.CONSTRAINT_UNITS) {
       constraintUnits();
     }
+    if (phase == Phase.EVENTS) {
+      events();
+    }
+    txn.deleteJobRow(SwitchRows.STATE);
+    // For the caller's answer (SetOntology's response lists them): read back from the store.
     List<EntityEvent> events = new ArrayList<>();
-    List<byte[]> keys = new ArrayList<>();
-    try (Cursor<JobRow> rows = txn.jobRows(SwitchRows.EVENTS, null)) {
-      while (rows.hasNext()) {
-        JobRow r = rows.next();
-        keys.add(r.key());
-        events.add(SwitchRows.event(r.value()));
+    if (eventSeq > 0) {
+      try (Cursor<EntityEvent> c = txn.events(tx)) {
+        while (c.hasNext()) {
+          EntityEvent e = c.next();
+          if (e.tx() != tx) {
+            break;
+          }
+          events.add(e);
+        }
       }
     }
-    keys.forEach(txn::deleteJobRow);
-    txn.deleteJobRow(SwitchRows.STATE);
-    txn.appendEvents(events);
     return new Resolver.Outcome(List.copyOf(events), conflictsChanged);
+  }
+
+  /**
+   * Moves the events from their job rows, read in key order (DOMAIN.md §6.2: entity id, then kind,
+   * stable), into the events of {@code tx}, one step per event: each spilled piece carries the
+   * events appended so far and the removal of their rows, and the state's {@code cursor} counts
+   * them, so a resumed switch goes on at the first row left. {@code eventSeq} (one per event row
+   * put) is the total, which fixes the layout of the keys before the first piece.
+   */
+  private void events() {
+    byte[] after = null;
+    while (true) {
+      int room = (int) Math.min(CHUNK, batchRecords - sinceSpill);
+      List<JobRow> rows = rows(SwitchRows.EVENTS, after, room);
+      if (rows.isEmpty()) {
+        break;
+      }
+      List<EntityEvent> piece = new ArrayList<>(rows.size());
+      for (JobRow r : rows) {
+        piece.add(SwitchRows.event(r.value()));
+        txn.deleteJobRow(r.key());
+      }
+      txn.appendEvents(tx, cursor, eventSeq, piece);
+      cursor += piece.size();
+      after = rows.get(rows.size() - 1).key();
+      for (int i = 0; i < rows.size(); i++) {
+        step();
+      }
+    }
+    if (cursor != eventSeq) {
+      throw new IllegalStateException(
+          "ontology switch: " + cursor + " events appended, " + eventSeq + " were recorded");
+    }
   }
 
   /** The state of an interrupted switch, if the transaction holds one. */
@@ -213,6 +254,7 @@ final class OntologySwitch {
           case REINDEX -> 0;
           case WALK, NUMBER, DEFERRED, DROP_ANCHORS -> 1;
           case CONSTRAINT_RECORDS, CONSTRAINT_UNITS -> 2;
+          case EVENTS -> 3;
         };
     long records = Math.min(passRecords, totalRecords);
     return Math.min(totalRecords, (pass * totalRecords + records) / 3);
@@ -329,9 +371,14 @@ final class OntologySwitch {
    * Up to {@link #CHUNK} job rows of a prefix after {@code afterKey}; the cursor is closed again.
    */
   private List<JobRow> rows(byte[] prefix, byte[] afterKey) {
+    return rows(prefix, afterKey, CHUNK);
+  }
+
+  /** Up to {@code max} job rows of a prefix after {@code afterKey}; the cursor is closed again. */
+  private List<JobRow> rows(byte[] prefix, byte[] afterKey, int max) {
     List<JobRow> out = new ArrayList<>();
     try (Cursor<JobRow> c = txn.jobRows(prefix, afterKey)) {
-      while (out.size() < CHUNK && c.hasNext()) {
+      while (out.size() < max && c.hasNext()) {
         out.add(c.next());
       }
     }
@@ -568,6 +615,7 @@ final class OntologySwitch {
       keyCursor = last;
       step();
     }
+    next(Phase.EVENTS);
   }
 
   private Constraint constraintNamed(String type, String name) {

@@ -351,6 +351,28 @@ public final class InMemoryStore implements Store {
     }
 
     @Override
+    public void appendEvents(long tx, long first, long total, List<EntityEvent> events) {
+      StoreTxn.checkPiece(tx, first, total, events);
+      List<EntityEvent> before = first == 0 ? List.of() : data.events.getOrDefault(tx, List.of());
+      if (before.size() != first) {
+        throw new IllegalStateException(
+            "appendEvents: transaction "
+                + tx
+                + " holds "
+                + before.size()
+                + " events, the piece starts at "
+                + first);
+      }
+      if (events.isEmpty()) {
+        return;
+      }
+      List<EntityEvent> all = new ArrayList<>(before.size() + events.size());
+      all.addAll(before);
+      all.addAll(events);
+      put(data.events, tx, List.copyOf(all));
+    }
+
+    @Override
     public void putJobRow(byte[] key, byte[] value) {
       put(data.jobRows, key.clone(), value.clone());
     }

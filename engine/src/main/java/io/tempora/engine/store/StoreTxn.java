@@ -53,6 +53,39 @@ public interface StoreTxn extends StoreView {
   void appendEvents(List<EntityEvent> events);
 
   /**
+   * Appends a piece of the events of transaction {@code tx}: they take positions {@code first},
+   * {@code first + 1}, … of its list, which holds {@code total} events once every piece is in.
+   * Pieces come in order, each starting where the one before ended (a transaction may {@link
+   * #spill()} between them); a piece at {@code first = 0} replaces any earlier list of {@code tx}.
+   * Once all pieces are in, the list reads as if {@link #appendEvents(List)} had written it at
+   * once. Lets an ontology switch write its events in pieces (docs/storage.md, "Ontology switch").
+   *
+   * @throws IllegalArgumentException if an event is of another tx, or the piece ends after {@code
+   *     total}
+   * @throws IllegalStateException if the stored list of {@code tx} does not end at {@code first}
+   */
+  void appendEvents(long tx, long first, long total, List<EntityEvent> events);
+
+  /** The argument checks of {@link #appendEvents(long, long, long, List)}. */
+  static void checkPiece(long tx, long first, long total, List<EntityEvent> events) {
+    if (first < 0 || first + events.size() > total) {
+      throw new IllegalArgumentException(
+          "appendEvents: a piece of "
+              + events.size()
+              + " events at "
+              + first
+              + " does not fit a list of "
+              + total);
+    }
+    for (EntityEvent e : events) {
+      if (e.tx() != tx) {
+        throw new IllegalArgumentException(
+            "appendEvents: an event of transaction " + e.tx() + " in a piece of " + tx);
+      }
+    }
+  }
+
+  /**
    * Stores a row of a job's scratch state (a key range apart from the data, kept until deleted),
    * written with the transaction's other rows and, like them, spilled by {@link #spill()}.
    */

@@ -1,6 +1,7 @@
 package io.tempora.engine.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tempora.engine.Engine;
 import io.tempora.engine.EngineConfig;
@@ -425,6 +426,56 @@ public abstract class StoreContractTest {
       }
       assertThat(rest.get(rest.size() - 1)).isEqualTo(after);
     }
+  }
+
+  @Test
+  void appendEventsPieces_acrossSpills_readBackAsOneList() {
+    int n = 140_001; // 3 events per stored key on a disk store; pieces end inside keys
+    int piece = 7_777;
+    List<EntityEvent> many = new java.util.ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      many.add(new EntityEvent(2, EntityEvent.Kind.SPLIT, i + 1L, List.of(HIGH)));
+    }
+    EntityEvent before = new EntityEvent(1, EntityEvent.Kind.CREATED, 7, List.of());
+    write(t -> t.appendEvents(List.of(before)));
+    write(
+        t -> {
+          for (int from = 0, k = 0; from < n; from += piece, k++) {
+            t.appendEvents(2, from, n, many.subList(from, Math.min(n, from + piece)));
+            if (k % 2 == 0) {
+              t.spill();
+            }
+          }
+        });
+    List<EntityEvent> all = read((StoreView v) -> v.events(0).toList());
+    assertThat(all.get(0)).isEqualTo(before);
+    assertThat(all.subList(1, all.size())).isEqualTo(many);
+    for (int skip : new int[] {1, 7_777, 70_001, n - 1}) {
+      assertThat(read((StoreView v) -> v.events(2, skip).toList()))
+          .as("events after skipping %d", skip)
+          .isEqualTo(many.subList(skip, n));
+    }
+  }
+
+  @Test
+  void appendEventsPieces_pieceNotWhereStoredEventsEnd_fails() {
+    List<EntityEvent> ten = new java.util.ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      ten.add(new EntityEvent(5, EntityEvent.Kind.CREATED, i + 1L, List.of()));
+    }
+    assertThatThrownBy(
+            () ->
+                write(
+                    t -> {
+                      t.appendEvents(5, 0, 10, ten.subList(0, 4));
+                      t.appendEvents(5, 6, 10, ten.subList(6, 10));
+                    }))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("transaction 5");
+    assertThatThrownBy(() -> write(t -> t.appendEvents(5, 8, 9, ten.subList(0, 4))))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("does not fit a list of 9");
+    assertThat(read((StoreView v) -> v.events(5).toList())).isEmpty();
   }
 
   @Test

@@ -74,6 +74,8 @@ public final class RocksShardStore implements Store {
   private volatile long lastWseq;
   // Largest committed batch (data bytes) since open; written under the permit.
   private volatile long largestBatchBytes;
+  private volatile long lastCommitRows;
+  private volatile long lastCommitBytes;
   private long lastAckedWrite;
   private volatile boolean closed;
   // Set by a failed write (STORAGE.md §4.4): writes are refused until a probe write succeeds.
@@ -528,6 +530,7 @@ public final class RocksShardStore implements Store {
       src.put(Cf.META, HistoryPartitions.metaKey(historyRow.part()), historyRow.encode());
     }
     long bytes = src.dataSize();
+    long rows = src.count();
     try {
       rocks.write(src.batch());
     } catch (StoreException e) {
@@ -535,6 +538,8 @@ public final class RocksShardStore implements Store {
       throw e;
     }
     lastWseq = wseq;
+    lastCommitRows = rows;
+    lastCommitBytes = bytes;
     DurableViews pin = jobPin.get();
     if (pin != null) {
       if (durableViews == null) {
@@ -988,6 +993,20 @@ public final class RocksShardStore implements Store {
    */
   public long largestBatchBytes() {
     return largestBatchBytes;
+  }
+
+  /**
+   * The rows (puts and deletes) of the last commit's batch, and its data size in bytes: for a
+   * transaction that spilled, only the rest after its last piece (the finishing commit of an
+   * ontology switch; docs/storage.md, "Ontology switch"). 0 before the first commit.
+   */
+  public long lastCommitRows() {
+    return lastCommitRows;
+  }
+
+  /** See {@link #lastCommitRows()}. */
+  public long lastCommitBytes() {
+    return lastCommitBytes;
   }
 
   /** WAL fsyncs issued by the syncer so far (group commit makes this less than commits). */

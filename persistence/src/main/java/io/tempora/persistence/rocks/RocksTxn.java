@@ -338,11 +338,73 @@ final class RocksTxn extends RocksView implements StoreTxn {
     }
   }
 
+  /**
+   * A piece of a transaction's events, in the layout {@link #appendEvents(List)} gives the whole
+   * list of {@code total}: one event per key up to {@link #MAX_EVENT_KEYS}, else {@code
+   * eventsPerKey(total)} per key. A piece that ends inside a key writes that key with the events so
+   * far; the next piece reads it back (one point read, at most one key's events) and rewrites it
+   * with the rest, so once all pieces are in, every key holds what one call would have written.
+   */
+  @Override
+  public void appendEvents(long tx, long first, long total, List<EntityEvent> events) {
+    StoreTxn.checkPiece(tx, first, total, events);
+    if (first == 0) {
+      for (byte[] key : prefix(Cf.EVENTS, Keys.u64(tx), (k, v) -> k).toList()) {
+        delete(Cf.EVENTS, key);
+      }
+    }
+    int per = total <= MAX_EVENT_KEYS ? 1 : eventsPerKey(total);
+    List<EntityEvent> pack = new ArrayList<>();
+    if (first > 0) {
+      // The key holding position first - 1 must hold exactly the events up to it.
+      int ordinal = (int) ((first - 1) / per);
+      byte[] last = get(Cf.EVENTS, Keys.event(tx, ordinal));
+      List<EntityEvent> held = last == null ? List.of() : ValueCodec.events(last);
+      long expected = (first - 1) % per + 1;
+      if (held.size() != expected || get(Cf.EVENTS, Keys.event(tx, ordinal + 1)) != null) {
+        throw new IllegalStateException(
+            "appendEvents: the stored events of transaction "
+                + tx
+                + " do not end at "
+                + first
+                + " (key "
+                + ordinal
+                + " holds "
+                + held.size()
+                + ", expected "
+                + expected
+                + ")");
+      }
+      if (expected < per) {
+        pack.addAll(held);
+      }
+    }
+    long at = first;
+    for (EntityEvent e : events) {
+      pack.add(e);
+      at++;
+      if (pack.size() == per || at == total) {
+        putEventKey(tx, (int) ((at - 1) / per), per, pack);
+        pack.clear();
+      }
+    }
+    if (!pack.isEmpty()) {
+      putEventKey(tx, (int) ((at - 1) / per), per, pack);
+    }
+  }
+
+  private void putEventKey(long tx, int ordinal, int per, List<EntityEvent> pack) {
+    put(
+        Cf.EVENTS,
+        Keys.event(tx, ordinal),
+        per == 1 ? ValueCodec.event(pack.get(0)) : ValueCodec.packedEvents(pack));
+  }
+
   /** Keys per transaction written with one event each; more events are packed. */
   static final int MAX_EVENT_KEYS = 0xFFFF;
 
   /** Events per key for a transaction of {@code n > MAX_EVENT_KEYS} events. */
-  static int eventsPerKey(int n) {
+  static int eventsPerKey(long n) {
     return (int) ((n + (long) MAX_EVENT_KEYS - 1) / MAX_EVENT_KEYS);
   }
 

@@ -166,4 +166,62 @@ class PackedEventsTest {
           .hasMessageContaining("transactions 1 and 2");
     }
   }
+
+  /**
+   * An ontology switch appends its events in pieces, spilling between some of them; pieces that end
+   * inside a packed key are continued by the next one (docs/storage.md "Ontology switch").
+   */
+  @Test
+  void appendEvents_piecesAcrossSpills_writeTheKeysOfOneCall() {
+    for (int total : new int[] {1_000, 140_001}) {
+      List<EntityEvent> in = events(1, total);
+      List<String> expected;
+      try (RocksShardStore store =
+          RocksShardStore.open(dir.resolve("one-" + total), TestStores.fastConfig())) {
+        commit(store, in);
+        expected = hex(rows(store));
+      }
+      try (RocksShardStore store =
+          RocksShardStore.open(dir.resolve("pieces-" + total), TestStores.fastConfig())) {
+        // 140,001 events pack 3 per key: pieces of 7,777 end inside a key.
+        int piece = Math.min(7_777, total / 7);
+        try (StoreTxn t = store.begin()) {
+          t.putMeta(StoreMeta.INITIAL.withCounters(1, 1, 1));
+          for (int from = 0, n = 0; from < total; from += piece, n++) {
+            t.appendEvents(1, from, total, in.subList(from, Math.min(total, from + piece)));
+            if (n % 2 == 0) {
+              t.spill();
+            }
+          }
+          assertThat(readAll(store)).as("events a view sees before the commit").isEmpty();
+          t.commit().awaitDurable();
+        }
+        assertThat(hex(rows(store))).as("%d events", total).isEqualTo(expected);
+        assertThat(readAll(store)).isEqualTo(in);
+      }
+    }
+  }
+
+  @Test
+  void appendEvents_pieceNotWhereStoredEventsEnd_failsNamingWhere() {
+    try (RocksShardStore store = RocksShardStore.open(dir, TestStores.fastConfig());
+        StoreTxn t = store.begin()) {
+      List<EntityEvent> in = events(1, 100);
+      t.appendEvents(1, 0, 100, in.subList(0, 10));
+      assertThatThrownBy(() -> t.appendEvents(1, 20, 100, in.subList(20, 30)))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("do not end at 20");
+      assertThatThrownBy(() -> t.appendEvents(1, 10, 15, in.subList(10, 30)))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("does not fit a list of 15");
+      assertThatThrownBy(() -> t.appendEvents(2, 10, 100, in.subList(10, 20)))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("transaction 1 in a piece of 2");
+    }
+  }
+
+  private static List<String> hex(List<byte[][]> rows) {
+    java.util.HexFormat h = java.util.HexFormat.of();
+    return rows.stream().map(r -> h.formatHex(r[0]) + "=" + h.formatHex(r[1])).toList();
+  }
 }

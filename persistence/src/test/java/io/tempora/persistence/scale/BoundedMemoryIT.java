@@ -49,8 +49,9 @@ class BoundedMemoryIT {
    * heap a quarter of the serving limit, far below what holding every live record would take
    * (docs/storage.md, "Ontology switch"). Every linked pair splits, so a tenth of the records get
    * fresh ids. The switch is written in pieces of {@code tempora.switch.batch} records: its largest
-   * write batch ({@code switch_batch_bytes}) grows with that number and with the switch's events
-   * (the finishing commit carries them), not with the store.
+   * write batch ({@code switch_batch_bytes}) grows with that number, not with the store; the events
+   * are appended in pieces too (the bound keeps its events term from when the finishing commit
+   * carried them all).
    */
   @Test
   void setOntology_manyRecordsIn64MiBHeap_splitsEveryLinkedPair() throws Exception {

@@ -8,12 +8,16 @@ import io.tempora.engine.model.EntityEvent;
 import io.tempora.engine.query.ConflictFilter;
 import io.tempora.engine.query.ConflictPage;
 import io.tempora.engine.query.QueryResult;
+import io.tempora.engine.resolve.SwitchJob;
 import io.tempora.engine.store.Cursor;
+import io.tempora.engine.store.StoreTxn;
 import io.tempora.engine.store.StoreView;
 import io.tempora.engine.write.WriteResult;
 import io.tempora.persistence.Durability;
 import io.tempora.persistence.StorageConfig;
 import io.tempora.persistence.rocks.RocksShardStore;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryUsage;
 import java.nio.file.Path;
@@ -34,6 +38,7 @@ import java.util.TreeMap;
  *       an entity and lists conflicts, and prints {@code heap_after_start}, {@code heap_after_ops}
  *       (bytes used after a GC) and {@code ok=true}.
  *   <li>{@code switch-only DIR N}: {@link #switchOnly(Path)}.
+ *   <li>{@code switch-in-events DIR N}: {@link #switchInEvents(Path)}.
  *   <li>{@code switch DIR N}: opens the store holding {@code N} records, sets {@link
  *       ScaleWorkload#SWITCHED} (strong {@code name} instead of {@code ssn}: every linked pair
  *       splits), checks one split entity and prints the event counts per kind ({@code
@@ -52,6 +57,7 @@ public final class ScaleChild {
       case "serve" -> serve(dir, n);
       case "switch" -> switchOntology(dir, n);
       case "switch-only" -> switchOnly(dir);
+      case "switch-in-events" -> switchInEvents(dir);
       default -> throw new IllegalArgumentException("unknown phase " + args[0]);
     }
   }
@@ -156,6 +162,43 @@ public final class ScaleChild {
       System.out.flush();
     }
     System.out.println("ok=true");
+  }
+
+  /**
+   * As {@link #switchOnly(Path)}, but stops at the first spill after which some of the switch's
+   * events are in the store (the events phase, docs/storage.md "Ontology switch"): prints {@code
+   * in_events=N} (flushed) and waits on standard input, never returning; the switch crash test
+   * SIGKILLs it there, between two pieces of events.
+   */
+  static void switchInEvents(Path dir) {
+    try (RocksShardStore store = RocksShardStore.open(dir, StorageConfig.defaults(0));
+        StoreTxn txn = store.begin()) {
+      long tx = txn.meta().lastTx() + 1;
+      SwitchJob.start(
+          txn,
+          ScaleWorkload.SWITCHED,
+          0,
+          switchConfig().switchBatchRecords(),
+          job -> {
+            long stored;
+            try (Cursor<EntityEvent> c = txn.events(tx)) {
+              stored = c.toList().size();
+            }
+            if (stored > 0) {
+              System.out.println("in_events=" + stored);
+              System.out.flush();
+              try {
+                while (System.in.read() >= 0) {
+                  // Waits for the kill.
+                }
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              }
+              throw new IllegalStateException("standard input closed before the kill");
+            }
+          });
+      throw new IllegalStateException("the switch ended without a spill holding events");
+    }
   }
 
   /** The engine configuration with the switch batch of {@code tempora.switch.batch}. */

@@ -43,8 +43,9 @@ import org.junit.jupiter.api.io.TempDir;
  * and conflicts). Otherwise it holds exactly the old resolution (killed before the first spill) or
  * the new one (killed after the commit), never a mix; a store killed before the first spill
  * switches again to the same result. The last cycle kills the child after the switch returned,
- * before it closes the store. {@code tempora.switchcrash.cycles} kills (4; 20 with {@code
- * -Pextended}).
+ * before it closes the store. One more kill lands between two pieces of the switch's events (the
+ * child stops there and waits): the data dir verifies clean and reopening finishes the switch.
+ * {@code tempora.switchcrash.cycles} kills (4; 20 with {@code -Pextended}).
  */
 class SwitchCrashIT {
   private static final long RECORDS = 10_000;
@@ -132,6 +133,61 @@ class SwitchCrashIT {
             + " %d new%n",
         seed, RECORDS, switchMs, CYCLES, old, finished, switched);
     assertThat(old + finished).as("kills that landed inside the switch").isPositive();
+
+    // One more kill, between two pieces of the switch's events (batch EVENTS_BATCH: several).
+    Path data = copy(built, dir.resolve("in-events"));
+    long stored = killInEvents(data);
+    String where = "killed with " + stored + " events of the switch stored";
+    VerifyReport report = DataDirVerifier.verify(data);
+    assertThat(report.problems()).as("%s: %s", where, report.render()).isEmpty();
+    assertThat(jobRunning(data)).as("%s: job running", where).isTrue();
+    finishInProcess(data);
+    VerifyReport again = DataDirVerifier.verify(data);
+    assertThat(again.problems()).as("%s: %s", where, again.render()).isEmpty();
+    assertThat(digest(data)).as("%s: reopening finished the switch", where).isEqualTo(after);
+    System.out.printf("switch crash in the events phase: %s, finished at reopen%n", where);
+  }
+
+  /** Spill batch of the kill in the events phase: the 900 events of the switch span 9 pieces. */
+  private static final int EVENTS_BATCH = 100;
+
+  /**
+   * Runs the {@code switch-in-events} child (batch {@link #EVENTS_BATCH}), which stops after the
+   * first spill holding some of the switch's events, and SIGKILLs it there; returns how many events
+   * it had stored.
+   */
+  private long killInEvents(Path data) throws IOException, InterruptedException {
+    Path err = dir.resolve("child-in-events.err");
+    Process p =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED",
+                "-Xmx128m",
+                "-Dtempora.switch.batch=" + EVENTS_BATCH,
+                "-cp",
+                System.getProperty("java.class.path"),
+                ScaleChild.class.getName(),
+                "switch-in-events",
+                data.toString(),
+                Long.toString(RECORDS))
+            .redirectError(err.toFile())
+            .start();
+    try (BufferedReader out =
+        new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+      for (String line = out.readLine(); ; line = out.readLine()) {
+        if (line == null) {
+          p.waitFor();
+          throw new AssertionError(
+              "switch child exited with " + p.exitValue() + ":\n" + Files.readString(err));
+        }
+        if (line.startsWith("in_events=")) {
+          return Long.parseLong(line.substring("in_events=".length()));
+        }
+      }
+    } finally {
+      p.destroyForcibly(); // SIGKILL on Linux
+      p.waitFor();
+    }
   }
 
   /** Whether the data dir's meta names an unfinished switch. */
