@@ -55,9 +55,16 @@ public interface HomeDirectory extends AutoCloseable {
    * every {@link #compareAndSet} that sets and every {@link #write} that deletes or puts a key
    * below {@link #SIDE}; claims of absent rows and side rows do not count. A router that read the
    * same value before its claims and after its writes knows that no home row of this shard changed
-   * in between (docs/distributed.md "Writes during a move"). Starts at 0 at every open.
+   * in between (docs/distributed.md "Writes during a move"). Starts at 0 at every open; {@link
+   * #CHANGES_UNKNOWN} (the default) for an implementation that does not count, whose callers then
+   * look the rows up instead.
    */
-  long changes();
+  default long changes() {
+    return CHANGES_UNKNOWN;
+  }
+
+  /** {@link #changes} of an implementation that does not count changes. */
+  long CHANGES_UNKNOWN = -1;
 
   /**
    * Whether {@code deletes} or {@code keys} hold a home row's key (first byte below {@link #SIDE}).

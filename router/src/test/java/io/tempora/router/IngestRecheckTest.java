@@ -234,6 +234,19 @@ class IngestRecheckTest {
         .isNotEqualTo(claimed.getDirectoryIncarnation());
   }
 
+  @Test
+  void unchangedAt_unreportedChangedOrMissingCounter_provesNothing() {
+    Directory.Version seen = new Directory.Version(7, 5);
+
+    assertThat(new Directory.Version(0, 5).unchangedAt(new Directory.Version(0, 5)))
+        .as("a shard reporting no counter (incarnation 0)")
+        .isFalse();
+    assertThat(seen.unchangedAt(new Directory.Version(7, 6))).as("counter grew").isFalse();
+    assertThat(seen.unchangedAt(new Directory.Version(8, 5))).as("shard restarted").isFalse();
+    assertThat(seen.unchangedAt(null)).as("shard did not answer").isFalse();
+    assertThat(seen.unchangedAt(new Directory.Version(7, 5))).isTrue();
+  }
+
   private List<Integer> liveCopies(Identity id) {
     List<Integer> out = new ArrayList<>();
     for (int s = 0; s < cluster.size(); s++) {

@@ -475,10 +475,10 @@ public final class ShardInternalGrpcService extends ShardGrpc.ShardImplBase {
           // Read before the claims: a change racing them makes a later answer differ (safe side).
           long changes = directory.changes();
           int[] homes = n == 0 ? new int[0] : directory.claim(keys, proposed);
-          ResolveHomesResponse.Builder b =
-              ResolveHomesResponse.newBuilder()
-                  .setDirectoryIncarnation(incarnation)
-                  .setDirectoryChanges(changes);
+          ResolveHomesResponse.Builder b = ResolveHomesResponse.newBuilder();
+          if (changes != HomeDirectory.CHANGES_UNKNOWN) {
+            b.setDirectoryIncarnation(incarnation).setDirectoryChanges(changes);
+          }
           for (int h : homes) {
             b.addHomes(slot(h));
           }
