@@ -51,6 +51,36 @@ public interface HomeDirectory extends AutoCloseable {
   int SIDE = 0xF0;
 
   /**
+   * How many times a home row may have changed or gone since this object was opened: grows with
+   * every {@link #compareAndSet} that sets and every {@link #write} that deletes or puts a key
+   * below {@link #SIDE}; claims of absent rows and side rows do not count. A router that read the
+   * same value before its claims and after its writes knows that no home row of this shard changed
+   * in between (docs/distributed.md "Writes during a move"). Starts at 0 at every open; {@link
+   * #CHANGES_UNKNOWN} (the default) for an implementation that does not count, whose callers then
+   * look the rows up instead.
+   */
+  default long changes() {
+    return CHANGES_UNKNOWN;
+  }
+
+  /** {@link #changes} of an implementation that does not count changes. */
+  long CHANGES_UNKNOWN = -1;
+
+  /**
+   * Whether {@code deletes} or {@code keys} hold a home row's key (first byte below {@link #SIDE}).
+   */
+  static boolean touchesHomes(List<byte[]> deletes, List<byte[]> keys) {
+    for (List<byte[]> l : List.of(deletes, keys)) {
+      for (byte[] k : l) {
+        if (k.length == 0 || (k[0] & 0xFF) < SIDE) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /**
    * A small named value kept beside the directory rows (the reconcile lease, fencing epoch and
    * change-feed cursor of docs/distributed.md), in a key space that no identity key can reach.
    *

@@ -11,6 +11,7 @@ import java.util.TreeMap;
 public final class InMemoryHomeDirectory implements HomeDirectory {
   private final TreeMap<byte[], byte[]> rows = new TreeMap<>(Arrays::compareUnsigned);
   private final Map<String, byte[]> meta = new java.util.HashMap<>();
+  private long changes;
 
   @Override
   public synchronized int[] claim(byte[][] keys, int[] proposed) {
@@ -34,10 +35,16 @@ public final class InMemoryHomeDirectory implements HomeDirectory {
     }
     int slot = ByteBuffer.wrap(v).getInt();
     if (slot == expected) {
+      changes++;
       rows.put(key.clone(), ByteBuffer.allocate(4).putInt(next).array());
       return next;
     }
     return slot;
+  }
+
+  @Override
+  public synchronized long changes() {
+    return changes;
   }
 
   @Override
@@ -48,6 +55,9 @@ public final class InMemoryHomeDirectory implements HomeDirectory {
 
   @Override
   public synchronized void write(List<byte[]> deletes, List<byte[]> keys, List<byte[]> values) {
+    if (HomeDirectory.touchesHomes(deletes, keys)) {
+      changes++;
+    }
     deletes.forEach(rows::remove);
     for (int i = 0; i < keys.size(); i++) {
       rows.put(keys.get(i).clone(), values.get(i).clone());

@@ -69,6 +69,14 @@ final class Directory {
    * reason per failed shard is added to {@code reasons}.
    */
   int[] tryResolve(List<Identity> ids, int[] proposed, List<String> reasons) {
+    return tryResolve(ids, proposed, reasons, null);
+  }
+
+  /**
+   * As {@link #tryResolve(List, int[], List)}, also recording in {@code seen} (when not null) each
+   * answering directory shard's change counter, read there before its claims.
+   */
+  int[] tryResolve(List<Identity> ids, int[] proposed, List<String> reasons, Seen seen) {
     Map<Integer, List<Integer>> groups = new TreeMap<>();
     for (int i = 0; i < ids.size(); i++) {
       groups.computeIfAbsent(map.shardOf(ids.get(i)), k -> new ArrayList<>()).add(i);
@@ -100,7 +108,66 @@ final class Directory {
         var h = e.getValue().getHomes(k);
         out[positions.get(k)] = h.hasSlot() ? h.getSlot() : ABSENT;
       }
+      if (seen != null) {
+        seen.put(e.getKey(), version(e.getValue()));
+      }
     }
+    return out;
+  }
+
+  private static Version version(ResolveHomesResponse r) {
+    return new Version(r.getDirectoryIncarnation(), r.getDirectoryChanges());
+  }
+
+  /**
+   * A directory shard's change counter ({@code HomeDirectory.changes}) and the random number naming
+   * it (0: a shard that does not report one).
+   */
+  record Version(long incarnation, long changes) {
+    /** Whether {@code later}, read after this, proves that no home row changed in between. */
+    boolean unchangedAt(Version later) {
+      return incarnation != 0 && equals(later);
+    }
+  }
+
+  /**
+   * The change counters a write's directory calls saw, per directory shard, with the map epoch
+   * whose owners the calls used (create it before the first call). Thread-confined.
+   */
+  static final class Seen {
+    private final long epoch;
+    private final Map<Integer, Version> versions = new TreeMap<>();
+
+    Seen(long epoch) {
+      this.epoch = epoch;
+    }
+
+    long epoch() {
+      return epoch;
+    }
+
+    Version get(int shard) {
+      return versions.get(shard);
+    }
+
+    void put(int shard, Version v) {
+      versions.put(shard, v);
+    }
+  }
+
+  /**
+   * The current change counter of each of {@code directoryShards}: one ResolveHomes without claims
+   * per shard, in parallel. A shard that fails is left out (the caller then looks its homes up).
+   */
+  Map<Integer, Version> versions(java.util.Set<Integer> directoryShards) {
+    Map<Integer, List<Integer>> groups = new TreeMap<>();
+    directoryShards.forEach(d -> groups.put(d, List.of()));
+    Fanout.Outcome<ResolveHomesResponse> o =
+        fanout.tryGroups(
+            groups,
+            (s, positions) -> stub(s).resolveHomes(ResolveHomesRequest.getDefaultInstance()));
+    Map<Integer, Version> out = new TreeMap<>();
+    o.answers().forEach((d, r) -> out.put(d, version(r)));
     return out;
   }
 
@@ -113,9 +180,14 @@ final class Directory {
 
   /** Looks homes up without claiming; failed directory shards as in {@link #tryResolve}. */
   int[] tryLookup(List<Identity> ids, List<String> reasons) {
+    return tryLookup(ids, reasons, null);
+  }
+
+  /** As {@link #tryLookup(List, List)}, recording the change counters in {@code seen}. */
+  int[] tryLookup(List<Identity> ids, List<String> reasons, Seen seen) {
     int[] none = new int[ids.size()];
     java.util.Arrays.fill(none, ABSENT);
-    return tryResolve(ids, none, reasons);
+    return tryResolve(ids, none, reasons, seen);
   }
 
   /**

@@ -35,15 +35,34 @@ final class HomeRecheck {
       List<Identity> ids,
       int[] homes,
       Map<Integer, List<Integer>> applied) {
+    return moved(directory, map, ids, homes, applied, null);
+  }
+
+  /**
+   * As above; with {@code seen} (the change counters the write's resolve saw, updated here), the
+   * positions whose directory shard's counter is still the one seen are not looked up: no home row
+   * of that shard changed since the resolve read it, so the look-up would answer {@code homes[p]}.
+   * That costs one small call per directory shard instead of a look-up of every identity.
+   */
+  static Map<Integer, List<Integer>> moved(
+      Directory directory,
+      ShardMap map,
+      List<Identity> ids,
+      int[] homes,
+      Map<Integer, List<Integer>> applied,
+      Directory.Seen seen) {
     List<Integer> positions = new ArrayList<>();
     applied.values().forEach(positions::addAll);
+    if (seen != null && !positions.isEmpty()) {
+      positions = changedSince(directory, map, ids, positions, seen);
+    }
     if (positions.isEmpty()) {
       return new TreeMap<>();
     }
     List<Identity> asked = new ArrayList<>();
     positions.forEach(p -> asked.add(ids.get(p)));
     List<String> reasons = new ArrayList<>();
-    int[] now = directory.tryLookup(asked, reasons);
+    int[] now = directory.tryLookup(asked, reasons, seen);
     List<Integer> failed = new ArrayList<>();
     Map<Integer, List<Integer>> again = new TreeMap<>();
     for (int k = 0; k < now.length; k++) {
@@ -63,5 +82,45 @@ final class HomeRecheck {
       throw Fanout.partialFailure(failed, reasons);
     }
     return again;
+  }
+
+  /**
+   * The positions whose directory shard's counter is no longer the one in {@code seen} (or that did
+   * not answer, or the map changed: all of them); updates {@code seen} with the counters read.
+   */
+  private static List<Integer> changedSince(
+      Directory directory,
+      ShardMap map,
+      List<Identity> ids,
+      List<Integer> positions,
+      Directory.Seen seen) {
+    if (map.epoch() != seen.epoch()) {
+      return positions;
+    }
+    int[] owner = new int[positions.size()];
+    java.util.Set<Integer> shards = new java.util.TreeSet<>();
+    for (int k = 0; k < owner.length; k++) {
+      owner[k] = map.shardOf(ids.get(positions.get(k)));
+      shards.add(owner[k]);
+    }
+    Map<Integer, Directory.Version> now = directory.versions(shards);
+    if (map.epoch() != seen.epoch()) {
+      return positions;
+    }
+    java.util.Set<Integer> unchanged = new java.util.TreeSet<>();
+    for (int d : shards) {
+      Directory.Version before = seen.get(d);
+      if (before != null && before.unchangedAt(now.get(d))) {
+        unchanged.add(d);
+      }
+    }
+    now.forEach(seen::put);
+    List<Integer> rest = new ArrayList<>();
+    for (int k = 0; k < owner.length; k++) {
+      if (!unchanged.contains(owner[k])) {
+        rest.add(positions.get(k));
+      }
+    }
+    return rest;
   }
 }

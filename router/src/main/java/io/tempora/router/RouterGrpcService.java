@@ -455,7 +455,8 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
       List<Identity> ids = new ArrayList<>(request.getRecordsCount());
       int[] proposed = proposedHomes(request, signatures(), ids);
       List<String> reasons = new ArrayList<>();
-      int[] homes = directory.tryResolve(ids, proposed, reasons);
+      Directory.Seen seen = new Directory.Seen(map.epoch());
+      int[] homes = directory.tryResolve(ids, proposed, reasons, seen);
       List<Integer> failed = new ArrayList<>();
       Map<Integer, List<Integer>> groups = new TreeMap<>();
       for (int i = 0; i < homes.length; i++) {
@@ -474,6 +475,7 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
               reasons,
               ids,
               homes,
+              seen,
               items,
               events,
               (shard, positions) -> {
@@ -543,7 +545,8 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
           try {
             dirty.set(true);
             List<String> reasons = new ArrayList<>();
-            int[] homes = directory.tryLookup(request.getIdentitiesList(), reasons);
+            Directory.Seen seen = new Directory.Seen(map.epoch());
+            int[] homes = directory.tryLookup(request.getIdentitiesList(), reasons, seen);
             WriteItem[] items = new WriteItem[homes.length];
             List<Integer> failed = new ArrayList<>();
             Map<Integer, List<Integer>> groups = new TreeMap<>();
@@ -568,6 +571,7 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
                     reasons,
                     request.getIdentitiesList(),
                     homes,
+                    seen,
                     items,
                     events,
                     (shard, positions) -> {
@@ -594,8 +598,9 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
 
   /**
    * Sends a write's sub-batches, then resends the positions whose home a reconciliation move
-   * changed meanwhile to the new home (HomeRecheck), until none moved; fills {@code items} by
-   * request position, adds every shard's events to {@code events} and returns the highest tx.
+   * changed meanwhile to the new home (HomeRecheck; {@code seen}: the directory change counters the
+   * resolve saw), until none moved; fills {@code items} by request position, adds every shard's
+   * events to {@code events} and returns the highest tx.
    */
   private long sendAndRecheck(
       Map<Integer, List<Integer>> groups,
@@ -603,6 +608,7 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
       List<String> reasons,
       List<Identity> ids,
       int[] homes,
+      Directory.Seen seen,
       WriteItem[] items,
       List<EntityEvent> events,
       java.util.function.BiFunction<ShardClient, List<Integer>, Sub> send) {
@@ -619,7 +625,7 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
           items[p] = item.toBuilder().setIndex(p).build();
         }
       }
-      groups = HomeRecheck.moved(directory, map, ids, homes, sent);
+      groups = HomeRecheck.moved(directory, map, ids, homes, sent, seen);
     }
     return tx;
   }

@@ -27,6 +27,7 @@ public final class RocksHomeDirectory implements HomeDirectory {
   private final RocksDB db;
   private final Options options;
   private final WriteOptions sync;
+  private long changes;
 
   private RocksHomeDirectory(RocksDB db, Options options, WriteOptions sync) {
     this.db = db;
@@ -89,6 +90,7 @@ public final class RocksHomeDirectory implements HomeDirectory {
       if (slot != expected) {
         return slot;
       }
+      changes++;
       db.put(sync, key, ByteBuffer.allocate(4).putInt(next).array());
       return next;
     } catch (RocksDBException e) {
@@ -127,6 +129,11 @@ public final class RocksHomeDirectory implements HomeDirectory {
   }
 
   @Override
+  public synchronized long changes() {
+    return changes;
+  }
+
+  @Override
   public synchronized byte[] get(byte[] key) {
     try {
       return db.get(key);
@@ -137,6 +144,9 @@ public final class RocksHomeDirectory implements HomeDirectory {
 
   @Override
   public synchronized void write(List<byte[]> deletes, List<byte[]> keys, List<byte[]> values) {
+    if (HomeDirectory.touchesHomes(deletes, keys)) {
+      changes++;
+    }
     try (WriteBatch batch = new WriteBatch()) {
       for (byte[] k : deletes) {
         batch.delete(k);

@@ -33,6 +33,32 @@ class RocksHomeDirectoryTest {
   }
 
   @Test
+  void changes_casAndHomeRowWrites_countButClaimsAndSideRowsDoNot() {
+    try (RocksHomeDirectory rocks = RocksHomeDirectory.open(dir);
+        InMemoryHomeDirectory memory = new InMemoryHomeDirectory()) {
+      for (HomeDirectory d : List.of(rocks, memory)) {
+        d.claim(new byte[][] {key("a"), key("b")}, new int[] {7, 8});
+        long afterClaims = d.changes();
+        d.compareAndSet(key("a"), 6, 9);
+        long afterFailedCas = d.changes();
+        d.write(List.of(), List.of(new byte[] {(byte) 0xF0, 1}), List.of(new byte[] {1}));
+        d.putMeta("m", new byte[] {1});
+        long afterSideRows = d.changes();
+        d.compareAndSet(key("a"), 7, 9);
+        long afterCas = d.changes();
+        d.write(List.of(key("b")), List.of(), List.of());
+        long afterHomeDelete = d.changes();
+
+        assertThat(afterClaims).as("claims of absent rows").isZero();
+        assertThat(afterFailedCas).as("a CAS that did not set").isZero();
+        assertThat(afterSideRows).as("side rows and meta values").isZero();
+        assertThat(afterCas).isEqualTo(1);
+        assertThat(afterHomeDelete).isEqualTo(2);
+      }
+    }
+  }
+
+  @Test
   void compareAndSet_expectedOrOther_changesOnlyOnMatch() {
     try (RocksHomeDirectory d = RocksHomeDirectory.open(dir)) {
       d.claim(new byte[][] {key("a")}, new int[] {7});

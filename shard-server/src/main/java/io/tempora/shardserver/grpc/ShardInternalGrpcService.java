@@ -108,6 +108,12 @@ public final class ShardInternalGrpcService extends ShardGrpc.ShardImplBase {
   private final MoveJournal journal;
   private final CarryMarks marks;
 
+  /**
+   * Names this service's view of {@link HomeDirectory#changes} in ResolveHomes answers: random,
+   * never 0, so a restarted shard (its counter back at 0) never answers like before.
+   */
+  private final long incarnation = java.util.concurrent.ThreadLocalRandom.current().nextLong() | 1L;
+
   /** As below, with the lease state opened on {@code directory} (system clock). */
   public ShardInternalGrpcService(Engine engine, HomeDirectory directory) {
     this(engine, directory, new SlotStore(directory));
@@ -466,8 +472,13 @@ public final class ShardInternalGrpcService extends ShardGrpc.ShardImplBase {
             keys[i] = key(c.getIdentity());
             proposed[i] = c.hasProposedSlot() ? c.getProposedSlot() : HomeDirectory.ABSENT;
           }
-          int[] homes = directory.claim(keys, proposed);
+          // Read before the claims: a change racing them makes a later answer differ (safe side).
+          long changes = directory.changes();
+          int[] homes = n == 0 ? new int[0] : directory.claim(keys, proposed);
           ResolveHomesResponse.Builder b = ResolveHomesResponse.newBuilder();
+          if (changes != HomeDirectory.CHANGES_UNKNOWN) {
+            b.setDirectoryIncarnation(incarnation).setDirectoryChanges(changes);
+          }
           for (int h : homes) {
             b.addHomes(slot(h));
           }
