@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Router + 2 shards vs single shard ingest, then a 5,000-record burst with the loop on (lag gauge sampled).
+# Router + 2 shards vs single shard ingest (usage: [RECORDS=n] [WARMUP=n] lease-bench.sh), then a 5,000-record burst with the loop on (lag gauge sampled).
 set -u
 cd "$(dirname "$0")/../.."
 export JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64
@@ -11,7 +11,8 @@ bin/shard --listen 127.0.0.1:7710 --shard-id 0 --data-dir $B/s0 --set ops.health
 bin/shard --listen 127.0.0.1:7711 --shard-id 1 --data-dir $B/s1 --set ops.health_listen=8711 --set ops.http_listen=9711 > $B/s1.log 2>&1 & pids+=($!)
 bin/router --listen 127.0.0.1:7700 --shards 127.0.0.1:7710,127.0.0.1:7711 --reconcile-staleness-ms 0 --http-listen 127.0.0.1:9700 > $B/router.log 2>&1 & pids+=($!)
 sleep 15
-L="--records 20000 --batch 1000 --concurrency 4 --warmup-records 2000 --cross-key 0.1 --no-progress"
+# RECORDS / WARMUP override the ingest phase's size (each JVM's JIT warm-up weighs less in a longer run).
+L="--records ${RECORDS:-20000} --batch 1000 --concurrency 4 --warmup-records ${WARMUP:-2000} --cross-key 0.1 --no-progress"
 echo "== load average: $(cat /proc/loadavg)"
 bin/tempora load --target 127.0.0.1:7720 $L --json $B/single.json 2>&1 | grep -E "^phase|^ingest" | head -4
 bin/tempora load --target 127.0.0.1:7700 $L --json $B/router.json 2>&1 | grep -E "^phase|^ingest" | head -4
