@@ -761,6 +761,7 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
     raw.forEach(r -> matches.addAll(r.getMatches().getMatchesList()));
     Map<Long, GetEntityResponse> entities = new HashMap<>();
     Function<Long, GetEntityResponse> entity = id -> entities.computeIfAbsent(id, this::entityById);
+    wholeMatches(request, raw, matches);
     Comparator<Long> byAnchor =
         (x, y) ->
             Merges.CANONICAL.compare(
@@ -782,6 +783,37 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
         .setConflict(conflict)
         .setOntologyVersion(version)
         .build();
+  }
+
+  /**
+   * Replaces the matches of an entity matched on several shards (an entity a slot move split, until
+   * its reconciliation: each shard matched its part) by those of the whole entity, computed from
+   * all its member records as one shard holding them would.
+   */
+  private void wholeMatches(
+      QueryEntitiesRequest request, List<QueryEntitiesResponse> raw, List<QueryMatch> matches) {
+    Map<Long, Integer> shardsOf = new HashMap<>();
+    for (QueryEntitiesResponse r : raw) {
+      r.getMatches().getMatchesList().stream()
+          .map(QueryMatch::getEntityId)
+          .distinct()
+          .forEach(id -> shardsOf.merge(id, 1, Integer::sum));
+    }
+    shardsOf.forEach(
+        (id, n) -> {
+          if (n < 2) {
+            return;
+          }
+          SplitEntities.Whole whole =
+              wholeEntity(GetEntityRequest.newBuilder().setEntityId(id).build(), true);
+          GetEntityResponse e = whole.answer();
+          if (e.getResolvedStatus() != EntityStatus.ENTITY_STATUS_ACTIVE) {
+            return; // gone since the shards matched it
+          }
+          matches.removeIf(m -> m.getEntityId() == id);
+          matches.addAll(
+              SplitEntities.matches(request, e.getResolved(), e.getEntityType(), whole.records()));
+        });
   }
 
   /** The entity {@code id} as GetEntity answers it (wherever a slot move took it). */
@@ -889,11 +921,16 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
    * reconciliation: {@link SplitEntities}).
    */
   private GetEntityResponse wholeEntity(GetEntityRequest request) {
+    return wholeEntity(request, false).answer();
+  }
+
+  /** As {@link #wholeEntity(GetEntityRequest)}, with its member records if asked for. */
+  private SplitEntities.Whole wholeEntity(GetEntityRequest request, boolean withRecords) {
     Located found = locateEntity(request);
     if (single() || found.answer().getResolvedStatus() != EntityStatus.ENTITY_STATUS_ACTIVE) {
-      return found.answer();
+      return new SplitEntities.Whole(found.answer(), List.of());
     }
-    return split.whole(request, found.answer(), found.shard());
+    return split.whole(request, found.answer(), found.shard(), withRecords);
   }
 
   /** A GetEntity answer and the shard that gave it. */

@@ -4,9 +4,12 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.tempora.engine.conflict.EntityConflicts;
 import io.tempora.engine.link.LiveRecord;
+import io.tempora.engine.model.AttrValue;
 import io.tempora.engine.model.Descriptors;
 import io.tempora.engine.model.RecordInput;
+import io.tempora.engine.query.QueryRequest;
 import io.tempora.engine.temporal.Interval;
+import io.tempora.engine.temporal.IntervalSet;
 import io.tempora.proto.internal.v1.ChangeFeedStateRequest;
 import io.tempora.proto.internal.v1.ChangeFeedStateResponse;
 import io.tempora.proto.internal.v1.ChangedRecordsRequest;
@@ -23,6 +26,8 @@ import io.tempora.proto.v1.GetEntityRequest;
 import io.tempora.proto.v1.GetEntityResponse;
 import io.tempora.proto.v1.Identity;
 import io.tempora.proto.v1.IngestRequest;
+import io.tempora.proto.v1.QueryEntitiesRequest;
+import io.tempora.proto.v1.QueryMatch;
 import io.tempora.proto.v1.Record;
 import io.tempora.shardserver.grpc.RequestMapper;
 import io.tempora.shardserver.grpc.ResponseMapper;
@@ -70,11 +75,19 @@ final class SplitEntities {
   }
 
   /**
+   * An entity as one shard holding all its records would answer GetEntity, with its member records
+   * (identity and current descriptors, read from the shards holding them) when asked for.
+   */
+  record Whole(GetEntityResponse answer, List<Record> records) {}
+
+  /**
    * The entity {@code found} (an ACTIVE answer of shard {@code from}) with the parts of it that
    * other shards hold under the same id joined in; {@code found} itself when no other shard holds
-   * it active (every entity but one a slot move split).
+   * it active (every entity but one a slot move split). The member records are read when the entity
+   * is split or {@code withRecords} is set, else left empty.
    */
-  GetEntityResponse whole(GetEntityRequest request, GetEntityResponse found, ShardClient from) {
+  Whole whole(
+      GetEntityRequest request, GetEntityResponse found, ShardClient from, boolean withRecords) {
     long id = found.getResolved();
     GetEntityRequest ask = request.toBuilder().setEntityId(id).build();
     List<GetEntityResponse> others =
@@ -104,8 +117,8 @@ final class SplitEntities {
         holders.add(shards.get(s));
       }
     }
-    if (parts.size() == 1) {
-      return found;
+    if (parts.size() == 1 && !withRecords) {
+      return new Whole(found, List.of());
     }
     List<Record> records = new ArrayList<>();
     for (int p = 0; p < parts.size(); p++) {
@@ -114,7 +127,7 @@ final class SplitEntities {
               holders.get(p),
               parts.get(p).getMembersList().stream().map(EntityMember::getIdentity).toList()));
     }
-    return join(request, parts, records);
+    return new Whole(parts.size() == 1 ? found : join(request, parts, records), records);
   }
 
   /** The live records of {@code ids} on {@code shard} (identity and current descriptors). */
@@ -157,22 +170,9 @@ final class SplitEntities {
           .filter(c -> c.getKind() != ConflictKind.CONFLICT_KIND_DIRECT)
           .forEach(conflicts::add);
     }
-    List<LiveRecord> live = new ArrayList<>();
-    for (RecordInput r :
-        RequestMapper.records(IngestRequest.newBuilder().addAllRecords(records).build())) {
-      live.add(new LiveRecord(0, r.identity(), Descriptors.of(r.descriptors()), new TreeMap<>()));
-    }
-    live.sort(Comparator.comparing(LiveRecord::identity));
+    List<LiveRecord> live = live(records);
     Interval window = RequestMapper.window(request.hasWindow(), request.getWindow());
-    List<Descriptor> golden = new ArrayList<>();
-    for (io.tempora.engine.model.Descriptor d : EntityConflicts.golden(live, window)) {
-      golden.add(
-          Descriptor.newBuilder()
-              .setAttr(d.attr())
-              .setValue(d.value())
-              .setInterval(ResponseMapper.interval(d.start(), d.end()))
-              .build());
-    }
+    List<Descriptor> golden = golden(live, window);
     EntityConflicts.direct(first.getResolved(), first.getEntityType(), live)
         .forEach(d -> conflicts.add(ResponseMapper.conflict(d)));
     List<ConflictItem> sorted = new ArrayList<>(conflicts);
@@ -187,6 +187,64 @@ final class SplitEntities {
         .clearAliases()
         .addAllAliases(aliases)
         .build();
+  }
+
+  /** Member records as the engine's functions take them, in canonical order. */
+  private static List<LiveRecord> live(List<Record> records) {
+    List<LiveRecord> live = new ArrayList<>();
+    for (RecordInput r :
+        RequestMapper.records(IngestRequest.newBuilder().addAllRecords(records).build())) {
+      live.add(new LiveRecord(0, r.identity(), Descriptors.of(r.descriptors()), new TreeMap<>()));
+    }
+    live.sort(Comparator.comparing(LiveRecord::identity));
+    return live;
+  }
+
+  /** DOMAIN.md §8's golden record of {@code live}, clipped to {@code window} (null: all time). */
+  private static List<Descriptor> golden(List<LiveRecord> live, Interval window) {
+    List<Descriptor> golden = new ArrayList<>();
+    for (io.tempora.engine.model.Descriptor d : EntityConflicts.golden(live, window)) {
+      golden.add(
+          Descriptor.newBuilder()
+              .setAttr(d.attr())
+              .setValue(d.value())
+              .setInterval(ResponseMapper.interval(d.start(), d.end()))
+              .build());
+    }
+    return golden;
+  }
+
+  /**
+   * The matches of {@code request} (its descriptors, window and entity type) for the entity {@code
+   * entityId} of type {@code entityType} with the member {@code records}, as a shard's query
+   * computes them (DOMAIN.md §9): the instants of the window at which, for every descriptor, some
+   * member holds it, one match per piece with the golden record clipped to it.
+   */
+  static List<QueryMatch> matches(
+      QueryEntitiesRequest request, long entityId, String entityType, List<Record> records) {
+    QueryRequest q = RequestMapper.query(request);
+    if (q.entityType() != null && !q.entityType().equals(entityType)) {
+      return List.of();
+    }
+    List<LiveRecord> live = live(records);
+    IntervalSet m = IntervalSet.of(q.windowStart(), q.windowEnd());
+    for (AttrValue d : q.descriptors()) {
+      IntervalSet cov = IntervalSet.EMPTY;
+      for (LiveRecord r : live) {
+        cov = cov.union(r.descriptors().cov(d.attr(), d.value()));
+      }
+      m = m.intersect(cov);
+    }
+    List<QueryMatch> out = new ArrayList<>();
+    for (Interval piece : m.pieces()) {
+      out.add(
+          QueryMatch.newBuilder()
+              .setEntityId(entityId)
+              .setInterval(ResponseMapper.interval(piece.start(), piece.end()))
+              .addAllGolden(golden(live, piece))
+              .build());
+    }
+    return out;
   }
 
   /**
