@@ -96,6 +96,7 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
   private final RouterConfig config;
   private final RequestValidator validator;
   private final Fanout fanout;
+  private final SplitEntities split;
   private final Directory directory;
 
   /** Reconciliation rounds, SetOntology and a slot move's freeze exclude each other. */
@@ -152,6 +153,7 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
     this.readFreeze = MoveFreeze.reads(config.rebalance().maxFreeze());
     this.validator = new RequestValidator(config.limits());
     this.fanout = new Fanout(this.shards, executor, config.fanout().parallelism());
+    this.split = new SplitEntities(this.shards, fanout, this::read);
     this.directory = new Directory(this.shards, map, fanout, config.writeDeadline());
     this.reconciler =
         new Reconciler(
@@ -765,6 +767,7 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
     raw.forEach(r -> matches.addAll(r.getMatches().getMatchesList()));
     Map<Long, GetEntityResponse> entities = new HashMap<>();
     Function<Long, GetEntityResponse> entity = id -> entities.computeIfAbsent(id, this::entityById);
+    wholeMatches(request, raw, matches);
     Comparator<Long> byAnchor =
         (x, y) ->
             Merges.CANONICAL.compare(
@@ -788,9 +791,40 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
         .build();
   }
 
+  /**
+   * Replaces the matches of an entity matched on several shards (an entity a slot move split, until
+   * its reconciliation: each shard matched its part) by those of the whole entity, computed from
+   * all its member records as one shard holding them would.
+   */
+  private void wholeMatches(
+      QueryEntitiesRequest request, List<QueryEntitiesResponse> raw, List<QueryMatch> matches) {
+    Map<Long, Integer> shardsOf = new HashMap<>();
+    for (QueryEntitiesResponse r : raw) {
+      r.getMatches().getMatchesList().stream()
+          .map(QueryMatch::getEntityId)
+          .distinct()
+          .forEach(id -> shardsOf.merge(id, 1, Integer::sum));
+    }
+    shardsOf.forEach(
+        (id, n) -> {
+          if (n < 2) {
+            return;
+          }
+          SplitEntities.Whole whole =
+              wholeEntity(GetEntityRequest.newBuilder().setEntityId(id).build(), true);
+          GetEntityResponse e = whole.answer();
+          if (e.getResolvedStatus() != EntityStatus.ENTITY_STATUS_ACTIVE) {
+            return; // gone since the shards matched it
+          }
+          matches.removeIf(m -> m.getEntityId() == id);
+          matches.addAll(
+              SplitEntities.matches(request, e.getResolved(), e.getEntityType(), whole.records()));
+        });
+  }
+
   /** The entity {@code id} as GetEntity answers it (wherever a slot move took it). */
   private GetEntityResponse entityById(long id) {
-    return locateEntity(GetEntityRequest.newBuilder().setEntityId(id).build());
+    return wholeEntity(GetEntityRequest.newBuilder().setEntityId(id).build());
   }
 
   /** DOMAIN.md §9 conflict rule over merged matches; null when no instant has two entities. */
@@ -884,8 +918,29 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
 
   @Override
   public void getEntity(GetEntityRequest request, StreamObserver<GetEntityResponse> out) {
-    readUnary(out, () -> locateEntity(request));
+    readUnary(out, () -> wholeEntity(request));
   }
+
+  /**
+   * GetEntity through the router: the entity where {@link #locateEntity} finds it, with the parts
+   * of it other shards hold under the same id joined in (an entity a slot move split, until its
+   * reconciliation: {@link SplitEntities}).
+   */
+  private GetEntityResponse wholeEntity(GetEntityRequest request) {
+    return wholeEntity(request, false).answer();
+  }
+
+  /** As {@link #wholeEntity(GetEntityRequest)}, with its member records if asked for. */
+  private SplitEntities.Whole wholeEntity(GetEntityRequest request, boolean withRecords) {
+    Located found = locateEntity(request);
+    if (single() || found.answer().getResolvedStatus() != EntityStatus.ENTITY_STATUS_ACTIVE) {
+      return new SplitEntities.Whole(found.answer(), List.of());
+    }
+    return split.whole(request, found.answer(), found.shard(), withRecords);
+  }
+
+  /** A GetEntity answer and the shard that gave it. */
+  private record Located(GetEntityResponse answer, ShardClient shard) {}
 
   /**
    * GetEntity through the router. Asks the id's creating shard; when that has no active entity for
@@ -897,7 +952,7 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
    * first, then for the id the creator resolved it to; the first answer resolving to an active
    * entity is taken. The creator's answer otherwise.
    */
-  private GetEntityResponse locateEntity(GetEntityRequest request) {
+  private Located locateEntity(GetEntityRequest request) {
     int creator = (int) (request.getEntityId() >>> 48);
     ShardClient shard = creator < shards.size() ? shards.get(creator) : only();
     GetEntityResponse first;
@@ -907,20 +962,20 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
       if (single() || e.getStatus().getCode() != Status.Code.NOT_FOUND) {
         throw e;
       }
-      GetEntityResponse moved = movedEntity(request, request.getEntityId(), shard);
+      Located moved = movedEntity(request, request.getEntityId(), shard);
       if (moved == null) {
         throw e;
       }
       return moved;
     }
     if (single() || first.getResolvedStatus() != EntityStatus.ENTITY_STATUS_DELETED) {
-      return first;
+      return new Located(first, shard);
     }
-    GetEntityResponse moved = movedEntity(request, request.getEntityId(), shard);
+    Located moved = movedEntity(request, request.getEntityId(), shard);
     if (moved == null && first.getResolved() != request.getEntityId()) {
       moved = movedEntity(request, first.getResolved(), shard);
     }
-    return moved == null ? first : moved;
+    return moved == null ? new Located(first, shard) : moved;
   }
 
   /**
@@ -931,8 +986,7 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
    * with {@code requested} as asked (and MERGED when {@code resolved} is not the requested id).
    * Null if none does.
    */
-  private GetEntityResponse movedEntity(
-      GetEntityRequest request, long resolved, ShardClient creator) {
+  private Located movedEntity(GetEntityRequest request, long resolved, ShardClient creator) {
     GetEntityRequest ask = request.toBuilder().setEntityId(resolved).build();
     for (ShardClient other : shards) {
       if (other == creator) {
@@ -952,7 +1006,7 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
         if (resolved != request.getEntityId()) {
           b.setStatus(EntityStatus.ENTITY_STATUS_MERGED);
         }
-        return b.build();
+        return new Located(b.build(), other);
       }
     }
     return null;
@@ -1185,17 +1239,23 @@ public final class RouterGrpcService extends TemporaServiceGrpc.TemporaServiceIm
               fanout.gather(s -> s.stub(read()).getStats(request), request.getAllowPartial());
           GetStatsResponse.Builder sum =
               GetStatsResponse.newBuilder().addAllMissingShards(parts.missing());
-          for (GetStatsResponse p : parts.answers()) {
+          Set<Integer> counted = new HashSet<>();
+          for (int i = 0; i < parts.answers().size(); i++) {
+            GetStatsResponse p = parts.answers().get(i);
             if (p == null) {
               continue;
             }
+            counted.add(i);
             sum.setRecords(sum.getRecords() + p.getRecords())
                 .setEntities(sum.getEntities() + p.getEntities())
                 .setConflicts(sum.getConflicts() + p.getConflicts())
                 .setLastTx(Math.max(sum.getLastTx(), p.getLastTx()))
                 .setOntologyVersion(p.getOntologyVersion());
           }
-          return sum.build();
+          // An entity a slot move split (until its reconciliation) is counted once, as one shard
+          // holding all its records would count it.
+          long duplicates = split.duplicates(counted, request.getAllowPartial());
+          return sum.setEntities(Math.max(0, sum.getEntities() - duplicates)).build();
         });
   }
 

@@ -13,6 +13,7 @@ import io.tempora.proto.internal.v1.RebalanceRequest;
 import io.tempora.proto.internal.v1.RebalanceResponse;
 import io.tempora.proto.internal.v1.RouterGrpc;
 import io.tempora.proto.internal.v1.SlotRange;
+import io.tempora.proto.v1.AttrValue;
 import io.tempora.proto.v1.DeleteRequest;
 import io.tempora.proto.v1.EntityStatus;
 import io.tempora.proto.v1.ExplainRequest;
@@ -26,9 +27,13 @@ import io.tempora.proto.v1.GetStatsRequest;
 import io.tempora.proto.v1.GetStatsResponse;
 import io.tempora.proto.v1.IngestRequest;
 import io.tempora.proto.v1.IngestResponse;
+import io.tempora.proto.v1.ListConflictsRequest;
+import io.tempora.proto.v1.ListConflictsResponse;
 import io.tempora.proto.v1.ListEntitiesRequest;
 import io.tempora.proto.v1.ListEntitiesResponse;
 import io.tempora.proto.v1.Outcome;
+import io.tempora.proto.v1.QueryEntitiesRequest;
+import io.tempora.proto.v1.QueryEntitiesResponse;
 import io.tempora.proto.v1.Record;
 import io.tempora.proto.v1.RecordStatus;
 import io.tempora.proto.v1.SetOntologyRequest;
@@ -792,28 +797,40 @@ class SlotMoveRaceTest {
    * Gap B of docs/distributed.md "Known gaps": a slot move that takes one record of an entity X and
    * leaves another (homed in a slot that stays) leaves X active on both shards from the clean (the
    * switch's end: reads are no longer held, by any router) until the reconciliation after the move
-   * co-locates it. Reads through a second router in that window: ListEntities lists X once with
-   * both members (the router merges an id listed by two shards; it listed X twice before);
-   * GetEntity answers the part of X on its creator shard only, and GetStats counts X twice
-   * (documented).
+   * co-locates it. Reads through a second router in that window answer as one shard holding both
+   * records would: ListEntities lists X once with both members (it listed X twice before the router
+   * merged an id listed by two shards), GetEntity answers X with both members, the golden record of
+   * both records and the DIRECT conflict between them (it answered the part on X's creator shard
+   * only), and GetStats counts X once (it counted it on both shards).
    */
   @Test
-  void reads_entitySplitByTheMoveBeforeItsReconciliation_listAndGetItOnce() {
+  void reads_entitySplitByTheMoveBeforeItsReconciliation_answerAsOneShardHoldingIt() {
     cluster.router("a", Duration.ofSeconds(30));
     cluster.router("b", Duration.ofSeconds(30));
     TemporaServiceBlockingStub client = cluster.client("a");
     TemporaServiceBlockingStub other = cluster.client("b");
     client.setOntology(SetOntologyRequest.newBuilder().setOntology(ONTOLOGY).build());
-    Record a = homedOn(0, -1, i -> record("a", "phone", "p" + i));
+    Record a = homedOn(0, -1, i -> withDescriptor(record("a", "phone", "p" + i), "city", "Oslo"));
     int slot = SIGS.homeSlot(a);
     String phone = a.getDescriptors(0).getValue();
     Record b =
-        homedOn(0, slot, i -> withDescriptor(record("b", "email", "b" + i + "@x"), "phone", phone));
+        homedOn(
+            0,
+            slot,
+            i ->
+                withDescriptor(
+                    withDescriptor(record("b", "email", "b" + i + "@x"), "phone", phone),
+                    "city",
+                    "Bergen"));
     client.ingest(IngestRequest.newBuilder().addRecords(a).addRecords(b).build());
     long x = entityOf(client, a);
     assertThat(entityOf(client, b)).as("a and b form X").isEqualTo(x);
     List<Object> during = new ArrayList<>();
     List<List<Integer>> copies = new ArrayList<>();
+    QueryEntitiesRequest byPhone =
+        QueryEntitiesRequest.newBuilder()
+            .addDescriptors(AttrValue.newBuilder().setAttr("phone").setValue(phone))
+            .build();
     // After the clean (its move row removed, so no shard holds reads), before the reconciliation:
     // the reconciliation's first step reads every shard's change feed state.
     Runnable window =
@@ -824,6 +841,8 @@ class SlotMoveRaceTest {
           during.add(
               outcome(() -> other.getEntity(GetEntityRequest.newBuilder().setEntityId(x).build())));
           during.add(outcome(() -> other.getStats(GetStatsRequest.getDefaultInstance())));
+          during.add(outcome(() -> other.queryEntities(byPhone)));
+          during.add(outcome(() -> other.listConflicts(ListConflictsRequest.getDefaultInstance())));
         };
     trap.set(
         new InProcessCluster.Trap(
@@ -853,23 +872,68 @@ class SlotMoveRaceTest {
                           assertThat(e.getMembersList())
                               .containsExactlyInAnyOrder(a.getIdentity(), b.getIdentity());
                         }));
+    GetEntityResponse whole = other.getEntity(GetEntityRequest.newBuilder().setEntityId(x).build());
+    assertThat(whole.getMembersList())
+        .extracting(m -> m.getIdentity())
+        .containsExactlyInAnyOrder(a.getIdentity(), b.getIdentity());
     assertThat(during.get(1))
         .asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.type(GetEntityResponse.class))
         .satisfies(
             e -> {
               assertThat(e.getStatus()).isEqualTo(EntityStatus.ENTITY_STATUS_ACTIVE);
+              assertThat(e.getResolved()).isEqualTo(x);
               assertThat(e.getMembersList())
-                  .as("the creator's part of X only (documented)")
+                  .as("both parts of X")
                   .extracting(m -> m.getIdentity())
-                  .containsExactly(b.getIdentity());
+                  .containsExactlyInAnyOrder(a.getIdentity(), b.getIdentity());
+              assertThat(e.getGoldenList())
+                  .as("golden record of both records (city conflicts: not golden)")
+                  .extracting(d -> d.getAttr() + "=" + d.getValue())
+                  .containsExactlyInAnyOrder(
+                      "email=" + b.getDescriptors(0).getValue(), "phone=" + phone);
+              assertThat(e.getConflictsList())
+                  .as("the DIRECT conflict between a's and b's city")
+                  .singleElement()
+                  .satisfies(
+                      c -> {
+                        assertThat(c.getAttribute()).isEqualTo("city");
+                        assertThat(c.getDirect().getValuesList())
+                            .extracting(v -> v.getValue())
+                            .containsExactly("Bergen", "Oslo");
+                      });
+              // As one shard holding both records answers after the reconciliation.
+              assertThat(e.getGoldenList()).isEqualTo(whole.getGoldenList());
+              assertThat(e.getConflictsList()).isEqualTo(whole.getConflictsList());
             });
     assertThat(during.get(2))
         .asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.type(GetStatsResponse.class))
         .satisfies(
             st -> {
               assertThat(st.getRecords()).isEqualTo(2);
-              assertThat(st.getEntities()).as("X counted on both shards").isEqualTo(2);
+              assertThat(st.getEntities()).as("X counted once").isEqualTo(1);
             });
+    QueryEntitiesResponse query = other.queryEntities(byPhone);
+    assertThat(query.getMatches().getMatchesList())
+        .singleElement()
+        .satisfies(m -> assertThat(m.getEntityId()).isEqualTo(x));
+    assertThat(during.get(3))
+        .as("one match of X with the golden record of both records")
+        .asInstanceOf(
+            org.assertj.core.api.InstanceOfAssertFactories.type(QueryEntitiesResponse.class))
+        .satisfies(q -> assertThat(q.getMatches()).isEqualTo(query.getMatches()));
+    ListConflictsResponse conflicts =
+        other.listConflicts(ListConflictsRequest.getDefaultInstance());
+    assertThat(conflicts.getItemsList())
+        .singleElement()
+        .satisfies(c -> assertThat(c.getAttribute()).isEqualTo("city"));
+    assertThat(during.get(4))
+        .asInstanceOf(
+            org.assertj.core.api.InstanceOfAssertFactories.type(ListConflictsResponse.class))
+        .satisfies(
+            l ->
+                assertThat(l.getItemsList())
+                    .as("the conflict between the parts is not listed (documented gap)")
+                    .isEmpty());
     // After the move's reconciliation: X on one shard, counted once.
     GetStatsResponse after = other.getStats(GetStatsRequest.getDefaultInstance());
     assertThat(after.getRecords()).isEqualTo(2);
