@@ -492,11 +492,12 @@ public final class RocksStore implements AutoCloseable {
   /**
    * Each family's memtable size ({@code write_buffer_size}): a sixteenth of the write-buffer budget
    * ({@code storage.write_buffer_mb}), between 1 and 64 MiB. RocksDB's default of 64 MiB for each
-   * of the ~20 families reserved more than the 256 MiB budget as soon as their memtables existed
-   * (each memtable takes its prefix bloom, a tenth of its size, and an arena block, an eighth, at
-   * creation), so the write buffer manager flushed a memtable of a few KiB on almost every write:
-   * ~1,100 flushes of 47 KiB average and ~260 compactions per 60,000 records, whose background CPU
-   * exceeded the writers' own (docs/BENCHMARKS.md, "write path, round 5").
+   * of the ~20 families reserved more than the 64 MiB budget of {@code StorageConfig.defaults} as
+   * soon as their memtables existed (each memtable takes its prefix bloom, a tenth of its size, and
+   * an arena block, an eighth, at creation), so the write buffer manager flushed a memtable of a
+   * few KiB on almost every write: ~1,100 flushes of 47 KiB average and ~260 compactions per 60,000
+   * records, whose background CPU exceeded the writers' own (docs/BENCHMARKS.md, "write path, round
+   * 5").
    */
   static long memtableBytes(long writeBufferBytes) {
     return Math.clamp(writeBufferBytes / 16, MIB, 64 * MIB);

@@ -33,7 +33,8 @@ class MemtableSizingTest {
     try (RocksShardStore store = RocksShardStore.open(dir.resolve("store"), config)) {
       Engine engine = new Engine(store, EngineConfig.defaults());
       engine.setOntology(ScaleWorkload.ONTOLOGY, null);
-      // About 70,000 rows (7 MiB of memtables), against a budget of 256 MiB.
+      // About 70,000 rows (7 MiB of memtables), against a budget of 64 MiB (StorageConfig.defaults:
+      // 4 MiB per family).
       for (long i = 0; i < 3_000; i += 10) {
         engine.upsert(ScaleWorkload.batch(i, 10));
       }
