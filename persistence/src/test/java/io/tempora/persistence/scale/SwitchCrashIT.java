@@ -158,20 +158,7 @@ class SwitchCrashIT {
    */
   private long killInEvents(Path data) throws IOException, InterruptedException {
     Path err = dir.resolve("child-in-events.err");
-    Process p =
-        new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED",
-                "-Xmx128m",
-                "-Dtempora.switch.batch=" + EVENTS_BATCH,
-                "-cp",
-                System.getProperty("java.class.path"),
-                ScaleChild.class.getName(),
-                "switch-in-events",
-                data.toString(),
-                Long.toString(RECORDS))
-            .redirectError(err.toFile())
-            .start();
+    Process p = startChild("switch-in-events", EVENTS_BATCH, data, err);
     try (BufferedReader out =
         new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
       for (String line = out.readLine(); ; line = out.readLine()) {
@@ -220,20 +207,7 @@ class SwitchCrashIT {
   private void runAndKill(Path data, long delayMs, int cycle)
       throws IOException, InterruptedException {
     Path err = dir.resolve("child-" + cycle + ".err");
-    Process p =
-        new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED",
-                "-Xmx128m",
-                "-Dtempora.switch.batch=" + BATCH,
-                "-cp",
-                System.getProperty("java.class.path"),
-                ScaleChild.class.getName(),
-                "switch-only",
-                data.toString(),
-                Long.toString(RECORDS))
-            .redirectError(err.toFile())
-            .start();
+    Process p = startChild("switch-only", BATCH, data, err);
     try (BufferedReader out =
         new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
       String wanted = delayMs < 0 ? "switch_tx=" : "switching";
@@ -324,5 +298,23 @@ class SwitchCrashIT {
         Files.delete(f);
       }
     }
+  }
+
+  /** Starts a {@link ScaleChild} in {@code mode} on {@code data}, its stderr to {@code err}. */
+  private static Process startChild(String mode, int batch, Path data, Path err)
+      throws IOException {
+    return new ProcessBuilder(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "--enable-native-access=ALL-UNNAMED",
+            "-Xmx128m",
+            "-Dtempora.switch.batch=" + batch,
+            "-cp",
+            System.getProperty("java.class.path"),
+            ScaleChild.class.getName(),
+            mode,
+            data.toString(),
+            Long.toString(RECORDS))
+        .redirectError(err.toFile())
+        .start();
   }
 }
