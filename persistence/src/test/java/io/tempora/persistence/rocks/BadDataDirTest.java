@@ -102,7 +102,12 @@ class BadDataDirTest {
       // be small enough that the flipped range holds a block RocksDB reads at open.
       store.rocks().flushAll();
       store.rocks().db().compactRange(store.rocks().handle(Cf.RECORDS));
-      sst = largestSst(dir.resolve("db"), store.rocks().db().getLiveFilesMetaData(), "records");
+    }
+    // Chosen once the store is closed: until then a background compaction may still replace the
+    // file (it did in about a third of the runs with 1 MiB memtables), and the damage would go to a
+    // file no longer live.
+    try (RocksStore closed = RocksStore.openReadOnly(dir, CONFIG)) {
+      sst = largestSst(dir.resolve("db"), closed.db().getLiveFilesMetaData(), "records");
     }
     try (RandomAccessFile f = new RandomAccessFile(sst.toFile(), "rw")) {
       for (long pos = 100; pos < Math.min(f.length() / 3, 2000); pos += 50) {
